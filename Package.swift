@@ -1,0 +1,47 @@
+// swift-tools-version:6.0
+// FlyTally: counts Drosophila phenotypes in photos. Layers and their one-way
+// dependencies are described in docs/ARCHITECTURE.md.
+import PackageDescription
+
+let package = Package(
+    name: "FlyTally",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "flytally", targets: ["flytally"]),
+        .library(name: "ImageIO", targets: ["ImageIO"]),
+        .library(name: "ImageProcessing", targets: ["ImageProcessing"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries (C). Their headers come from the Debian -dev packages that
+        // scripts/install-system-packages installs.
+        .systemLibrary(
+            name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+            providers: [.apt(["libturbojpeg0-dev"]), .brew(["jpeg-turbo"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+
+        // Vision layer: decoding/encoding, then pixel operations.
+        .target(name: "ImageIO", dependencies: ["CTurboJPEG", "CPNG"]),
+        .target(name: "ImageProcessing", dependencies: ["ImageIO"]),
+
+        // Front end: terminal output helpers, the commands, and a one-line executable.
+        .target(name: "ConsoleOutput"),
+        .target(
+            name: "FlyCLI",
+            dependencies: [
+                "ImageIO", "ImageProcessing", "ConsoleOutput",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "flytally", dependencies: ["FlyCLI"]),
+
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
+        .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),
+        .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,31 @@
+import ArgumentParser
+import ConsoleOutput
+
+/// Output options every command that processes a batch accepts.
+struct OutputOptions: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Print no progress and no summary (errors are still printed).")
+    var quiet = false
+
+    @Flag(help: "Print the results as JSON on standard output.")
+    var json = false
+
+    var progressStyle: ProgressStyle {
+        // JSON goes to stdout and progress to stderr, so both can be on at once.
+        ProgressStyle.automatic(quiet: quiet)
+    }
+}
+
+/// Decoding limits shared by every command that reads photos.
+struct DecodeLimitOptions: ParsableArguments {
+    @Option(name: .customLong("max-megapixels"),
+            help: "Refuse images above this many megapixels before allocating memory for them.")
+    var maxMegapixels: Double = 100
+
+    func validate() throws {
+        guard maxMegapixels.isFinite, maxMegapixels > 0, maxMegapixels <= 10_000 else {
+            throw ValidationError("--max-megapixels must be a number above 0 and at most 10000 (got \(maxMegapixels)).")
+        }
+    }
+
+    var maxPixels: Int { Int(maxMegapixels * 1_000_000) }
+}

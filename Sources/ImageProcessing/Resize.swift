@@ -1,0 +1,106 @@
+import ImageIO
+
+extension RGBImage {
+    /// Resamples to `width`×`height`. Each axis is treated on its own: when it grows the
+    /// filter is bilinear (pixel centres aligned, as PIL/OpenCV with align_corners=false);
+    /// when it shrinks each output pixel is the exact area average of the source pixels it
+    /// covers, so no detail aliases. Equal size returns the image unchanged.
+    public func resized(width outWidth: Int, height outHeight: Int) -> RGBImage {
+        precondition(outWidth > 0 && outHeight > 0, "resize target \(outWidth)x\(outHeight) must be positive")
+        precondition(!isEmpty, "cannot resize an empty image")
+        if outWidth == width && outHeight == height { return self }
+        let columns = AxisWeights(from: width, to: outWidth)
+        let rows = AxisWeights(from: height, to: outHeight)
+
+        // Horizontal pass into floats (height × outWidth × 3), then vertical pass to bytes.
+        var horizontal = [Float](repeating: 0, count: height * outWidth * 3)
+        pixels.withUnsafeBufferPointer { src in
+            horizontal.withUnsafeMutableBufferPointer { dst in
+                for y in 0..<height {
+                    let srcRow = y * width * 3, dstRow = y * outWidth * 3
+                    for o in 0..<outWidth {
+                        var r: Float = 0, g: Float = 0, b: Float = 0
+                        var s = srcRow + columns.first[o] * 3
+                        for k in columns.range(o) {
+                            let w = columns.weights[k]
+                            r += w * Float(src[s]); g += w * Float(src[s + 1]); b += w * Float(src[s + 2])
+                            s += 3
+                        }
+                        dst[dstRow + o * 3] = r; dst[dstRow + o * 3 + 1] = g; dst[dstRow + o * 3 + 2] = b
+                    }
+                }
+            }
+        }
+        var out = [UInt8](repeating: 0, count: outWidth * outHeight * 3)
+        let rowLength = outWidth * 3
+        horizontal.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                var accumulator = [Float](repeating: 0, count: rowLength)
+                for o in 0..<outHeight {
+                    for i in 0..<rowLength { accumulator[i] = 0 }
+                    var sourceRow = rows.first[o]
+                    for k in rows.range(o) {
+                        let w = rows.weights[k]
+                        let base = sourceRow * rowLength
+                        for i in 0..<rowLength { accumulator[i] += w * src[base + i] }
+                        sourceRow += 1
+                    }
+                    let base = o * rowLength
+                    for i in 0..<rowLength { dst[base + i] = clampToByte(accumulator[i]) }
+                }
+            }
+        }
+        return RGBImage(width: outWidth, height: outHeight, pixels: out)
+    }
+
+    /// Scales so the longer side becomes `maxSide` (keeping the aspect ratio); images already
+    /// that small are returned unchanged.
+    public func resized(maxSide: Int) -> RGBImage {
+        let longer = max(width, height)
+        guard longer > maxSide else { return self }
+        let scale = Double(maxSide) / Double(longer)
+        return resized(width: max(1, Int((Double(width) * scale).rounded())),
+                       height: max(1, Int((Double(height) * scale).rounded())))
+    }
+}
+
+@inline(__always)
+func clampToByte(_ value: Float) -> UInt8 {
+    UInt8(max(0, min(255, value.rounded())))
+}
+
+/// For each output index along one axis: the first source index and the weights of the
+/// consecutive source pixels that contribute (weights sum to 1).
+struct AxisWeights {
+    var first: [Int] = []
+    var offsets: [Int] = [0]     // weights of output o are weights[offsets[o] ..< offsets[o + 1]]
+    var weights: [Float] = []
+
+    init(from inCount: Int, to outCount: Int) {
+        let scale = Double(inCount) / Double(outCount)   // source pixels per output pixel
+        for o in 0..<outCount {
+            if scale > 1 {
+                // Area average over the source interval [lo, hi).
+                let lo = Double(o) * scale, hi = min(Double(o + 1) * scale, Double(inCount))
+                let start = Int(lo), end = min(Int(hi.rounded(.up)), inCount)
+                first.append(start)
+                for i in start..<end {
+                    let covered = min(hi, Double(i + 1)) - max(lo, Double(i))
+                    weights.append(Float(covered / scale))
+                }
+            } else {
+                // Bilinear between the two source centres around the output centre.
+                let centre = min(max((Double(o) + 0.5) * scale - 0.5, 0), Double(inCount - 1))
+                let i0 = Int(centre)
+                let fraction = centre - Double(i0)
+                first.append(i0)
+                weights.append(Float(1 - fraction))
+                if i0 + 1 < inCount { weights.append(Float(fraction)) }
+            }
+            offsets.append(weights.count)
+        }
+    }
+
+    @inline(__always)
+    func range(_ o: Int) -> Range<Int> { offsets[o]..<offsets[o + 1] }
+}

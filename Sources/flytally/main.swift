@@ -1,0 +1,4 @@
+import FlyCLI
+import Foundation
+
+exit(FlyTallyMain.run(Array(CommandLine.arguments.dropFirst())))
