@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
         .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),
-        .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO"]),
+        .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO", "ImageProcessing"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -185,6 +185,17 @@ def cjpeg(ppm, *flags):
         return subprocess.run(["cjpeg", "-quality", "95", *flags, f.name], check=True, capture_output=True).stdout
 
 
+def djpeg_rgb(name):
+    """Reference decode by libjpeg-turbo's own djpeg (accurate integer DCT, as FlyTally
+    asks for), stored raw so tests check the wrapper passes pixels through unchanged."""
+    ppm = subprocess.run(["djpeg", "-dct", "int", "-ppm", os.path.join(OUT, name)],
+                         check=True, capture_output=True).stdout
+    # P6 header: magic, width, height, maxval separated by whitespace, then raw bytes.
+    parts = ppm.split(maxsplit=4)
+    with open(os.path.join(OUT, name.rsplit(".", 1)[0] + ".djpeg.rgb"), "wb") as f:
+        f.write(parts[4])
+
+
 def make_jpegs():
     # Stored pixels 32 x 16 with coloured quadrants: after applying EXIF orientation N the
     # displayed image must show the quadrants where the EXIF spec puts them.
@@ -193,13 +204,13 @@ def make_jpegs():
     ppm = b"P6\n%d %d\n255\n" % (w, h) + pix
     base = cjpeg(ppm)
     write("quadrants.jpg", base)
-    with open(os.path.join(OUT, "quadrants.rgb"), "wb") as f:
-        f.write(pix)  # the undistorted source; JPEG decoding must come close to it
     for n in range(1, 9):
         little = n % 2 == 1  # both byte orders: odd as Intel (II), even as Motorola (MM)
         write("orientation-%d.jpg" % n, base[:2] + exif_app1(n, little) + base[2:])
     write("orientation-invalid.jpg", base[:2] + exif_app1(9, True) + base[2:])
     write("progressive.jpg", cjpeg(ppm, "-progressive"))
+    djpeg_rgb("quadrants.jpg")
+    djpeg_rgb("progressive.jpg")
     gray = b"P5\n%d %d\n255\n" % (w, h) + bytes((x * 8) % 256 for y in range(h) for x in range(w))
     write("gray.jpg", cjpeg(gray))
     # Truncated inside the entropy-coded scan (the usual case: an interrupted copy) and

@@ -1,3 +1,5 @@
+import Foundation
+
 /// What went wrong with one image. Each case reads as the second half of a
 /// "FILE: problem" line, so batch commands can report one line per bad file.
 public enum ImageError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -65,5 +67,6 @@ extension ImageFormat {
 func formatMegapixels(_ pixels: Int) -> String {
     let mp = Double(pixels) / 1_000_000
     if mp >= 10 { return String(Int(mp.rounded())) }
-    return String(Double((mp * 10).rounded()) / 10)
+    if mp >= 0.1 { return String(Double((mp * 10).rounded()) / 10) }
+    return String(format: "%.3g", mp)   // tiny limits (tests, thumbnails) stay readable
 }

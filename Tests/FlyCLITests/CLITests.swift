@@ -1,0 +1,118 @@
+import Foundation
+import ImageIO
+import ImageProcessing
+import Testing
+
+/// Black-box tests of the `flytally` executable: exit statuses, messages and outputs.
+@Suite struct CLITests {
+    @Test func helpExplainsTheToolAndListsWorkingSubcommands() throws {
+        let result = try FlyTallyBinary.run(["--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Count Drosophila phenotypes in photos."))
+        #expect(result.stdout.contains("inspect"))
+        #expect(result.stdout.contains("Exit status: 0 success, 1 usage or input error"))
+        #expect(try FlyTallyBinary.run([]).status == 0)   // no subcommand: help, success
+    }
+
+    @Test func versionPrintsOneLine() throws {
+        let result = try FlyTallyBinary.run(["--version"])
+        #expect(result.status == 0)
+        #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: ".").count == 3)
+    }
+
+    @Test func usageErrorsExitWithOne() throws {
+        for arguments in [["inspect"], ["inspect", "--quality", "0", "x.jpg"], ["inspect", "--bogus", "x.jpg"],
+                          ["inspect", "--max-megapixels", "-3", "x.jpg"], ["frobnicate"],
+                          ["inspect", "--resize", "12by7", "--out", "/tmp/o", "x.jpg"],
+                          ["inspect", "--annotate", "x.jpg"]] {
+            let result = try FlyTallyBinary.run(arguments)
+            #expect(result.status == 1, "\(arguments): \(result.stderr)")
+            #expect(result.stderr.hasPrefix("flytally: "), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    @Test func inspectDescribesAnOrientedJPEG() throws {
+        let path = FlyTallyBinary.fixture("orientation-6.jpg")
+        let result = try FlyTallyBinary.run(["inspect", path])
+        #expect(result.status == 0, "\(result.stderr)")
+        let line = result.stdout.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(line.hasPrefix("\(path): JPEG baseline, 16x32 (stored 32x16, EXIF orientation 6 (rotated 90° clockwise)), 767 B, decoded in "))
+        #expect(line.hasSuffix(" ms"))
+    }
+
+    @Test func inspectJSONRecords() throws {
+        let good = FlyTallyBinary.fixture("rgb16.png"), bad = FlyTallyBinary.fixture("truncated.png")
+        let result = try FlyTallyBinary.run(["inspect", "--json", good, bad])
+        #expect(result.status == 1)   // one file skipped
+        let records = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]]
+        #expect(records?.count == 2)
+        let first = records?.first { $0["path"] as? String == good }
+        #expect(first?["width"] as? Int == 13 && first?["height"] as? Int == 7)
+        #expect(first?["format"] as? String == "png" && first?["encoding"] as? String == "16-bit RGB")
+        #expect(first?["decode_ms"] is Double)
+        let second = records?.first { $0["path"] as? String == bad }
+        #expect(second?["error"] as? String == "truncated PNG (file ends before the image data does)")
+    }
+
+    @Test func batchSkipsBadFilesReportsThemAndFinishesTheRest() throws {
+        let names = ["empty.jpg", "not-an-image.jpg", "truncated.jpg", "corrupt-crc.png", "zero-width.png",
+                     "huge-header.jpg", "rgb8.png", "gray.jpg"]
+        let result = try FlyTallyBinary.run(["inspect"] + names.map(FlyTallyBinary.fixture) + ["/nonexistent/photo.jpg"])
+        #expect(result.status == 1)
+        #expect(result.stdout.contains(FlyTallyBinary.fixture("rgb8.png") + ": PNG 8-bit RGB, 13x7"))
+        #expect(result.stdout.contains(FlyTallyBinary.fixture("gray.jpg") + ": JPEG baseline, 32x16"))
+        #expect(result.stderr.contains("Skipped 7 of 9 files:"))
+        for (name, problem) in [("empty.jpg", "empty file (0 bytes)"),
+                                ("not-an-image.jpg", "not a JPEG or PNG image"),
+                                ("truncated.jpg", "truncated JPEG"), ("corrupt-crc.png", "corrupt PNG"),
+                                ("zero-width.png", "image has no pixels (0x7)"),
+                                ("huge-header.jpg", "image is 60000x60000 = 3600 MP, above the limit of 100 MP")] {
+            #expect(result.stderr.contains("  " + FlyTallyBinary.fixture(name) + ": " + problem), "\(name)")
+        }
+        #expect(result.stderr.contains("  /nonexistent/photo.jpg: no such file"))
+    }
+
+    @Test func pixelLimitOption() throws {
+        let path = FlyTallyBinary.fixture("quadrants.jpg")
+        let refused = try FlyTallyBinary.run(["inspect", "--max-megapixels", "0.0001", path])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("\(path): image is 32x16 = 0.000512 MP, above the limit of 0.0001 MP"))
+    }
+
+    @Test func directoryWithoutImages() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-empty-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try FlyTallyBinary.run(["inspect", directory])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("\(directory): directory contains no .jpg, .jpeg or .png files"))
+    }
+
+    @Test func writesResizedAndAnnotatedCopies() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try FlyTallyBinary.run(["inspect", "--out", directory + "/nested", "--max-side", "16", "--annotate",
+                                             "--format", "png", FlyTallyBinary.fixture("orientation-6.jpg"),
+                                             FlyTallyBinary.fixture("rgb8.png")])
+        #expect(result.status == 0, "\(result.stderr)")
+        let copy = try ImageDecoder.decode(fileAt: directory + "/nested/orientation-6.png")
+        #expect(copy.image.width == 8 && copy.image.height == 16)   // upright, longer side 16
+        let plain = try ImageDecoder.decode(fileAt: FlyTallyBinary.fixture("orientation-6.jpg")).image.resized(maxSide: 16)
+        #expect(copy.image != plain, "annotation should have drawn on the copy")
+        #expect(FileManager.default.fileExists(atPath: directory + "/nested/rgb8.png"))
+        #expect(result.stdout.contains("wrote \(directory)/nested/orientation-6.png"))
+    }
+
+    @Test func copiesNeverOverwriteTheirInput() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-same-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let input = directory + "/photo.png"
+        try FileManager.default.copyItem(atPath: FlyTallyBinary.fixture("rgb8.png"), toPath: input)
+        let before = try Data(contentsOf: URL(fileURLWithPath: input))
+        let result = try FlyTallyBinary.run(["inspect", "--out", directory, "--max-side", "4", input])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("refusing to overwrite the input image"))
+        #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
+    }
+}

@@ -1,0 +1,23 @@
+import Foundation
+import Testing
+@testable import ImageIO
+
+@Suite struct ImageFileCollectorTests {
+    @Test func expandsDirectoriesAndReportsUnusableArguments() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-collect-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/photos/sub", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/empty", withIntermediateDirectories: true)
+        for name in ["photos/b.JPG", "photos/a.png", "photos/sub/c.jpeg", "photos/notes.txt", "photos/.hidden.jpg"] {
+            #expect(fm.createFile(atPath: root + "/" + name, contents: Data([1])))
+        }
+        let result = ImageFileCollector.collect([root + "/photos", root + "/empty", root + "/missing.jpg",
+                                                 root + "/photos/a.png"])
+        #expect(result.files == [root + "/photos/a.png", root + "/photos/b.JPG", root + "/photos/sub/c.jpeg"])
+        #expect(result.problems == [
+            ImageFileError(path: root + "/empty", error: .noImagesInDirectory),
+            ImageFileError(path: root + "/missing.jpg", error: .fileNotFound),
+        ])
+    }
+}
