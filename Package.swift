@@ -24,6 +24,24 @@ let package = Package(
             name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+
+        // Engine, bottom to top: raw kernels → tensors → autograd → layers → models.
+        .target(
+            name: "TensorKernels",
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+
+        .target(name: "Tensors", dependencies: ["TensorKernels"]),
+        .target(name: "Autograd", dependencies: ["Tensors", "TensorKernels"]),
+        .target(name: "Layers", dependencies: ["Autograd", "Tensors"]),
+        .target(name: "Optimizers", dependencies: ["Layers", "Autograd", "Tensors"]),
+        .target(name: "Models", dependencies: ["Layers", "Autograd", "Tensors", "SafeTensors"]),
+
+        // Model files: safetensors read/write (no dependency on the engine's types).
+        .target(name: "SafeTensors"),
+
         // Vision layer: decoding/encoding, then pixel operations.
         .target(name: "ImageIO", dependencies: ["CTurboJPEG", "CPNG"]),
         .target(name: "ImageProcessing", dependencies: ["ImageIO"]),
@@ -38,6 +56,10 @@ let package = Package(
             ]),
         .executableTarget(name: "flytally", dependencies: ["FlyCLI"]),
 
+        .testTarget(name: "TensorKernelsTests", dependencies: ["TensorKernels"]),
+        .testTarget(name: "EngineTests",
+                    dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
         .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),
