@@ -99,8 +99,8 @@ public enum Loss {
             let pt = exp(logPt)
             let oneMinus = max(1 - pt, 0)
             total += Double(a) * -pow(oneMinus, Double(gamma)) * logPt
-            // d/dz: a·s·[γ(1−p_t)^(γ−1)·p_t·log p_t − (1−p_t)^γ·(1−p_t)]
-            let term1 = gamma == 0 ? 0 : Double(gamma) * pow(oneMinus, Double(gamma - 1)) * pt * logPt
+            // dp_t/dz = s·p_t(1−p_t), so d/dz = a·s·[γ·p_t(1−p_t)^γ·log p_t − (1−p_t)^(γ+1)]
+            let term1 = Double(gamma) * pow(oneMinus, Double(gamma)) * pt * logPt
             let term2 = pow(oneMinus, Double(gamma)) * oneMinus
             grads[i] = Float(Double(a) * Double(s) * (term1 - term2))
         }

@@ -27,7 +27,7 @@ public final class Variable {
     /// An op result. `pullback` returns one gradient per input (nil where not needed).
     init(value: Tensor, inputs: [Variable], pullback: @escaping (Tensor) -> [Tensor?]) {
         self.value = value
-        if inputs.contains(where: \.requiresGrad) {
+        if GradientRecording.isEnabled && inputs.contains(where: \.requiresGrad) {
             self.requiresGrad = true
             self.inputs = inputs
             self.pullback = pullback
@@ -79,5 +79,16 @@ public final class Variable {
             }
         }
         return order
+    }
+}
+
+/// Whether operations record the graph. Inference turns recording off so no pullbacks (and
+/// the activations they capture) are kept, like PyTorch's `torch.no_grad()`.
+public enum GradientRecording {
+    @TaskLocal public static var isEnabled = true
+
+    /// Runs `body` with recording off (for this task and the code it calls).
+    public static func withoutGradients<R>(_ body: () throws -> R) rethrows -> R {
+        try $isEnabled.withValue(false, operation: body)
     }
 }

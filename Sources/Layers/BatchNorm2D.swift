@@ -27,7 +27,7 @@ public final class BatchNorm2D: Module {
         return [
             StateEntry(name: "running_mean", kind: .buffer, get: { s.runningMean }, set: { s.runningMean = $0 }),
             StateEntry(name: "running_var", kind: .buffer, get: { s.runningVariance }, set: { s.runningVariance = $0 }),
-            StateEntry(name: "num_batches_tracked", kind: .buffer, get: { .scalar(Float(s.batchesTracked)) },
+            StateEntry(name: "num_batches_tracked", kind: .buffer, optional: true, get: { .scalar(Float(s.batchesTracked)) },
                        set: { s.batchesTracked = Int($0.scalars.first ?? 0) }),
         ]
     }

@@ -9,6 +9,18 @@ public struct StateEntry {
     public let kind: Kind
     public let get: () -> Tensor
     public let set: (Tensor) -> Void
+    /// May be absent from a weights file (e.g. `num_batches_tracked`, which float-only exports
+    /// omit); loading then keeps the current value.
+    public var optional: Bool = false
+
+    public init(name: String, kind: Kind, optional: Bool = false, get: @escaping () -> Tensor,
+                set: @escaping (Tensor) -> Void) {
+        self.name = name
+        self.kind = kind
+        self.optional = optional
+        self.get = get
+        self.set = set
+    }
 }
 
 /// Base class of layers and models: a tree of named children, each with parameters
@@ -49,7 +61,9 @@ open class Module {
         var result: [StateEntry] = localParameters.map { name, variable in
             StateEntry(name: prefix + name, kind: .parameter, get: { variable.value }, set: { variable.value = $0 })
         }
-        result += localBuffers.map { StateEntry(name: prefix + $0.name, kind: .buffer, get: $0.get, set: $0.set) }
+        result += localBuffers.map {
+            StateEntry(name: prefix + $0.name, kind: .buffer, optional: $0.optional, get: $0.get, set: $0.set)
+        }
         for (name, child) in children { result += child.stateEntries(prefix: prefix + name + ".") }
         return result
     }

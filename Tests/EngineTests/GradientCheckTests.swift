@@ -1,0 +1,94 @@
+import Autograd
+import TensorKernels
+import Tensors
+import Testing
+
+/// Finite-difference checks for what ../shared/golden does not cover.
+@Suite struct GradientCheckTests {
+    @Test func focalLoss() {
+        var targets = Tensor(shape: [4, 5])
+        for i in stride(from: 0, to: 20, by: 3) { targets.scalars[i] = 1 }
+        checkGradients([random([4, 5], seed: 1, low: -3, high: 3)]) { v in
+            Loss.focal(v[0], targets: targets, alpha: 0.25, gamma: 2, normalizer: 3)
+        }
+        checkGradients([random([4, 5], seed: 2, low: -3, high: 3)]) { v in
+            Loss.focal(v[0], targets: targets, alpha: 0.5, gamma: 0)
+        }
+    }
+
+    @Test func focalLossWithGammaZeroIsWeightedBCE() {
+        // With γ = 0 and α = 0.5 the focal loss is 0.5·BCE summed: an independent cross-check.
+        let logits = random([3, 4], seed: 3, low: -4, high: 4)
+        var targets = Tensor(shape: [3, 4])
+        targets.scalars[1] = 1; targets.scalars[6] = 1
+        let focal = Loss.focal(Variable(logits), targets: targets, alpha: 0.5, gamma: 0).value.scalars[0]
+        let bce = Loss.bceWithLogits(Variable(logits), targets: targets).value.scalars[0]
+        #expect(abs(focal - 0.5 * bce * 12) < 1e-5)
+    }
+
+    @Test func softmaxCrossEntropy() {
+        checkGradients([random([3, 5], seed: 4, low: -2, high: 2)]) { v in
+            Loss.softmaxCrossEntropy(v[0], labels: [0, 4, 2])
+        }
+    }
+
+    @Test func mseAndWeightedMSE() {
+        let targets = random([2, 6], seed: 5)
+        var weights = Tensor(shape: [2, 6], repeating: 1)
+        weights.scalars[3] = 0
+        checkGradients([random([2, 6], seed: 6)]) { v in Loss.mse(v[0], targets: targets, weights: weights) }
+    }
+
+    @Test func nearestAndBilinearUpsampling() {
+        checkGradients([random([2, 3, 4, 5], seed: 8)]) { v in weightedSum(upsample2x(v[0])) }
+        checkGradients([random([2, 3, 4, 5], seed: 9)]) { v in weightedSum(upsample2x(v[0], bilinear: true)) }
+    }
+
+    @Test func maxPool() {
+        // Distinct values spaced more than the finite-difference step, so no tie flips.
+        var x = Tensor(shape: [1, 5, 6, 3])
+        var rng = RandomSource(seed: 10)
+        var values = (0..<x.count).map { Float($0) * 0.1 }
+        values.shuffle(using: &rng)
+        x.scalars = values
+        checkGradients([x]) { v in weightedSum(maxPool2d(v[0], kernel: 3, stride: 2, padding: 1)) }
+    }
+
+    @Test func concatAndScaleChannels() {
+        checkGradients([random([2, 3, 3, 4], seed: 11), random([2, 3, 3, 2], seed: 12)]) { v in
+            weightedSum(concatChannels([v[0], v[1]]))
+        }
+        checkGradients([random([2, 3, 3, 4], seed: 13), random([2, 1, 1, 4], seed: 14)]) { v in
+            weightedSum(scaleChannels(v[0], by: v[1]))
+        }
+    }
+
+    @Test func relu6AndEvalBatchNorm() {
+        checkGradients([random([2, 3, 3, 4], seed: 15, low: 0.5, high: 5.5)]) { v in weightedSum(relu6(v[0])) }
+        let statistics = BatchNormStatistics(channels: 4)
+        statistics.runningMean = random([4], seed: 16)
+        statistics.runningVariance = random([4], seed: 17, low: 0.5, high: 2)
+        checkGradients([random([2, 3, 3, 4], seed: 18), random([4], seed: 19), random([4], seed: 20)]) { v in
+            weightedSum(batchNorm(v[0], gamma: v[1], beta: v[2], statistics: statistics, training: false, epsilon: 1e-3))
+        }
+    }
+
+    @Test func dropoutScalesKeptValuesAndPassesGradientsThroughTheMask() {
+        var rng = RandomSource(seed: 21)
+        let x = Variable(Tensor(shape: [1000], repeating: 1), requiresGrad: true)
+        let y = dropout(x, probability: 0.25, training: true, rng: &rng)
+        let kept = y.value.scalars.filter { $0 != 0 }
+        #expect(kept.allSatisfy { abs($0 - 1 / 0.75) < 1e-6 })
+        #expect(abs(Double(kept.count) / 1000 - 0.75) < 0.05)
+        y.backward()
+        #expect(x.grad!.scalars == y.value.scalars)   // mask · scale, same as the forward
+        var eval = RandomSource(seed: 21)
+        #expect(dropout(x, probability: 0.25, training: false, rng: &eval) === x)
+    }
+
+    @Test func depthwiseConvolutionWithDilationAndOddSizes() {
+        checkGradients([random([2, 7, 6, 5], seed: 22), random([5, 3, 3, 1], seed: 23), random([5], seed: 24)]) { v in
+            weightedSum(conv2d(v[0], weight: v[1], bias: v[2], stride: 2, padding: 2, dilation: 2, groups: 5))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import Autograd
+import Layers
+import Models
+import Tensors
+import Testing
+
+/// torchvision MobileNetV3 (num_classes = 3) against ../shared/golden/mobilenet_v3_*.safetensors.
+@Suite(.enabled(if: Golden.available, "needs ../shared/golden (PyTorch reference tensors)"))
+struct MobileNetV3GoldenTests {
+    static func model(_ variant: MobileNetV3Configuration.Variant, golden: Golden, dropout: Float = 0.2) throws -> MobileNetV3 {
+        let model = MobileNetV3(MobileNetV3Configuration(variant: variant, logits: 3, dropout: dropout))
+        try model.loadState(from: golden.file, prefix: "param.")
+        return model
+    }
+
+    @Test(arguments: MobileNetV3Configuration.Variant.allCases)
+    func evalOutputsAndEveryFeatureBlock(_ variant: MobileNetV3Configuration.Variant) throws {
+        let golden = try Golden("mobilenet_v3_\(variant.rawValue).safetensors")
+        let model = try Self.model(variant, golden: golden)
+        model.eval()
+        var x = Variable(try golden.activation("eval.input"))
+        for (index, block) in model.features.layers.enumerated() {
+            x = block(x)
+            expectClose(x.value, try golden.activation("eval.features.\(index).out"), Tolerance.forward, "features[\(index)]")
+        }
+        let input = Variable(try golden.activation("eval.input"))
+        let logits = GradientRecording.withoutGradients { model(input) }
+        expectClose(logits.value, try golden.raw("eval.output"), Tolerance.forward, "logits")
+        #expect(!logits.requiresGrad, "inference without gradient recording must keep no graph")
+        #expect(model(input).requiresGrad, "with recording on, trainable parameters make the output differentiable")
+    }
+
+    @Test(arguments: MobileNetV3Configuration.Variant.allCases)
+    func parameterCountMatchesTorchvision(_ variant: MobileNetV3Configuration.Variant) throws {
+        // The golden file holds every torchvision parameter and buffer; count the parameters.
+        let golden = try Golden("mobilenet_v3_\(variant.rawValue).safetensors")
+        let torchvision = golden.file.entries
+            .filter { $0.name.hasPrefix("param.") && !$0.name.contains("running_") && !$0.name.contains("num_batches") }
+            .reduce(0) { $0 + $1.shape.reduce(1, *) }
+        let ours = MobileNetV3(MobileNetV3Configuration(variant: variant, logits: 3)).parameterCount
+        #expect(ours == torchvision)
+        // PEERS.md quotes 1.52 M and 4.21 M.
+        #expect(abs(Double(ours) - (variant == .small ? 1.52e6 : 4.21e6)) < 0.01e6)
+    }
+
+    /// One training step: batch statistics, dropout off, mean BCE-with-logits.
+    @Test func smallTrainingStep() throws {
+        let golden = try Golden("mobilenet_v3_small.safetensors")
+        let model = try Self.model(.small, golden: golden, dropout: 0)
+        model.train()
+        let input = Variable(try golden.activation("train.input"), requiresGrad: true)
+        let logits = model(input)
+        expectClose(logits.value, try golden.raw("train.logits"), Tolerance.forward, "train logits")
+        let loss = Loss.bceWithLogits(logits, targets: try golden.raw("train.target"))
+        expectClose(loss.value.reshaped([1]), try golden.raw("train.loss").reshaped([1]), Tolerance.forward, "train loss")
+        loss.backward()
+        expectClose(input.grad!, try golden.activation("train.input_grad"), Tolerance.gradient, "input grad")
+        var checked = 0
+        for (name, parameter) in model.namedParameters() {
+            let want = parameter.value.rank == 4 ? try golden.convWeight("train.grad.\(name)") : try golden.raw("train.grad.\(name)")
+            guard let grad = parameter.grad else { Issue.record("no gradient for \(name)"); continue }
+            expectClose(grad, want, Tolerance.gradient, "grad \(name)")
+            checked += 1
+        }
+        #expect(checked == model.parameters.count && checked > 100)
+        for entry in model.stateEntries() where entry.name.hasSuffix("running_mean") || entry.name.hasSuffix("running_var") {
+            expectClose(entry.get(), try golden.raw("train.after.\(entry.name)"), Tolerance.forward, entry.name)
+        }
+    }
+}
