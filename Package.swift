@@ -2,6 +2,18 @@
 // FlyTally: counts Drosophila phenotypes in photos. Layers and their one-way
 // dependencies are described in docs/ARCHITECTURE.md.
 import PackageDescription
+import Foundation
+
+// The kernels are compiled for x86-64-v3 (AVX2, FMA, F16C: every x86 CPU since 2013-2015) so
+// that SIMD8<Float> becomes one AVX register and multiply-adds fuse. FLYTALLY_PORTABLE=1
+// builds for the x86-64 baseline instead. `flytally` checks the CPU at start-up and says so
+// rather than crashing on an older processor.
+var kernelSettings: [SwiftSetting] = []
+#if arch(x86_64)
+if ProcessInfo.processInfo.environment["FLYTALLY_PORTABLE"] == nil {
+    kernelSettings = [.unsafeFlags(["-target-cpu", "haswell"])]
+}
+#endif
 
 let package = Package(
     name: "FlyTally",
@@ -31,13 +43,20 @@ let package = Package(
         // Engine, bottom to top: raw kernels → tensors → autograd → layers → models.
         .target(
             name: "TensorKernels",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))]),
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            swiftSettings: kernelSettings),
 
         .target(name: "Tensors", dependencies: ["TensorKernels"]),
         .target(name: "Autograd", dependencies: ["Tensors", "TensorKernels"]),
         .target(name: "Layers", dependencies: ["Autograd", "Tensors"]),
         .target(name: "Optimizers", dependencies: ["Layers", "Autograd", "Tensors"]),
-        .target(name: "Models", dependencies: ["Layers", "Autograd", "Tensors", "SafeTensors"]),
+        .target(name: "Models", dependencies: ["Architectures", "Inference", "Layers", "Autograd", "Tensors", "SafeTensors"]),
+        // Architecture descriptions shared by the trainable models and the inference plans.
+        .target(name: "Architectures", dependencies: ["TensorKernels"]),
+        // Compiled inference (BN folded, activations fused, buffers planned once); no autograd.
+        .target(name: "Inference", dependencies: ["Architectures", "Tensors", "TensorKernels"]),
+
+        .target(name: "EngineBenchmark", dependencies: ["Models", "Inference", "Optimizers", "Layers", "Autograd", "Tensors", "TensorKernels"]),
 
         // Model files: safetensors read/write (no dependency on the engine's types).
         .target(name: "SafeTensors"),
@@ -51,14 +70,15 @@ let package = Package(
         .target(
             name: "FlyCLI",
             dependencies: [
-                "ImageIO", "ImageProcessing", "ConsoleOutput",
+                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(name: "flytally", dependencies: ["FlyCLI"]),
 
         .testTarget(name: "TensorKernelsTests", dependencies: ["TensorKernels"]),
         .testTarget(name: "EngineTests",
-                    dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors"]),
+                    dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors",
+                                   "Inference"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),

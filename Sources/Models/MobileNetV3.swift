@@ -1,3 +1,4 @@
+@_exported import Architectures
 import Autograd
 import Layers
 import TensorKernels
@@ -71,11 +72,11 @@ final class InvertedResidual: Module {
                                          groups: c.expandedChannels, activation: c.activation, rng: &rng))
         if c.squeezeExcite {
             layers.append(SqueezeExcitation(channels: c.expandedChannels,
-                                            squeezeChannels: makeDivisible(Double(c.expandedChannels / 4)), rng: &rng))
+                                            squeezeChannels: c.squeezeChannels, rng: &rng))
         }
         layers.append(convNormActivation(c.expandedChannels, c.outChannels, kernel: 1, activation: nil, rng: &rng))
         block = Sequential(layers)
-        residual = c.stride == 1 && c.inChannels == c.outChannels
+        residual = c.hasResidual
     }
 
     override var children: [(String, Module)] { [("block", block)] }
@@ -84,12 +85,4 @@ final class InvertedResidual: Module {
         let y = block(x)
         return residual ? x + y : y
     }
-}
-
-/// torchvision's `_make_divisible`: round to a multiple of `divisor`, never below it and
-/// never more than 10 % below the requested value.
-public func makeDivisible(_ value: Double, divisor: Int = 8) -> Int {
-    var rounded = max(divisor, Int(value + Double(divisor) / 2) / divisor * divisor)
-    if Double(rounded) < 0.9 * value { rounded += divisor }
-    return rounded
 }

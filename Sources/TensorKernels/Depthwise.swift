@@ -3,7 +3,7 @@
 /// channels and vectorises.
 public enum Depthwise {
     /// OHWI weights [C, KH, KW, 1] → tap-major [KH·KW, C], so one tap's weights are contiguous.
-    static func tapMajor(_ g: ConvGeometry, _ weight: UnsafePointer<Float>) -> [Float] {
+    public static func tapMajor(_ g: ConvGeometry, _ weight: UnsafePointer<Float>) -> [Float] {
         let taps = g.kernelH * g.kernelW, c = g.inChannels
         var out = [Float](repeating: 0, count: taps * c)
         for ch in 0..<c { for t in 0..<taps { out[t * c + ch] = weight[ch * taps + t] } }

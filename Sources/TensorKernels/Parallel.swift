@@ -15,16 +15,20 @@ struct SendablePointer<T>: @unchecked Sendable {
 public enum EngineThreads {
     private static let storage = Atomic<Int>(0)
 
-    /// The thread count in force (at least 1).
+    /// The thread count in force (at least 1). The first read also puts BLAS in
+    /// single-threaded mode, since the engine parallelises GEMM itself.
     public static var count: Int {
         let value = storage.load(ordering: .relaxed)
-        return value > 0 ? value : max(1, ProcessInfo.processInfo.activeProcessorCount)
+        if value > 0 { return value }
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        set(cores)
+        return cores
     }
 
-    /// Sets the thread count for engine kernels and BLAS.
+    /// Sets the thread count for engine kernels (and the row-blocked GEMM).
     public static func set(_ threads: Int) {
+        GEMM.configureBLAS()
         storage.store(max(1, threads), ordering: .relaxed)
-        GEMM.setThreads(max(1, threads))
     }
 }
 

@@ -68,3 +68,24 @@ struct MobileNetV3GoldenTests {
         }
     }
 }
+
+/// The compiled inference plan against the same golden tensors.
+@Suite(.enabled(if: Golden.available, "needs ../shared/golden (PyTorch reference tensors)"))
+struct InferencePlanGoldenTests {
+    @Test(arguments: MobileNetV3Configuration.Variant.allCases)
+    func planMatchesTorchvisionBlockByBlock(_ variant: MobileNetV3Configuration.Variant) throws {
+        let golden = try Golden("mobilenet_v3_\(variant.rawValue).safetensors")
+        let model = try MobileNetV3GoldenTests.model(variant, golden: golden)
+        let plan = try model.inferencePlan(inputHeight: 128, inputWidth: 128, maxBatch: 2)
+        let input = try golden.activation("eval.input")
+        let (features, output) = plan.featureOutputs(input)
+        #expect(features.count == model.features.layers.count)
+        for (index, feature) in features.enumerated() {
+            expectClose(feature, try golden.activation("eval.features.\(index).out"), Tolerance.forward, "plan features[\(index)]")
+        }
+        expectClose(output, try golden.raw("eval.output"), Tolerance.forward, "plan logits")
+        // Batches smaller than the plan's maximum, and the tensor convenience API, agree.
+        let single = plan(Tensor(shape: [1, 128, 128, 3], scalars: Array(input.scalars.prefix(128 * 128 * 3))))
+        expectClose(single, Tensor(shape: [1, 3], scalars: Array(output.scalars.prefix(3))), Tolerance.forward, "batch of one")
+    }
+}

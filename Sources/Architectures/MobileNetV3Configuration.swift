@@ -36,6 +36,11 @@ public struct MobileNetV3Configuration: Sendable, Equatable {
         public let activation: Elementwise.Activation
         public let stride: Int
         public let dilation: Int
+
+        /// Channels inside the squeeze-excite block (torchvision: make_divisible(expanded / 4)).
+        public var squeezeChannels: Int { makeDivisible(Double(expandedChannels / 4)) }
+        /// Whether the block adds its input to its output.
+        public var hasResidual: Bool { stride == 1 && inChannels == outChannels }
     }
 
     public var blocks: [Block] {
@@ -66,4 +71,12 @@ public struct MobileNetV3Configuration: Sendable, Equatable {
     public var lastChannels: Int { scaled(variant == .small ? 1024 : 1280) }
 
     func scaled(_ channels: Int) -> Int { makeDivisible(Double(channels) * widthMultiplier) }
+}
+
+/// torchvision's `_make_divisible`: round to a multiple of `divisor`, never below it and
+/// never more than 10 % below the requested value.
+public func makeDivisible(_ value: Double, divisor: Int = 8) -> Int {
+    var rounded = max(divisor, Int(value + Double(divisor) / 2) / divisor * divisor)
+    if Double(rounded) < 0.9 * value { rounded += divisor }
+    return rounded
 }

@@ -1,0 +1,59 @@
+import TensorKernels
+import Tensors
+
+/// A convolution with its batch norm folded in and its activation fused:
+/// W' = W·γ/√(σ²+ε) per output channel, b' = β − μ·γ/√(σ²+ε) (+ the conv's own bias, scaled).
+struct FoldedConvolution {
+    /// Geometry for a batch of one; `run` sets the batch.
+    let geometry: ConvGeometry
+    /// OHWI, or tap-major [KH·KW, C] for depthwise convolutions.
+    let weight: [Float]
+    let bias: [Float]
+    let activation: Elementwise.Activation
+
+    /// - Parameters:
+    ///   - conv: prefix of the convolution ("features.0.0"); `bn`: prefix of its batch norm or nil.
+    init(weights: NamedWeights, conv: String, bn: String?, epsilon: Float, inChannels: Int, outChannels: Int,
+         kernel: Int, stride: Int, dilation: Int = 1, groups: Int, inputHeight: Int, inputWidth: Int,
+         activation: Elementwise.Activation, hasBias: Bool = false) throws(PlanError) {
+        let g = ConvGeometry(batch: 1, inHeight: inputHeight, inWidth: inputWidth, inChannels: inChannels,
+                             outChannels: outChannels, kernel: (kernel, kernel), stride: (stride, stride),
+                             padding: ((kernel - 1) / 2 * dilation, (kernel - 1) / 2 * dilation),
+                             dilation: (dilation, dilation), groups: groups)
+        if let problem = g.problem { throw .invalidInput("\(conv): \(problem)") }
+        var w = try weights.tensor(conv + ".weight", shape: [outChannels, kernel, kernel, inChannels / groups]).scalars
+        var b = hasBias ? try weights.tensor(conv + ".bias", shape: [outChannels]).scalars
+                        : [Float](repeating: 0, count: outChannels)
+        if let bn {
+            let gamma = try weights.tensor(bn + ".weight", shape: [outChannels]).scalars
+            let beta = try weights.tensor(bn + ".bias", shape: [outChannels]).scalars
+            let mean = try weights.tensor(bn + ".running_mean", shape: [outChannels]).scalars
+            let variance = try weights.tensor(bn + ".running_var", shape: [outChannels]).scalars
+            let perOutput = w.count / outChannels
+            for o in 0..<outChannels {
+                let scale = gamma[o] / (variance[o] + epsilon).squareRoot()
+                for i in 0..<perOutput { w[o * perOutput + i] *= scale }
+                b[o] = beta[o] + (b[o] - mean[o]) * scale
+            }
+        }
+        if g.isDepthwise { w = w.withUnsafeBufferPointer { Depthwise.tapMajor(g, $0.baseAddress!) } }
+        geometry = g
+        weight = w
+        bias = b
+        self.activation = activation
+    }
+
+    var outputPixels: Int { geometry.outHeight * geometry.outWidth }
+
+    func run(batch: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+             scratch: UnsafeMutablePointer<Float>) {
+        var g = geometry
+        g.batch = batch
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                FusedConvolution.forward(g, input: input, weight: w.baseAddress!, bias: b.baseAddress!,
+                                         activation: activation, output: output, scratch: scratch)
+            }
+        }
+    }
+}

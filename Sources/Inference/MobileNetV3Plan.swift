@@ -1,0 +1,258 @@
+import Architectures
+import Dispatch
+import TensorKernels
+import Tensors
+
+/// MobileNetV3 compiled for inference: batch norm folded into the convolutions, activations
+/// fused into their epilogues, squeeze-excite applied in place, and every buffer allocated
+/// once for `maxBatch` images, so `run` allocates no tensors.
+///
+/// Input [N, H, W, 3] (normalised, NHWC) with N ≤ maxBatch; output [N, outputCount].
+/// Not thread-safe: one plan per thread (its buffers are shared between calls).
+public final class MobileNetV3Plan {
+    public let configuration: MobileNetV3Configuration
+    public let inputHeight: Int
+    public let inputWidth: Int
+    public let maxBatch: Int
+
+    private enum Step {
+        case conv(FoldedConvolution, from: Int, to: Int)
+        case squeezeExcite(SqueezeExciteStep, buffer: Int)
+        case addInPlace(into: Int, from: Int, perImage: Int)
+        /// Marks where `features[index]` of the torchvision model ends (for debugging/tests).
+        case featureEnd(index: Int, buffer: Int, shape: [Int])
+    }
+
+    private var steps: [Step] = []
+    private var buffers: [[Float]]
+    private var scratch: [Float]
+    private var finalBuffer = 0
+    private let finalChannels: Int
+    private let finalPixels: Int
+    private let head: ClassifierHead
+    private var pooled: [Float]
+    private var hidden: [Float]
+
+    /// - Parameter weights: every tensor of the model by torchvision name, engine layout (OHWI).
+    public init(configuration: MobileNetV3Configuration, weights: NamedWeights, inputHeight: Int, inputWidth: Int,
+                maxBatch: Int) throws(PlanError) {
+        guard maxBatch >= 1, inputHeight >= 32, inputWidth >= 32 else {
+            throw .invalidInput("need maxBatch ≥ 1 and an input of at least 32×32 (got \(maxBatch), \(inputHeight)×\(inputWidth))")
+        }
+        self.configuration = configuration
+        self.inputHeight = inputHeight
+        self.inputWidth = inputWidth
+        self.maxBatch = maxBatch
+        let eps: Float = 0.001
+        let blocks = configuration.blocks
+
+        var steps: [Step] = []
+        var largest = inputHeight * inputWidth * 3
+        var largestScratch = 0
+        var h = inputHeight, w = inputWidth
+        func add(_ conv: FoldedConvolution, from: Int, to: Int) {
+            steps.append(.conv(conv, from: from, to: to))
+            largest = max(largest, conv.outputPixels * conv.geometry.outChannels)
+            largestScratch = max(largestScratch, FusedConvolution.scratchCount(conv.geometry))
+            h = conv.geometry.outHeight
+            w = conv.geometry.outWidth
+        }
+        // Buffer 0 holds the input; blocks rotate through buffers 1…3.
+        let stem = try FoldedConvolution(weights: weights, conv: "features.0.0", bn: "features.0.1", epsilon: eps,
+                                         inChannels: 3, outChannels: blocks[0].inChannels, kernel: 3, stride: 2,
+                                         groups: 1, inputHeight: h, inputWidth: w, activation: .hardswish)
+        add(stem, from: 0, to: 1)
+        steps.append(.featureEnd(index: 0, buffer: 1, shape: [h, w, blocks[0].inChannels]))
+        var current = 1
+        var seSteps: [SqueezeExciteStep] = []
+        for (index, block) in blocks.enumerated() {
+            let prefix = "features.\(index + 1).block"
+            let others = [1, 2, 3].filter { $0 != current }
+            let (a, b) = (others[0], others[1])
+            var layer = 0
+            var source = current
+            if block.expandedChannels != block.inChannels {
+                add(try FoldedConvolution(weights: weights, conv: "\(prefix).0.0", bn: "\(prefix).0.1", epsilon: eps,
+                                          inChannels: block.inChannels, outChannels: block.expandedChannels, kernel: 1,
+                                          stride: 1, groups: 1, inputHeight: h, inputWidth: w, activation: block.activation),
+                    from: source, to: a)
+                source = a
+                layer += 1
+            }
+            let dwTarget = source == a ? b : a
+            add(try FoldedConvolution(weights: weights, conv: "\(prefix).\(layer).0", bn: "\(prefix).\(layer).1", epsilon: eps,
+                                      inChannels: block.expandedChannels, outChannels: block.expandedChannels,
+                                      kernel: block.kernel, stride: block.dilation > 1 ? 1 : block.stride,
+                                      dilation: block.dilation, groups: block.expandedChannels, inputHeight: h,
+                                      inputWidth: w, activation: block.activation),
+                from: source, to: dwTarget)
+            layer += 1
+            if block.squeezeExcite {
+                let se = try SqueezeExciteStep(weights: weights, prefix: "\(prefix).\(layer)", channels: block.expandedChannels,
+                                               squeezeChannels: block.squeezeChannels, pixels: h * w)
+                seSteps.append(se)
+                steps.append(.squeezeExcite(se, buffer: dwTarget))
+                layer += 1
+            }
+            let projectTarget = [1, 2, 3].first { $0 != current && $0 != dwTarget }!
+            add(try FoldedConvolution(weights: weights, conv: "\(prefix).\(layer).0", bn: "\(prefix).\(layer).1", epsilon: eps,
+                                      inChannels: block.expandedChannels, outChannels: block.outChannels, kernel: 1,
+                                      stride: 1, groups: 1, inputHeight: h, inputWidth: w, activation: .identity),
+                from: dwTarget, to: projectTarget)
+            if block.hasResidual { steps.append(.addInPlace(into: projectTarget, from: current, perImage: h * w * block.outChannels)) }
+            current = projectTarget
+            steps.append(.featureEnd(index: index + 1, buffer: current, shape: [h, w, block.outChannels]))
+        }
+        let lastIn = blocks.last!.outChannels
+        let lastIndex = blocks.count + 1
+        let lastTarget = current == 1 ? 2 : 1
+        add(try FoldedConvolution(weights: weights, conv: "features.\(lastIndex).0", bn: "features.\(lastIndex).1",
+                                  epsilon: eps, inChannels: lastIn, outChannels: 6 * lastIn, kernel: 1, stride: 1,
+                                  groups: 1, inputHeight: h, inputWidth: w, activation: .hardswish),
+            from: current, to: lastTarget)
+        steps.append(.featureEnd(index: lastIndex, buffer: lastTarget, shape: [h, w, 6 * lastIn]))
+        finalBuffer = lastTarget
+        finalChannels = 6 * lastIn
+        finalPixels = h * w
+        head = try ClassifierHead(weights: weights, inFeatures: 6 * lastIn, hidden: configuration.lastChannels,
+                                  outputs: configuration.outputCount)
+        self.steps = steps
+        buffers = (0..<4).map { _ in [Float](repeating: 0, count: largest * maxBatch) }
+        scratch = [Float](repeating: 0, count: max(1, largestScratch * maxBatch))
+        let widestSE = seSteps.map(\.channels).max() ?? 0
+        pooled = [Float](repeating: 0, count: maxBatch * max(finalChannels, widestSE))
+        hidden = [Float](repeating: 0, count: maxBatch * max(configuration.lastChannels, widestSE))
+    }
+
+    public var outputCount: Int { configuration.outputCount }
+
+    /// Runs `batch` images from `input` ([batch, H, W, 3]) into `output` ([batch, outputCount]).
+    public func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>) {
+        run(input: input, batch: batch, output: output, observe: nil)
+    }
+
+    /// Runs one batch and also returns the output of every `features[i]` block, NHWC (for
+    /// comparing with the training model or a reference; allocates).
+    public func featureOutputs(_ input: Tensor) -> (features: [Tensor], output: Tensor) {
+        let n = input.shape[0]
+        var features: [Tensor] = []
+        var out = Tensor(shape: [n, outputCount])
+        input.withUnsafePointer { ip in
+            out.withUnsafeMutablePointer { op in
+                run(input: ip, batch: n, output: op) { shape, pointer in
+                    features.append(Tensor(shape: [n] + shape,
+                                           scalars: Array(UnsafeBufferPointer(start: pointer, count: n * shape.reduce(1, *)))))
+                }
+            }
+        }
+        return (features, out)
+    }
+
+    /// Time and multiply-accumulates spent in each kind of layer over `runs` calls (for the
+    /// benchmark's per-layer-type GFLOP/s report).
+    public func profile(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>,
+                        runs: Int) -> [LayerTiming] {
+        var totals: [String: (seconds: Double, macs: Int)] = [:]
+        for _ in 0..<runs {
+            run(input: input, batch: batch, output: output, observe: nil) { kind, seconds, macs in
+                totals[kind, default: (0, 0)].seconds += seconds
+                totals[kind, default: (0, 0)].macs += macs
+            }
+        }
+        return totals.map { LayerTiming(kind: $0.key, seconds: $0.value.seconds / Double(runs), macs: $0.value.macs / runs) }
+            .sorted { $0.seconds > $1.seconds }
+    }
+
+    private func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>,
+                     observe: (([Int], UnsafePointer<Float>) -> Void)?,
+                     time: ((String, Double, Int) -> Void)? = nil) {
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        buffers[0].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: input, count: batch * inputHeight * inputWidth * 3) }
+        for step in steps {
+            let started = time == nil ? 0 : DispatchTime.now().uptimeNanoseconds
+            defer {
+                if let time {
+                    let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+                    switch step {
+                    case .conv(let conv, _, _):
+                        var g = conv.geometry
+                        g.batch = batch
+                        let kind = g.isDepthwise ? "depthwise \(g.kernelH)x\(g.kernelW)" : g.kernelH == 1 ? "1x1 conv" : "stem 3x3 conv"
+                        time(kind, seconds, g.macs)
+                    case .squeezeExcite(let se, _):
+                        time("squeeze-excite", seconds, batch * (2 * se.channels * se.squeezeChannels + 2 * se.channels * se.pixels))
+                    case .addInPlace(_, _, let perImage): time("residual add", seconds, batch * perImage)
+                    case .featureEnd: break
+                    }
+                }
+            }
+            switch step {
+            case .conv(let conv, let from, let to):
+                withBuffers(from, to) { src, dst in
+                    scratch.withUnsafeMutableBufferPointer { conv.run(batch: batch, input: src, output: dst, scratch: $0.baseAddress!) }
+                }
+            case .squeezeExcite(let se, let buffer):
+                buffers[buffer].withUnsafeMutableBufferPointer { data in
+                    pooled.withUnsafeMutableBufferPointer { p in
+                        hidden.withUnsafeMutableBufferPointer { hdn in
+                            se.apply(batch: batch, data: data.baseAddress!, pooled: p.baseAddress!, hidden: hdn.baseAddress!)
+                        }
+                    }
+                }
+            case .addInPlace(let into, let from, let perImage):
+                withBuffers(from, into) { src, dst in Elementwise.addInPlace(dst, src, count: batch * perImage) }
+            case .featureEnd(_, let buffer, let shape):
+                if let observe { buffers[buffer].withUnsafeBufferPointer { observe(shape, $0.baseAddress!) } }
+            }
+        }
+        let headStart = DispatchTime.now().uptimeNanoseconds
+        defer {
+            time?("pool + classifier", Double(DispatchTime.now().uptimeNanoseconds - headStart) / 1e9,
+                  batch * (finalChannels * finalPixels + head.inFeatures * head.hiddenFeatures + head.hiddenFeatures * head.outputs))
+        }
+        buffers[finalBuffer].withUnsafeBufferPointer { features in
+            pooled.withUnsafeMutableBufferPointer { p in
+                hidden.withUnsafeMutableBufferPointer { hdn in
+                    Pooling.globalAveragePool(features.baseAddress!, batch: batch, pixels: finalPixels, channels: finalChannels,
+                                              output: p.baseAddress!)
+                    head.apply(batch: batch, features: p.baseAddress!, hidden: hdn.baseAddress!, output: output)
+                }
+            }
+        }
+    }
+
+    /// Convenience: a tensor in, a tensor out (allocates the output).
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[1] == inputHeight && input.shape[2] == inputWidth && input.shape[3] == 3,
+                     "input \(input.shape) does not match the plan's [N, \(inputHeight), \(inputWidth), 3]")
+        var out = Tensor(shape: [input.shape[0], outputCount])
+        var start = 0
+        while start < input.shape[0] {
+            let n = min(maxBatch, input.shape[0] - start)
+            input.withUnsafePointer { ip in
+                out.withUnsafeMutablePointer { op in
+                    run(input: ip + start * inputHeight * inputWidth * 3, batch: n, output: op + start * outputCount)
+                }
+            }
+            start += n
+        }
+        return out
+    }
+
+    private func withBuffers(_ a: Int, _ b: Int, _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        precondition(a != b, "a step may not read and write one buffer")
+        buffers.withUnsafeMutableBufferPointer { all in
+            all[a].withUnsafeBufferPointer { src in
+                all[b].withUnsafeMutableBufferPointer { dst in body(src.baseAddress!, dst.baseAddress!) }
+            }
+        }
+    }
+}
+
+/// Time per call and multiply-accumulates per call of one kind of layer.
+public struct LayerTiming: Sendable {
+    public let kind: String
+    public let seconds: Double
+    public let macs: Int
+    public var gflops: Double { seconds > 0 ? 2 * Double(macs) / seconds / 1e9 : 0 }
+}

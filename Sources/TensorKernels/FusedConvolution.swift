@@ -1,0 +1,105 @@
+/// Inference convolutions with bias and activation fused into the same pass (batch norm is
+/// folded into the weights beforehand), for compiled inference plans.
+public enum FusedConvolution {
+    /// Floats of scratch space `forward` needs.
+    public static func scratchCount(_ g: ConvGeometry) -> Int { Convolution.scratchCount(g) }
+
+    /// output = activation(conv(input, weight) + bias). Depthwise convolutions need the
+    /// weights in tap-major order (`Depthwise.tapMajor`), all others OHWI.
+    public static func forward(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                               bias: UnsafePointer<Float>?, activation: Elementwise.Activation,
+                               output: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>?) {
+        if g.isDepthwise {
+            depthwise(g, input: input, tapMajorWeight: weight, bias: bias, activation: activation, output: output)
+            return
+        }
+        let m = g.outputPixels, og = g.outChannelsPerGroup, k = g.patchSize
+        if g.isPointwise || g.groups == 1 {
+            let a: UnsafePointer<Float>
+            if g.isPointwise {
+                a = input
+            } else {
+                guard let scratch else { preconditionFailure("convolution \(g) needs scratch") }
+                Im2Col.im2col(g, group: 0, input: input, columns: scratch)
+                a = UnsafePointer(scratch)
+            }
+            // Row blocks: each worker multiplies its rows, then applies bias and activation
+            // while they are still in cache.
+            let aP = SendablePointer(a), wP = SendablePointer(weight), oP = SendablePointer(output)
+            let bP = bias.map { SendablePointer($0) }
+            let minimumRows = max(1, (1 << 16) / max(1, g.outChannels * k))
+            parallelChunks(m, minimumPerThread: minimumRows) { rows in
+                GEMM.blas(false, true, rows.count, g.outChannels, k, 1, UnsafePointer(aP.base) + rows.lowerBound * k, k,
+                          UnsafePointer(wP.base), k, 0, oP.base + rows.lowerBound * g.outChannels, g.outChannels)
+                Elementwise.biasActivation(oP.base, rows: rows, columns: g.outChannels, ldc: g.outChannels,
+                                           bias: bP.map { UnsafePointer($0.base) }, activation: activation)
+            }
+            return
+        }
+        guard let scratch else { preconditionFailure("convolution \(g) needs scratch") }
+        for group in 0..<g.groups {
+            Im2Col.im2col(g, group: group, input: input, columns: scratch)
+            GEMM.sgemm(transB: true, m: m, n: og, k: k, a: scratch, lda: k, b: weight + group * og * k, ldb: k,
+                       c: output + group * og, ldc: g.outChannels)
+        }
+        Elementwise.biasActivation(output, rows: 0..<m, columns: g.outChannels, ldc: g.outChannels, bias: bias,
+                                   activation: activation)
+    }
+
+    /// Depthwise k×k with bias and activation: channels in blocks of eight held in registers
+    /// across all taps, so each output is stored once.
+    public static func depthwise(_ g: ConvGeometry, input: UnsafePointer<Float>, tapMajorWeight: UnsafePointer<Float>,
+                                 bias: UnsafePointer<Float>?, activation: Elementwise.Activation,
+                                 output: UnsafeMutablePointer<Float>) {
+        let c = g.inChannels, oh = g.outHeight, ow = g.outWidth
+        let inP = SendablePointer(input), wP = SendablePointer(tapMajorWeight), outP = SendablePointer(output)
+        let biasP = bias.map { SendablePointer($0) }
+        parallelChunks(g.batch * oh, minimumPerThread: 2) { rows in
+            let input = UnsafePointer(inP.base), weight = UnsafePointer(wP.base)
+            let bias = biasP.map { UnsafePointer($0.base) }
+            for row in rows {
+                let n = row / oh, oy = row % oh
+                // Valid kernel rows for this output row.
+                let iy0 = oy * g.strideH - g.padH
+                var ky0 = 0, ky1 = g.kernelH
+                while ky0 < ky1 && iy0 + ky0 * g.dilationH < 0 { ky0 += 1 }
+                while ky1 > ky0 && iy0 + (ky1 - 1) * g.dilationH >= g.inHeight { ky1 -= 1 }
+                for ox in 0..<ow {
+                    let ix0 = ox * g.strideW - g.padW
+                    var kx0 = 0, kx1 = g.kernelW
+                    while kx0 < kx1 && ix0 + kx0 * g.dilationW < 0 { kx0 += 1 }
+                    while kx1 > kx0 && ix0 + (kx1 - 1) * g.dilationW >= g.inWidth { kx1 -= 1 }
+                    let dst = outP.base + (row * ow + ox) * c
+                    var cb = 0
+                    while cb + 8 <= c {
+                        var acc = bias.map { load8($0 + cb) } ?? .zero
+                        for ky in ky0..<ky1 {
+                            let iy = iy0 + ky * g.dilationH
+                            let inRow = input + ((n * g.inHeight + iy) * g.inWidth) * c + cb
+                            let wRow = weight + (ky * g.kernelW) * c + cb
+                            for kx in kx0..<kx1 {
+                                let ix = ix0 + kx * g.dilationW
+                                acc += load8(inRow + ix * c) * load8(wRow + kx * c)
+                            }
+                        }
+                        store8(activation.apply(acc), dst + cb)
+                        cb += 8
+                    }
+                    while cb < c {
+                        var acc = bias?[cb] ?? 0
+                        for ky in ky0..<ky1 {
+                            let iy = iy0 + ky * g.dilationH
+                            for kx in kx0..<kx1 {
+                                let ix = ix0 + kx * g.dilationW
+                                acc += input[((n * g.inHeight + iy) * g.inWidth + ix) * c + cb]
+                                    * weight[(ky * g.kernelW + kx) * c + cb]
+                            }
+                        }
+                        dst[cb] = activation.apply(acc)
+                        cb += 1
+                    }
+                }
+            }
+        }
+    }
+}
