@@ -8,10 +8,13 @@ import Foundation
 // that SIMD8<Float> becomes one AVX register and multiply-adds fuse. FLYTALLY_PORTABLE=1
 // builds for the x86-64 baseline instead. `flytally` checks the CPU at start-up and says so
 // rather than crashing on an older processor.
-var kernelSettings: [SwiftSetting] = []
+// Release builds of the kernels also drop integer-overflow checks (-Ounchecked): their index
+// arithmetic is validated by the geometry checks before any kernel runs, and the checks
+// otherwise block vectorisation of the inner loops.
+var kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
 #if arch(x86_64)
 if ProcessInfo.processInfo.environment["FLYTALLY_PORTABLE"] == nil {
-    kernelSettings = [.unsafeFlags(["-target-cpu", "haswell"])]
+    kernelSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
 }
 #endif
 

@@ -4,10 +4,10 @@ import Tensors
 /// Element-wise activation with its derivative (formulas in `Elementwise`).
 public func activation(_ x: Variable, _ kind: Elementwise.Activation) -> Variable {
     if kind == .identity { return x }
-    var out = Tensor(shape: x.shape)
+    var out = Tensor.uninitialized(x.shape)
     x.value.withUnsafePointer { xp in out.withUnsafeMutablePointer { Elementwise.activate(kind, xp, $0, count: x.value.count) } }
     return Variable(value: out, inputs: [x]) { gradOut in
-        var gx = Tensor(shape: x.shape)
+        var gx = Tensor.uninitialized(x.shape)
         let count = gx.count
         x.value.withUnsafePointer { xp in
             gradOut.withUnsafePointer { gp in

@@ -14,23 +14,17 @@ public func scaleChannels(_ x: Variable, by s: Variable) -> Variable {
     let n = x.shape[0], c = x.shape[3], pixels = x.shape[1] * x.shape[2]
     precondition(s.shape == [n, 1, 1, c], "scaleChannels: scale \(s.shape) does not fit \(x.shape)")
     var out = x.value
-    for b in 0..<n {
-        for p in 0..<pixels {
-            let base = (b * pixels + p) * c
-            for ch in 0..<c { out.scalars[base + ch] *= s.value.scalars[b * c + ch] }
-        }
+    out.withUnsafeMutablePointer { op in
+        s.value.withUnsafePointer { Elementwise.scaleChannelsInPlace(op, batch: n, pixels: pixels, channels: c, scales: $0) }
     }
     return Variable(value: out, inputs: [x, s]) { g in
-        var gx = g, gs = Tensor(shape: s.shape)
-        for b in 0..<n {
-            for p in 0..<pixels {
-                let base = (b * pixels + p) * c
-                for ch in 0..<c {
-                    gx.scalars[base + ch] = g.scalars[base + ch] * s.value.scalars[b * c + ch]
-                    gs.scalars[b * c + ch] += g.scalars[base + ch] * x.value.scalars[base + ch]
-                }
-            }
+        var gx = g, gs = Tensor.uninitialized(s.shape)
+        gx.withUnsafeMutablePointer { gxp in
+            s.value.withUnsafePointer { Elementwise.scaleChannelsInPlace(gxp, batch: n, pixels: pixels, channels: c, scales: $0) }
         }
+        g.withUnsafePointer { gp in x.value.withUnsafePointer { xp in gs.withUnsafeMutablePointer {
+            Elementwise.channelDotPerImage(gp, xp, batch: n, pixels: pixels, channels: c, output: $0)
+        }}}
         return [gx, gs]
     }
 }

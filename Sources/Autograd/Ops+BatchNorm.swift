@@ -23,7 +23,7 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, statistics
                       training: Bool, momentum: Float = 0.1, epsilon: Float = 1e-5) -> Variable {
     let c = x.shape.last!
     let rows = x.value.count / c
-    var out = Tensor(shape: x.shape)
+    var out = Tensor.uninitialized(x.shape)
     if !training {
         var scale = Tensor(shape: [c]), shift = Tensor(shape: [c])
         for ch in 0..<c {
@@ -76,7 +76,7 @@ public func batchNorm(_ x: Variable, gamma: Variable, beta: Variable, statistics
     statistics.batchesTracked += 1
 
     return Variable(value: out, inputs: [x, gamma, beta]) { gradOut in
-        var gx = Tensor(shape: x.shape), gg = Tensor(shape: [c]), gb = Tensor(shape: [c])
+        var gx = Tensor.uninitialized(x.shape), gg = Tensor(shape: [c]), gb = Tensor(shape: [c])
         x.value.withUnsafePointer { xp in gradOut.withUnsafePointer { gp in
             mean.withUnsafePointer { mp in invStd.withUnsafePointer { ip in gamma.value.withUnsafePointer { gmp in
                 gg.withUnsafeMutablePointer { ggp in gb.withUnsafeMutablePointer { gbp in

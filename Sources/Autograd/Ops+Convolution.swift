@@ -12,7 +12,7 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable? = nil, strid
                          groups: groups)
     if let problem = g.problem { preconditionFailure("conv2d \(g): \(problem)") }
     precondition(weight.shape[3] == g.inChannelsPerGroup, "weight \(weight.shape) does not fit \(g)")
-    var output = Tensor(shape: [g.batch, g.outHeight, g.outWidth, g.outChannels])
+    var output = Tensor.uninitialized([g.batch, g.outHeight, g.outWidth, g.outChannels])
     var scratch = [Float](repeating: 0, count: Convolution.scratchCount(g))
     x.value.withUnsafePointer { xp in
         weight.value.withUnsafePointer { wp in
@@ -31,7 +31,7 @@ public func conv2d(_ x: Variable, weight: Variable, bias: Variable? = nil, strid
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     return Variable(value: output, inputs: inputs) { gradOut in
-        var gx = x.requiresGrad ? Tensor(shape: x.shape) : nil
+        var gx = x.requiresGrad ? Tensor.uninitialized(x.shape) : nil
         var gw = weight.requiresGrad ? Tensor(shape: weight.shape) : nil
         var gb = (bias?.requiresGrad ?? false) ? Tensor(shape: [g.outChannels]) : nil
         var scratch = [Float](repeating: 0, count: Convolution.scratchCount(g))

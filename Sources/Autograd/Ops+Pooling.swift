@@ -4,12 +4,12 @@ import Tensors
 /// Mean over height and width: [N, H, W, C] → [N, 1, 1, C].
 public func globalAveragePool(_ x: Variable) -> Variable {
     let n = x.shape[0], pixels = x.shape[1] * x.shape[2], c = x.shape[3]
-    var out = Tensor(shape: [n, 1, 1, c])
+    var out = Tensor.uninitialized([n, 1, 1, c])
     x.value.withUnsafePointer { xp in
         out.withUnsafeMutablePointer { Pooling.globalAveragePool(xp, batch: n, pixels: pixels, channels: c, output: $0) }
     }
     return Variable(value: out, inputs: [x]) { g in
-        var gx = Tensor(shape: x.shape)
+        var gx = Tensor.uninitialized(x.shape)
         g.withUnsafePointer { gp in
             gx.withUnsafeMutablePointer { Pooling.globalAveragePoolBackward(gp, batch: n, pixels: pixels, channels: c, inputGradient: $0) }
         }
@@ -41,7 +41,7 @@ public func maxPool2d(_ x: Variable, kernel k: Int, stride s: Int, padding p: In
 /// 2× upsampling, nearest neighbour or bilinear (align_corners = false), NHWC.
 public func upsample2x(_ x: Variable, bilinear: Bool = false) -> Variable {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    var out = Tensor(shape: [n, 2 * h, 2 * w, c])
+    var out = Tensor.uninitialized([n, 2 * h, 2 * w, c])
     x.value.withUnsafePointer { xp in
         out.withUnsafeMutablePointer { op in
             if bilinear {
@@ -52,7 +52,7 @@ public func upsample2x(_ x: Variable, bilinear: Bool = false) -> Variable {
         }
     }
     return Variable(value: out, inputs: [x]) { g in
-        var gx = Tensor(shape: x.shape)
+        var gx = Tensor.uninitialized(x.shape)
         g.withUnsafePointer { gp in
             gx.withUnsafeMutablePointer { gxp in
                 if bilinear {

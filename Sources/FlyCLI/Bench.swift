@@ -40,6 +40,9 @@ struct BenchEngine: ParsableCommand {
     @Flag(help: "Skip the training measurement.")
     var noTraining = false
 
+    @Flag(help: "Skip the inference measurements.")
+    var noInference = false
+
     @Flag(help: "Print one JSON array of records instead of a table.")
     var json = false
 
@@ -84,6 +87,7 @@ struct BenchEngine: ParsableCommand {
         benchmark.threads = threads
         benchmark.secondsPerConfiguration = seconds
         benchmark.includeTraining = !noTraining
+        if noInference { benchmark.inferenceBatches = [] }
         #if DEBUG
         StandardError.line("warning: this is a debug build; benchmark figures are meaningless (use swift build -c release).")
         #endif

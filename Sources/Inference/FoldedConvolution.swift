@@ -10,6 +10,8 @@ struct FoldedConvolution {
     let weight: [Float]
     let bias: [Float]
     let activation: Elementwise.Activation
+    /// Weights packed [K, N] for `PackedGEMM` (1×1 and dense convolutions with N % 8 == 0).
+    private(set) var packed = false
 
     /// - Parameters:
     ///   - conv: prefix of the convolution ("features.0.0"); `bn`: prefix of its batch norm or nil.
@@ -36,7 +38,12 @@ struct FoldedConvolution {
                 b[o] = beta[o] + (b[o] - mean[o]) * scale
             }
         }
-        if g.isDepthwise { w = w.withUnsafeBufferPointer { Depthwise.tapMajor(g, $0.baseAddress!) } }
+        if g.isDepthwise {
+            w = w.withUnsafeBufferPointer { Depthwise.tapMajor(g, $0.baseAddress!) }
+        } else if g.groups == 1 && PackedGEMM.supports(n: outChannels) {
+            w = w.withUnsafeBufferPointer { PackedGEMM.pack($0.baseAddress!, n: outChannels, k: g.patchSize) }
+            packed = true
+        }
         geometry = g
         weight = w
         bias = b
@@ -51,8 +58,18 @@ struct FoldedConvolution {
         g.batch = batch
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                FusedConvolution.forward(g, input: input, weight: w.baseAddress!, bias: b.baseAddress!,
-                                         activation: activation, output: output, scratch: scratch)
+                if packed {
+                    var a = input
+                    if !g.isPointwise {
+                        Im2Col.im2col(g, group: 0, input: input, columns: scratch)
+                        a = UnsafePointer(scratch)
+                    }
+                    PackedGEMM.multiply(m: g.outputPixels, k: g.patchSize, n: g.outChannels, a: a, packedB: w.baseAddress!,
+                                        bias: b.baseAddress!, activation: activation, c: output)
+                } else {
+                    FusedConvolution.forward(g, input: input, weight: w.baseAddress!, bias: b.baseAddress!,
+                                             activation: activation, output: output, scratch: scratch)
+                }
             }
         }
     }

@@ -8,7 +8,7 @@ import Tensors
 /// once for `maxBatch` images, so `run` allocates no tensors.
 ///
 /// Input [N, H, W, 3] (normalised, NHWC) with N ≤ maxBatch; output [N, outputCount].
-/// Not thread-safe: one plan per thread (its buffers are shared between calls).
+/// Not thread-safe: one caller at a time (its buffers are reused between calls).
 public final class MobileNetV3Plan {
     public let configuration: MobileNetV3Configuration
     public let inputHeight: Int
@@ -24,14 +24,19 @@ public final class MobileNetV3Plan {
     }
 
     private var steps: [Step] = []
-    private var buffers: [[Float]]
-    private var scratch: [Float]
     private var finalBuffer = 0
     private let finalChannels: Int
     private let finalPixels: Int
     private let head: ClassifierHead
-    private var pooled: [Float]
-    private var hidden: [Float]
+    private let sizes: Workspace.Sizes
+    /// Buffers for `maxBatch` images, used when one batch is spread over all threads.
+    private let workspace: Workspace
+    /// Per-thread buffers for `imagesPerWorker` images, used when a large batch is split
+    /// into per-thread sub-batches (created on first use).
+    private var workerWorkspaces: [Workspace] = []
+    /// Images each worker pushes through the network at once: small enough that activations
+    /// stay in cache, large enough to reuse each layer's weights (measured: see PERFORMANCE.md).
+    public var imagesPerWorker = 8
 
     /// - Parameter weights: every tensor of the model by torchvision name, engine layout (OHWI).
     public init(configuration: MobileNetV3Configuration, weights: NamedWeights, inputHeight: Int, inputWidth: Int,
@@ -117,18 +122,43 @@ public final class MobileNetV3Plan {
         head = try ClassifierHead(weights: weights, inFeatures: 6 * lastIn, hidden: configuration.lastChannels,
                                   outputs: configuration.outputCount)
         self.steps = steps
-        buffers = (0..<4).map { _ in [Float](repeating: 0, count: largest * maxBatch) }
-        scratch = [Float](repeating: 0, count: max(1, largestScratch * maxBatch))
         let widestSE = seSteps.map(\.channels).max() ?? 0
-        pooled = [Float](repeating: 0, count: maxBatch * max(finalChannels, widestSE))
-        hidden = [Float](repeating: 0, count: maxBatch * max(configuration.lastChannels, widestSE))
+        sizes = Workspace.Sizes(activation: largest, scratch: largestScratch,
+                                pooled: max(finalChannels, widestSE), hidden: max(configuration.lastChannels, widestSE))
+        workspace = Workspace(sizes, images: maxBatch)
     }
 
     public var outputCount: Int { configuration.outputCount }
 
     /// Runs `batch` images from `input` ([batch, H, W, 3]) into `output` ([batch, outputCount]).
+    ///
+    /// A batch of at least two images per thread is split into per-thread sub-batches that run
+    /// independently (no synchronisation per layer, activations kept in cache); smaller batches
+    /// use every thread inside each layer.
     public func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>) {
-        run(input: input, batch: batch, output: output, observe: nil)
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        let threads = EngineThreads.count
+        guard threads > 1 && batch >= 2 * threads else {
+            run(input: input, batch: batch, output: output, workspace: workspace, observe: nil)
+            return
+        }
+        while workerWorkspaces.count < threads { workerWorkspaces.append(Workspace(sizes, images: imagesPerWorker)) }
+        let imageFloats = inputHeight * inputWidth * 3, outputs = outputCount, chunk = imagesPerWorker
+        let inP = SendablePointer(input), outP = SendablePointer(output)
+        nonisolated(unsafe) let workers = workerWorkspaces  // each worker uses only its own workspace
+        nonisolated(unsafe) let plan = self
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let first = batch * t / threads, last = batch * (t + 1) / threads
+            EngineThreads.serially {
+                var start = first
+                while start < last {
+                    let n = min(chunk, last - start)
+                    plan.run(input: UnsafePointer(inP.base) + start * imageFloats, batch: n, output: outP.base + start * outputs,
+                             workspace: workers[t], observe: nil)
+                    start += n
+                }
+            }
+        }
     }
 
     /// Runs one batch and also returns the output of every `features[i]` block, NHWC (for
@@ -139,7 +169,7 @@ public final class MobileNetV3Plan {
         var out = Tensor(shape: [n, outputCount])
         input.withUnsafePointer { ip in
             out.withUnsafeMutablePointer { op in
-                run(input: ip, batch: n, output: op) { shape, pointer in
+                run(input: ip, batch: n, output: op, workspace: workspace) { shape, pointer in
                     features.append(Tensor(shape: [n] + shape,
                                            scalars: Array(UnsafeBufferPointer(start: pointer, count: n * shape.reduce(1, *)))))
                 }
@@ -154,7 +184,7 @@ public final class MobileNetV3Plan {
                         runs: Int) -> [LayerTiming] {
         var totals: [String: (seconds: Double, macs: Int)] = [:]
         for _ in 0..<runs {
-            run(input: input, batch: batch, output: output, observe: nil) { kind, seconds, macs in
+            run(input: input, batch: batch, output: output, workspace: workspace, observe: nil) { kind, seconds, macs in
                 totals[kind, default: (0, 0)].seconds += seconds
                 totals[kind, default: (0, 0)].macs += macs
             }
@@ -163,11 +193,11 @@ public final class MobileNetV3Plan {
             .sorted { $0.seconds > $1.seconds }
     }
 
-    private func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>,
+    private func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>, workspace: Workspace,
                      observe: (([Int], UnsafePointer<Float>) -> Void)?,
                      time: ((String, Double, Int) -> Void)? = nil) {
-        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
-        buffers[0].withUnsafeMutableBufferPointer { $0.baseAddress!.update(from: input, count: batch * inputHeight * inputWidth * 3) }
+        precondition(batch >= 1 && batch <= workspace.images, "batch \(batch) outside 1…\(workspace.images)")
+        workspace.buffers[0].update(from: input, count: batch * inputHeight * inputWidth * 3)
         for step in steps {
             let started = time == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             defer {
@@ -188,21 +218,13 @@ public final class MobileNetV3Plan {
             }
             switch step {
             case .conv(let conv, let from, let to):
-                withBuffers(from, to) { src, dst in
-                    scratch.withUnsafeMutableBufferPointer { conv.run(batch: batch, input: src, output: dst, scratch: $0.baseAddress!) }
-                }
+                conv.run(batch: batch, input: workspace.buffers[from], output: workspace.buffers[to], scratch: workspace.scratch)
             case .squeezeExcite(let se, let buffer):
-                buffers[buffer].withUnsafeMutableBufferPointer { data in
-                    pooled.withUnsafeMutableBufferPointer { p in
-                        hidden.withUnsafeMutableBufferPointer { hdn in
-                            se.apply(batch: batch, data: data.baseAddress!, pooled: p.baseAddress!, hidden: hdn.baseAddress!)
-                        }
-                    }
-                }
+                se.apply(batch: batch, data: workspace.buffers[buffer], pooled: workspace.pooled, hidden: workspace.hidden)
             case .addInPlace(let into, let from, let perImage):
-                withBuffers(from, into) { src, dst in Elementwise.addInPlace(dst, src, count: batch * perImage) }
+                Elementwise.addInPlace(workspace.buffers[into], workspace.buffers[from], count: batch * perImage)
             case .featureEnd(_, let buffer, let shape):
-                if let observe { buffers[buffer].withUnsafeBufferPointer { observe(shape, $0.baseAddress!) } }
+                observe?(shape, workspace.buffers[buffer])
             }
         }
         let headStart = DispatchTime.now().uptimeNanoseconds
@@ -210,15 +232,9 @@ public final class MobileNetV3Plan {
             time?("pool + classifier", Double(DispatchTime.now().uptimeNanoseconds - headStart) / 1e9,
                   batch * (finalChannels * finalPixels + head.inFeatures * head.hiddenFeatures + head.hiddenFeatures * head.outputs))
         }
-        buffers[finalBuffer].withUnsafeBufferPointer { features in
-            pooled.withUnsafeMutableBufferPointer { p in
-                hidden.withUnsafeMutableBufferPointer { hdn in
-                    Pooling.globalAveragePool(features.baseAddress!, batch: batch, pixels: finalPixels, channels: finalChannels,
-                                              output: p.baseAddress!)
-                    head.apply(batch: batch, features: p.baseAddress!, hidden: hdn.baseAddress!, output: output)
-                }
-            }
-        }
+        Pooling.globalAveragePool(workspace.buffers[finalBuffer], batch: batch, pixels: finalPixels, channels: finalChannels,
+                                  output: workspace.pooled)
+        head.apply(batch: batch, features: workspace.pooled, hidden: workspace.hidden, output: output)
     }
 
     /// Convenience: a tensor in, a tensor out (allocates the output).
@@ -239,14 +255,6 @@ public final class MobileNetV3Plan {
         return out
     }
 
-    private func withBuffers(_ a: Int, _ b: Int, _ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
-        precondition(a != b, "a step may not read and write one buffer")
-        buffers.withUnsafeMutableBufferPointer { all in
-            all[a].withUnsafeBufferPointer { src in
-                all[b].withUnsafeMutableBufferPointer { dst in body(src.baseAddress!, dst.baseAddress!) }
-            }
-        }
-    }
 }
 
 /// Time per call and multiply-accumulates per call of one kind of layer.
@@ -255,4 +263,40 @@ public struct LayerTiming: Sendable {
     public let seconds: Double
     public let macs: Int
     public var gflops: Double { seconds > 0 ? 2 * Double(macs) / seconds / 1e9 : 0 }
+}
+
+/// Activation buffers and scratch for a given number of images, allocated once.
+final class Workspace {
+    struct Sizes {
+        /// Floats per image of the largest activation, of im2col scratch, of the pooled
+        /// vector and of the classifier's hidden layer.
+        let activation: Int, scratch: Int, pooled: Int, hidden: Int
+    }
+
+    let images: Int
+    /// Buffer 0 is the input; 1…3 rotate through the blocks.
+    let buffers: [UnsafeMutablePointer<Float>]
+    let scratch: UnsafeMutablePointer<Float>
+    let pooled: UnsafeMutablePointer<Float>
+    let hidden: UnsafeMutablePointer<Float>
+
+    init(_ sizes: Sizes, images: Int) {
+        self.images = images
+        func allocate(_ count: Int) -> UnsafeMutablePointer<Float> {
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: max(1, count))
+            p.initialize(repeating: 0, count: max(1, count))
+            return p
+        }
+        buffers = (0..<4).map { _ in allocate(sizes.activation * images) }
+        scratch = allocate(sizes.scratch * images)
+        pooled = allocate(sizes.pooled * images)
+        hidden = allocate(sizes.hidden * images)
+    }
+
+    deinit {
+        for b in buffers { b.deallocate() }
+        scratch.deallocate()
+        pooled.deallocate()
+        hidden.deallocate()
+    }
 }

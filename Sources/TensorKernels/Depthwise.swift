@@ -21,32 +21,15 @@ public enum Depthwise {
     /// Forward with weights already in tap-major order (inference plans pack them once).
     public static func forward(_ g: ConvGeometry, input: UnsafePointer<Float>, tapMajorWeight: UnsafePointer<Float>,
                                bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>) {
-        let c = g.inChannels, oh = g.outHeight, ow = g.outWidth
-        let inP = SendablePointer(input), wP = SendablePointer(tapMajorWeight), outP = SendablePointer(output)
-        let biasP = bias.map { SendablePointer($0) }
-        parallelChunks(g.batch * oh, minimumPerThread: 2) { rows in
-            for row in rows {
-                let n = row / oh, oy = row % oh
-                for ox in 0..<ow {
-                    let dst = outP.base + ((row * ow + ox) * c)
-                    if let biasP { dst.update(from: biasP.base, count: c) } else { dst.update(repeating: 0, count: c) }
-                    for ky in 0..<g.kernelH {
-                        let iy = oy * g.strideH - g.padH + ky * g.dilationH
-                        guard iy >= 0 && iy < g.inHeight else { continue }
-                        for kx in 0..<g.kernelW {
-                            let ix = ox * g.strideW - g.padW + kx * g.dilationW
-                            guard ix >= 0 && ix < g.inWidth else { continue }
-                            let src = UnsafePointer(inP.base) + (((n * g.inHeight + iy) * g.inWidth + ix) * c)
-                            let wt = UnsafePointer(wP.base) + ((ky * g.kernelW + kx) * c)
-                            for ch in 0..<c { dst[ch] += src[ch] * wt[ch] }
-                        }
-                    }
-                }
-            }
-        }
+        FusedConvolution.depthwise(g, input: input, tapMajorWeight: tapMajorWeight, bias: bias, activation: .identity,
+                                   output: output)
     }
 
     /// Overwrites each non-nil gradient.
+    ///
+    /// Input gradient as a gather (each input pixel sums the output gradients whose windows
+    /// cover it), so threads own disjoint outputs and channels vectorise; weight gradient with
+    /// per-thread tap-major accumulators.
     public static func backward(_ g: ConvGeometry, input: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                                 outputGradient: UnsafePointer<Float>,
                                 inputGradient: UnsafeMutablePointer<Float>?,
@@ -54,28 +37,50 @@ public enum Depthwise {
         let c = g.inChannels, oh = g.outHeight, ow = g.outWidth, taps = g.kernelH * g.kernelW
         let inP = SendablePointer(input), goP = SendablePointer(outputGradient)
         if let inputGradient {
-            inputGradient.update(repeating: 0, count: g.inputCount)
             let w = tapMajor(g, weight)
             let giP = SendablePointer(inputGradient)
             w.withUnsafeBufferPointer { wb in
                 let wP = SendablePointer(wb.baseAddress!)
-                // Parallel over images: scattered adds of one image never meet another's.
-                parallelChunks(g.batch) { images in
-                    for n in images {
-                        for oy in 0..<oh {
-                            for ox in 0..<ow {
-                                let go = UnsafePointer(goP.base) + (((n * oh + oy) * ow + ox) * c)
+                parallelChunks(g.batch * g.inHeight, minimumPerThread: 2) { rows in
+                    let go = UnsafePointer(goP.base), wt = UnsafePointer(wP.base)
+                    for row in rows {
+                        let n = row / g.inHeight, iy = row % g.inHeight
+                        for ix in 0..<g.inWidth {
+                            let dst = giP.base + (row * g.inWidth + ix) * c
+                            var cb = 0
+                            while cb + 8 <= c {
+                                var acc: SIMD8<Float> = .zero
                                 for ky in 0..<g.kernelH {
-                                    let iy = oy * g.strideH - g.padH + ky * g.dilationH
-                                    guard iy >= 0 && iy < g.inHeight else { continue }
+                                    let ty = iy + g.padH - ky * g.dilationH
+                                    guard ty >= 0, ty % g.strideH == 0 else { continue }
+                                    let oy = ty / g.strideH
+                                    guard oy < oh else { continue }
                                     for kx in 0..<g.kernelW {
-                                        let ix = ox * g.strideW - g.padW + kx * g.dilationW
-                                        guard ix >= 0 && ix < g.inWidth else { continue }
-                                        let gi = giP.base + (((n * g.inHeight + iy) * g.inWidth + ix) * c)
-                                        let wt = UnsafePointer(wP.base) + ((ky * g.kernelW + kx) * c)
-                                        for ch in 0..<c { gi[ch] += go[ch] * wt[ch] }
+                                        let tx = ix + g.padW - kx * g.dilationW
+                                        guard tx >= 0, tx % g.strideW == 0 else { continue }
+                                        let ox = tx / g.strideW
+                                        guard ox < ow else { continue }
+                                        acc.addProduct(load8(go + ((n * oh + oy) * ow + ox) * c + cb),
+                                                       load8(wt + (ky * g.kernelW + kx) * c + cb))
                                     }
                                 }
+                                store8(acc, dst + cb)
+                                cb += 8
+                            }
+                            while cb < c {
+                                var acc: Float = 0
+                                for ky in 0..<g.kernelH {
+                                    let ty = iy + g.padH - ky * g.dilationH
+                                    guard ty >= 0, ty % g.strideH == 0, ty / g.strideH < oh else { continue }
+                                    for kx in 0..<g.kernelW {
+                                        let tx = ix + g.padW - kx * g.dilationW
+                                        guard tx >= 0, tx % g.strideW == 0, tx / g.strideW < ow else { continue }
+                                        acc += go[((n * oh + ty / g.strideH) * ow + tx / g.strideW) * c + cb]
+                                            * wt[(ky * g.kernelW + kx) * c + cb]
+                                    }
+                                }
+                                dst[cb] = acc
+                                cb += 1
                             }
                         }
                     }
@@ -83,28 +88,35 @@ public enum Depthwise {
             }
         }
         if let weightGradient {
-            // Per-thread partial sums over output rows, tap-major, then reduced and transposed.
-            let threads = max(1, min(EngineThreads.count, g.batch * oh))
-            var partial = [Float](repeating: 0, count: threads * taps * c)
             let rowsTotal = g.batch * oh
+            let threads = max(1, min(EngineThreads.count, rowsTotal))
+            var partial = [Float](repeating: 0, count: threads * taps * c)
             partial.withUnsafeMutableBufferPointer { pb in
                 let pP = SendablePointer(pb.baseAddress!)
                 parallelChunks(threads) { ts in
+                    let go = UnsafePointer(goP.base), x = UnsafePointer(inP.base)
                     for t in ts {
                         let acc = pP.base + t * taps * c
                         for row in (rowsTotal * t / threads)..<(rowsTotal * (t + 1) / threads) {
                             let n = row / oh, oy = row % oh
                             for ox in 0..<ow {
-                                let go = UnsafePointer(goP.base) + ((row * ow + ox) * c)
+                                let gRow = go + (row * ow + ox) * c
                                 for ky in 0..<g.kernelH {
                                     let iy = oy * g.strideH - g.padH + ky * g.dilationH
                                     guard iy >= 0 && iy < g.inHeight else { continue }
                                     for kx in 0..<g.kernelW {
                                         let ix = ox * g.strideW - g.padW + kx * g.dilationW
                                         guard ix >= 0 && ix < g.inWidth else { continue }
-                                        let src = UnsafePointer(inP.base) + (((n * g.inHeight + iy) * g.inWidth + ix) * c)
+                                        let src = x + ((n * g.inHeight + iy) * g.inWidth + ix) * c
                                         let a = acc + (ky * g.kernelW + kx) * c
-                                        for ch in 0..<c { a[ch] += go[ch] * src[ch] }
+                                        var ch = 0
+                                        while ch + 8 <= c {
+                                            var v = load8(a + ch)
+                                            v.addProduct(load8(gRow + ch), load8(src + ch))
+                                            store8(v, a + ch)
+                                            ch += 8
+                                        }
+                                        while ch < c { a[ch] += gRow[ch] * src[ch]; ch += 1 }
                                     }
                                 }
                             }

@@ -57,10 +57,7 @@ public enum Elementwise {
     /// gradIn[i] = gradOut[i] · a'(x[i]).
     public static func activationBackward(_ a: Activation, input x: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
                                           inputGradient: UnsafeMutablePointer<Float>, count: Int) {
-        let xP = SendablePointer(x), gP = SendablePointer(outputGradient), oP = SendablePointer(inputGradient)
-        parallelChunks(count, minimumPerThread: 16384) { range in
-            for i in range { oP.base[i] = gP.base[i] * derivative(a, xP.base[i]) }
-        }
+        activationBackwardSIMD(a, input: x, outputGradient: outputGradient, inputGradient: inputGradient, count: count)
     }
 
     /// matrix[r, :] += vector for every row (bias add).

@@ -71,6 +71,29 @@ public enum FusedConvolution {
                     while kx1 > kx0 && ix0 + (kx1 - 1) * g.dilationW >= g.inWidth { kx1 -= 1 }
                     let dst = outP.base + (row * ow + ox) * c
                     var cb = 0
+                    // 32 channels at a time: four independent accumulators hide the latency of
+                    // the multiply-add chain across taps (one accumulator stalls on it).
+                    while cb + 32 <= c {
+                        var a0: SIMD8<Float> = .zero, a1: SIMD8<Float> = .zero, a2: SIMD8<Float> = .zero, a3: SIMD8<Float> = .zero
+                        if let bias { a0 = load8(bias + cb); a1 = load8(bias + cb + 8); a2 = load8(bias + cb + 16); a3 = load8(bias + cb + 24) }
+                        for ky in ky0..<ky1 {
+                            let iy = iy0 + ky * g.dilationH
+                            let inRow = input + ((n * g.inHeight + iy) * g.inWidth) * c + cb
+                            let wRow = weight + (ky * g.kernelW) * c + cb
+                            for kx in kx0..<kx1 {
+                                let x = inRow + (ix0 + kx * g.dilationW) * c, wt = wRow + kx * c
+                                a0.addProduct(load8(x), load8(wt))
+                                a1.addProduct(load8(x + 8), load8(wt + 8))
+                                a2.addProduct(load8(x + 16), load8(wt + 16))
+                                a3.addProduct(load8(x + 24), load8(wt + 24))
+                            }
+                        }
+                        store8(activation.apply(a0), dst + cb)
+                        store8(activation.apply(a1), dst + cb + 8)
+                        store8(activation.apply(a2), dst + cb + 16)
+                        store8(activation.apply(a3), dst + cb + 24)
+                        cb += 32
+                    }
                     while cb + 8 <= c {
                         var acc = bias.map { load8($0 + cb) } ?? .zero
                         for ky in ky0..<ky1 {
@@ -79,7 +102,7 @@ public enum FusedConvolution {
                             let wRow = weight + (ky * g.kernelW) * c + cb
                             for kx in kx0..<kx1 {
                                 let ix = ix0 + kx * g.dilationW
-                                acc += load8(inRow + ix * c) * load8(wRow + kx * c)
+                                acc.addProduct(load8(inRow + ix * c), load8(wRow + kx * c))
                             }
                         }
                         store8(activation.apply(acc), dst + cb)

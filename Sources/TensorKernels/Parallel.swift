@@ -4,26 +4,41 @@ import Synchronization
 
 /// A raw pointer that may cross into `concurrentPerform` workers. Each worker writes a
 /// disjoint range, which is what makes sharing it sound.
-@usableFromInline
-struct SendablePointer<T>: @unchecked Sendable {
-    @usableFromInline let base: UnsafeMutablePointer<T>
-    @inlinable init(_ base: UnsafeMutablePointer<T>) { self.base = base }
-    @inlinable init(_ base: UnsafePointer<T>) { self.base = UnsafeMutablePointer(mutating: base) }
+public struct SendablePointer<T>: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<T>
+    @inlinable public init(_ base: UnsafeMutablePointer<T>) { self.base = base }
+    @inlinable public init(_ base: UnsafePointer<T>) { self.base = UnsafeMutablePointer(mutating: base) }
 }
 
 /// How many threads the engine's own kernels and BLAS use. Defaults to every core.
 public enum EngineThreads {
     private static let storage = Atomic<Int>(0)
 
-    /// The thread count in force (at least 1). The first read also puts BLAS in
-    /// single-threaded mode, since the engine parallelises GEMM itself.
+    /// The thread count in force (at least 1; 1 inside `serially`). The first read also puts
+    /// BLAS in single-threaded mode, since the engine parallelises GEMM itself.
     public static var count: Int {
+        if pthread_getspecific(serialKey) != nil { return 1 }
         let value = storage.load(ordering: .relaxed)
         if value > 0 { return value }
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         set(cores)
         return cores
     }
+
+    /// Runs `body` with every kernel on the calling thread only (for workers that each take
+    /// a share of a batch).
+    public static func serially<R>(_ body: () throws -> R) rethrows -> R {
+        let previous = pthread_getspecific(serialKey)
+        pthread_setspecific(serialKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(serialKey, previous) }
+        return try body()
+    }
+
+    private static let serialKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
 
     /// Sets the thread count for engine kernels (and the row-blocked GEMM).
     public static func set(_ threads: Int) {

@@ -20,6 +20,15 @@ public struct Tensor: Sendable, Equatable, CustomStringConvertible {
     }
 
     public static func zeros(_ shape: [Int]) -> Tensor { Tensor(shape: shape) }
+
+    /// A tensor whose values are about to be overwritten completely by a kernel: skips the
+    /// zero fill that dominates element-wise ops on fresh memory. The initial values are
+    /// unspecified (zero on Linux, where fresh pages come zeroed; reused memory is not).
+    public static func uninitialized(_ shape: [Int]) -> Tensor {
+        let count = shape.reduce(1, *)
+        let scalars = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+        return Tensor(shape: shape, scalars: scalars)
+    }
     public static func ones(_ shape: [Int]) -> Tensor { Tensor(shape: shape, repeating: 1) }
     public static func scalar(_ value: Float) -> Tensor { Tensor(shape: [], scalars: [value]) }
 
