@@ -12,9 +12,12 @@ import Foundation
 // arithmetic is validated by the geometry checks before any kernel runs, and the checks
 // otherwise block vectorisation of the inner loops.
 var kernelSettings: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+var cliSettings: [SwiftSetting] = []
 #if arch(x86_64)
 if ProcessInfo.processInfo.environment["FLYTALLY_PORTABLE"] == nil {
     kernelSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
+} else {
+    cliSettings.append(.define("FLYTALLY_PORTABLE"))
 }
 #endif
 
@@ -54,6 +57,8 @@ let package = Package(
         .target(name: "Layers", dependencies: ["Autograd", "Tensors"]),
         .target(name: "Optimizers", dependencies: ["Layers", "Autograd", "Tensors"]),
         .target(name: "Models", dependencies: ["Architectures", "Inference", "Layers", "Autograd", "Tensors", "SafeTensors"]),
+        // Training support: checkpoints (atomic, resumable) and the non-finite guard.
+        .target(name: "Training", dependencies: ["Models", "Optimizers", "Layers", "Autograd", "Tensors", "SafeTensors"]),
         // Architecture descriptions shared by the trainable models and the inference plans.
         .target(name: "Architectures", dependencies: ["TensorKernels"]),
         // Compiled inference (BN folded, activations fused, buffers planned once); no autograd.
@@ -75,13 +80,16 @@ let package = Package(
             dependencies: [
                 "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
+            ],
+            swiftSettings: cliSettings),
         .executableTarget(name: "flytally", dependencies: ["FlyCLI"]),
 
         .testTarget(name: "TensorKernelsTests", dependencies: ["TensorKernels"]),
+        // Test support: counts heap allocations (proves inference plans allocate nothing per call).
+        .target(name: "_AllocationCounter", path: "Sources/_AllocationCounter"),
         .testTarget(name: "EngineTests",
                     dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors",
-                                   "Inference"]),
+                                   "Inference", "Training", "_AllocationCounter"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),

@@ -24,6 +24,10 @@ struct BatchHadProblems: Error {}
 /// onto an exit status, so nothing escapes as a crash or as ArgumentParser's own codes.
 public enum FlyTallyMain {
     public static func run(_ arguments: [String]) -> Int32 {
+        if let message = CPUFeatures.missingFeaturesMessage() {
+            StandardError.line("flytally: \(message)")
+            return ExitStatus.internalError.rawValue
+        }
         var command: any ParsableCommand
         do {
             command = try FlyTally.parseAsRoot(arguments)

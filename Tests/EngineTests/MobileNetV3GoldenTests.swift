@@ -2,7 +2,9 @@ import Autograd
 import Layers
 import Models
 import Tensors
+import TensorKernels
 import Testing
+import _AllocationCounter
 
 /// torchvision MobileNetV3 (num_classes = 3) against ../shared/golden/mobilenet_v3_*.safetensors.
 @Suite(.enabled(if: Golden.available, "needs ../shared/golden (PyTorch reference tensors)"))
@@ -87,5 +89,42 @@ struct InferencePlanGoldenTests {
         // Batches smaller than the plan's maximum, and the tensor convenience API, agree.
         let single = plan(Tensor(shape: [1, 128, 128, 3], scalars: Array(input.scalars.prefix(128 * 128 * 3))))
         expectClose(single, Tensor(shape: [1, 3], scalars: Array(output.scalars.prefix(3))), Tolerance.forward, "batch of one")
+    }
+}
+
+/// Steady-state inference through a compiled plan allocates nothing on the heap. Counted on
+/// the calling thread (other tests run in parallel), so the plan runs single-threaded here.
+@Suite struct InferencePlanAllocationTests {
+    static let optimized: Bool = {
+        #if DEBUG
+        return false
+        #else
+        return true
+        #endif
+    }()
+
+    @Test(.enabled(if: allocation_counter_available() == 1, "allocation counting needs glibc"),
+          .enabled(if: optimized, "debug builds allocate closure contexts; run in release (scripts/test does)"),
+          arguments: [1, 16])
+    func runAllocatesNothingOnceWarm(_ batch: Int) throws {
+        let model = MobileNetV3(MobileNetV3Configuration(variant: .small, logits: 3), seed: 3)
+        model.eval()
+        let plan = try model.inferencePlan(inputHeight: 64, inputWidth: 64, maxBatch: 16)
+        var rng = RandomSource(seed: 1)
+        let input = Tensor.normal([batch, 64, 64, 3], using: &rng)
+        var output = [Float](repeating: 0, count: batch * plan.outputCount)
+        let allocations: UInt64 = input.withUnsafePointer { ip in
+            output.withUnsafeMutableBufferPointer { op in
+                plan.run(input: ip, batch: batch, output: op.baseAddress!)   // warm-up: workspaces
+                return EngineThreads.serially {
+                    allocation_counter_start()
+                    for _ in 0..<3 { plan.run(input: ip, batch: batch, output: op.baseAddress!) }
+                    return allocation_counter_stop()
+                }
+            }
+        }
+        #expect(allocations == 0, "\(allocations) heap allocations in 3 warm calls at batch \(batch)")
+        let finite = output.allSatisfy { $0.isFinite }
+        #expect(finite)
     }
 }
