@@ -72,6 +72,10 @@ let package = Package(
         // Vision layer: decoding/encoding, then pixel operations.
         .target(name: "ImageIO", dependencies: ["CTurboJPEG", "CPNG"]),
         .target(name: "ImageProcessing", dependencies: ["ImageIO"]),
+        // Annotation model and dataset formats (COCO, Pascal VOC, YOLO, trait CSV), crop export.
+        .target(name: "Datasets", dependencies: ["ImageIO", "ImageProcessing"]),
+        // FlySim: procedural photos of anaesthetised flies with exact ground truth.
+        .target(name: "FlySim", dependencies: ["Datasets", "ImageIO", "ImageProcessing", "Tensors"]),
 
         // Front end: terminal output helpers, the commands, and a one-line executable.
         .target(name: "ConsoleOutput"),
@@ -92,6 +96,8 @@ let package = Package(
                                    "Inference", "Training", "_AllocationCounter"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "ImageProcessing"]),
+        .testTarget(name: "FlySimTests", dependencies: ["FlySim", "Datasets", "ImageIO", "ImageProcessing", "Tensors"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
         .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),
         .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO", "ImageProcessing"]),

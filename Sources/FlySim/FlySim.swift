@@ -1,0 +1,1 @@
+// FlySim renderer: being written
