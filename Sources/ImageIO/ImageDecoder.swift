@@ -64,6 +64,35 @@ public enum ImageDecoder {
         }
     }
 
+    /// The displayed size of an image file (after EXIF orientation), from its header only.
+    public static func dimensions(fileAt path: String) throws(ImageFileError) -> (width: Int, height: Int) {
+        do {
+            let data = try readFile(path)
+            guard !data.isEmpty else { throw ImageError.emptyFile }
+            guard let format = ImageFormat.sniff(data) else { throw ImageError.notAnImage("unknown format") }
+            let result = data.withUnsafeBytes { bytes in
+                Result { () throws(ImageError) -> (Int, Int) in
+                    switch format {
+                    case .jpeg:
+                        let header = try JPEGCodec.readHeader(bytes)
+                        let turned = ExifReader.orientation(inJPEG: bytes).orientation?.swapsDimensions ?? false
+                        return turned ? (header.height, header.width) : (header.width, header.height)
+                    case .png:
+                        let header = try PNGCodec.readHeader(bytes)
+                        return (header.width, header.height)
+                    }
+                }
+            }
+            let (w, h) = try result.get()
+            guard w > 0 && h > 0 else { throw ImageError.zeroSize(width: w, height: h) }
+            return (w, h)
+        } catch let error as ImageError {
+            throw ImageFileError(path: path, error: error)
+        } catch {
+            throw ImageFileError(path: path, error: .unreadable("\(error)"))
+        }
+    }
+
     /// Reads a whole file, turning every file-system failure into an `ImageError`.
     static func readFile(_ path: String) throws(ImageError) -> [UInt8] {
         var isDirectory: ObjCBool = false
