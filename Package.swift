@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "FlyCLI",
             dependencies: [
-                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models",
+                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cliSettings),

@@ -116,3 +116,31 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: input)) == before)
     }
 }
+
+@Suite struct DatasetCommandTests {
+    @Test func statsOfACOCOFileWithABadRecord() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-ds-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory + "/images", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(FileManager.default.createFile(atPath: directory + "/images/a.jpg", contents: Data([1])))
+        let json = """
+        {"images": [{"id": 1, "file_name": "a.jpg", "width": 100, "height": 80}],
+         "categories": [{"id": 1, "name": "fly"}],
+         "annotations": [
+           {"id": 1, "image_id": 1, "category_id": 1, "bbox": [10, 10, 20, 10], "attributes": {"eye": "white", "sex": "male"}},
+           {"id": 2, "image_id": 1, "category_id": 1, "bbox": [50, 50, 20, 10], "attributes": {"eye": "red", "wing": "miniature"}},
+           {"id": 3, "image_id": 1, "category_id": 1, "bbox": [95, 75, 20, 10]}]}
+        """
+        try json.write(toFile: directory + "/annotations.json", atomically: true, encoding: .utf8)
+        let result = try FlyTallyBinary.run(["dataset", "stats", directory])
+        #expect(result.status == 1, "one record was skipped")
+        #expect(result.stdout.contains("1 photos, 2 flies"))
+        #expect(result.stdout.contains("eye:  red 1 (50.0%)  white 1 (50.0%)"))
+        #expect(result.stderr.contains("annotation 3: box [95.0, 75.0, 20.0, 10.0] lies outside the 100x80 image"))
+        let plot = try ImageDecoder.decode(fileAt: directory + "/stats/box-centres.png")
+        #expect(plot.image.width > 100)
+        #expect(FileManager.default.fileExists(atPath: directory + "/stats/box-sizes.png"))
+        let missing = try FlyTallyBinary.run(["dataset", "stats", directory + "/nope"])
+        #expect(missing.status == 1 && missing.stderr.contains("no such file or directory"))
+    }
+}
