@@ -74,6 +74,8 @@ let package = Package(
         .target(name: "ImageProcessing", dependencies: ["ImageIO"]),
         // Annotation model and dataset formats (COCO, Pascal VOC, YOLO, trait CSV), crop export.
         .target(name: "Datasets", dependencies: ["ImageIO", "ImageProcessing"]),
+        // Image augmentation for training (improved RandAugment), moving keypoints with the pixels.
+        .target(name: "Augmentation", dependencies: ["ImageIO", "ImageProcessing", "Tensors"]),
         // FlySim: procedural photos of anaesthetised flies with exact ground truth.
         .target(name: "FlySim", dependencies: ["Datasets", "ImageIO", "ImageProcessing", "Tensors"]),
 
@@ -97,6 +99,7 @@ let package = Package(
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "ImageProcessing"]),
+        .testTarget(name: "AugmentationTests", dependencies: ["Augmentation", "ImageIO", "ImageProcessing", "Tensors"]),
         .testTarget(name: "FlySimTests", dependencies: ["FlySim", "Datasets", "ImageIO", "ImageProcessing", "Tensors"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
         .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),

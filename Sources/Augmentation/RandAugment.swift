@@ -1,0 +1,1 @@
+// RandAugment: being written
