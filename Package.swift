@@ -59,6 +59,9 @@ let package = Package(
         .target(name: "Models", dependencies: ["Architectures", "Inference", "Layers", "Autograd", "Tensors", "SafeTensors"]),
         // Training support: checkpoints (atomic, resumable) and the non-finite guard.
         .target(name: "Training", dependencies: ["Models", "Optimizers", "Layers", "Autograd", "Tensors", "SafeTensors"]),
+        // The fly trait classifier: model, keypoint code, training recipe, evaluation.
+        .target(name: "Traits", dependencies: ["Models", "Training", "Optimizers", "Layers", "Autograd", "Tensors", "Inference",
+                                               "Datasets", "Augmentation", "ImageIO", "ImageProcessing", "SafeTensors"]),
         // Architecture descriptions shared by the trainable models and the inference plans.
         .target(name: "Architectures", dependencies: ["TensorKernels"]),
         // Compiled inference (BN folded, activations fused, buffers planned once); no autograd.
@@ -84,7 +87,7 @@ let package = Package(
         .target(
             name: "FlyCLI",
             dependencies: [
-                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets",
+                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets", "Traits", "TensorKernels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cliSettings),
@@ -96,6 +99,7 @@ let package = Package(
         .testTarget(name: "EngineTests",
                     dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors",
                                    "Inference", "Training", "_AllocationCounter"]),
+        .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "ImageProcessing"]),

@@ -19,7 +19,7 @@ public struct FlyTally: ParsableCommand {
             files were skipped), 2 internal error.
             """,
         version: version,
-        subcommands: [Inspect.self, DatasetCommand.self, Bench.self]
+        subcommands: [Inspect.self, DatasetCommand.self, Train.self, Eval.self, Bench.self]
     )
 
     public init() {}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import ConsoleOutput
+import Datasets
+import Foundation
+import Traits
+
+/// `flytally eval`: evaluate a trait classifier on labelled data.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate a trait classifier: per-trait accuracy, precision/recall, confusion, calibration, keypoint error.",
+        discussion: "--data takes crop directories or annotated photo sets, as `flytally train` does.")
+
+    @Option(help: ArgumentHelp("Trait classifier model file.", valueName: "file"))
+    var model: String
+
+    @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Labelled data (one or more paths).")
+    var data: [String]
+
+    @Option(help: "Input size (default: the model's).")
+    var size: Int?
+
+    @Flag(help: "Print the metrics as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
+        if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
+    }
+
+    func run() throws {
+        let classifier: TraitClassifier
+        do { classifier = try TraitModelFile.load(model) } catch { throw InputFailure("\(error)") }
+        var samples: [TraitSample] = [], problems: [DatasetProblem] = []
+        for path in data {
+            let (s, p) = TraitSampleLoader.load(path)
+            samples += s
+            problems += p
+        }
+        for problem in problems { StandardError.line("skipped: \(problem)") }
+        guard !samples.isEmpty else { throw InputFailure("no usable labelled samples in \(data.joined(separator: ", "))") }
+        let metrics = TraitEvaluator.evaluate(classifier, samples: samples, size: size)
+        if json {
+            print(try JSONOutput.encode(metrics))
+        } else {
+            print("model \(model) on \(data.joined(separator: ", "))")
+            print(metrics.text, terminator: "")
+        }
+        if !problems.isEmpty { throw BatchHadProblems() }
+    }
+}

@@ -1,0 +1,155 @@
+import ArgumentParser
+import ConsoleOutput
+import Datasets
+import Foundation
+import Traits
+
+/// `flytally train`: train the trait classifier.
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the trait classifier (keypoint-assisted MobileNetV3) on labelled fly crops.",
+        discussion: """
+            --data takes crop directories (crops.csv + images, as `flytally simulate --crops` \
+            writes) or annotated photo sets (COCO / YOLO / VOC; flies are cropped in memory). \
+            A checkpoint is written after every epoch to OUT/checkpoint.safetensors; --resume \
+            continues exactly where it stopped. The trained model is OUT/model.safetensors and \
+            the per-epoch log OUT/log.jsonl. Training stops with a message on a NaN/Inf loss and \
+            keeps the last good checkpoint.
+            """)
+
+    @Option(help: ArgumentHelp("Training config (JSON, see docs/TRAINING.md); defaults otherwise.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Training data (one or more paths).")
+    var data: [String]
+
+    @Option(name: .customLong("validation"), parsing: .upToNextOption, help: "Validation data (evaluated after each epoch).")
+    var validationData: [String] = []
+
+    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
+    var out: String
+
+    @Flag(help: "Continue from OUT/checkpoint.safetensors.")
+    var resume = false
+
+    @Flag(name: .customLong("no-keypoints"), help: "Train the plain multi-label model (no keypoint head), for comparison.")
+    var noKeypoints = false
+
+    @Option(help: "Override the number of progressive stages.")
+    var stages: Int?
+
+    @Option(name: .customLong("epochs-per-stage"), help: "Override epochs per stage.")
+    var epochsPerStage: Int?
+
+    @Option(help: "Override the model: small or large.")
+    var model: String?
+
+    @Option(help: "Threads.")
+    var threads: Int = 2
+
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
+        if let stages, stages < 1 { throw ValidationError("--stages must be at least 1.") }
+        if let epochsPerStage, epochsPerStage < 1 { throw ValidationError("--epochs-per-stage must be at least 1.") }
+        if let model, model != "small" && model != "large" { throw ValidationError("--model must be small or large.") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256.") }
+    }
+
+    func run() throws {
+        EngineThreadsSetting.apply(threads)
+        var recipe: TrainingRecipe
+        do {
+            recipe = try config.map { try TrainingRecipe.read(path: $0) } ?? TrainingRecipe()
+        } catch {
+            throw InputFailure("\(error)")
+        }
+        if noKeypoints { recipe.model.keypoints = false }
+        if let stages { recipe.stages = stages }
+        if let epochsPerStage { recipe.epochsPerStage = epochsPerStage }
+        if let model { recipe.model.variant = model == "large" ? .large : .small }
+        recipe.model.inputSize = recipe.endSize
+        if let problem = recipe.problem { throw InputFailure("training config: \(problem)") }
+
+        let (training, trainingProblems) = loadSamples(data)
+        let (validation, validationProblems) = loadSamples(validationData)
+        for problem in trainingProblems + validationProblems { StandardError.line("skipped: \(problem)") }
+        guard !training.isEmpty else { throw InputFailure("no usable training samples in \(data.joined(separator: ", "))") }
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw InputFailure("\(out): cannot create output directory (\(error.localizedDescription))")
+        }
+        let checkpoint = (out as NSString).appendingPathComponent("checkpoint.safetensors")
+        let trainer = TraitTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: checkpoint)
+        if resume {
+            do { try trainer.resume() } catch { throw InputFailure("\(error)") }
+            StandardError.line("resuming after epoch \(trainer.completedEpochs) of \(recipe.totalEpochs)")
+        } else if FileManager.default.fileExists(atPath: checkpoint) {
+            throw InputFailure("\(checkpoint) exists: add --resume to continue it, or choose another --out")
+        }
+        if !output.quiet {
+            StandardError.line("training \(recipe.model.variant.rawValue) ×\(recipe.model.widthMultiplier) on \(training.count) crops"
+                + (validation.isEmpty ? "" : ", validating on \(validation.count)") + "; \(recipe.totalEpochs) epochs")
+        }
+        let logPath = (out as NSString).appendingPathComponent("log.jsonl")
+        var progress: ProgressBar? = nil
+        do {
+            try trainer.run(report: { report in
+                progress?.finish()
+                progress = nil
+                appendLog(report, to: logPath)
+                if !output.quiet {
+                    var line = String(format: "epoch %d/%d  %@  %dpx  loss %.4f  %.0f img/s", report.epoch, recipe.totalEpochs,
+                                      report.phase as NSString, report.size, report.loss, report.imagesPerSecond)
+                    if let acc = report.validationAccuracy {
+                        line += "  val eye/wing/sex " + acc.map { $0.isFinite ? String(format: "%.1f%%", 100 * $0) : "n/a" }.joined(separator: " / ")
+                    }
+                    if let k = report.keypointErrorPercent { line += String(format: "  kp %.2f%%", k) }
+                    StandardError.line(line)
+                }
+            }, batchDone: { done, total in
+                if progress == nil {
+                    progress = ProgressBar(title: "epoch \(trainer.completedEpochs + 1)", total: total, unit: "batches",
+                                           style: output.progressStyle)
+                }
+                progress?.advance()
+            })
+        } catch {
+            throw InputFailure("\(error)")
+        }
+        let modelPath = (out as NSString).appendingPathComponent("model.safetensors")
+        do {
+            try TraitModelFile.save(trainer.model, to: modelPath, extra: ["trained_on": "\(training.count) crops"])
+        } catch {
+            throw InputFailure("\(modelPath): cannot write model (\(error))")
+        }
+        print("model written to \(modelPath)")
+    }
+
+    func loadSamples(_ paths: [String]) -> ([TraitSample], [DatasetProblem]) {
+        var samples: [TraitSample] = [], problems: [DatasetProblem] = []
+        for path in paths {
+            let (s, p) = TraitSampleLoader.load(path)
+            samples += s
+            problems += p
+        }
+        return (samples, problems)
+    }
+}
+
+func appendLog<T: Encodable>(_ record: T, to path: String) {
+    guard let data = try? JSONEncoder().encode(record) else { return }
+    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    if let handle = FileHandle(forWritingAtPath: path) {
+        handle.seekToEndOfFile()
+        handle.write(data + Data("\n".utf8))
+        try? handle.close()
+    }
+}
+
+import TensorKernels
+enum EngineThreadsSetting {
+    static func apply(_ threads: Int) { EngineThreads.set(threads) }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Models
+
+/// The trait classifier's training recipe, read from a JSON config file. Defaults follow the
+/// reference system (progressive learning from N=6, M=60, 64 px to N=8, M=100, 224 px; SGD at
+/// 0.1 × 0.97 every 5 epochs) scaled down to stages × epochs that fit a laptop; every field can
+/// be set in the file.
+public struct TrainingRecipe: Codable, Sendable, Equatable {
+    public var model = TraitClassifierConfiguration()
+    public var seed: UInt64 = 1
+    public var batchSize = 32
+
+    /// Progressive learning: `stages` × `epochsPerStage` epochs, interpolating linearly.
+    public var stages = 8
+    public var epochsPerStage = 2
+    public var startOps = 6, endOps = 8
+    public var startMagnitude = 60.0, endMagnitude = 100.0
+    public var startSize = 64, endSize = 128
+
+    /// SGD with momentum; lr × gamma every `decayEveryEpochs` epochs.
+    public var learningRate: Float = 0.1
+    public var momentum: Float = 0.9
+    public var weightDecay: Float = 1e-5
+    public var decayGamma: Float = 0.97
+    public var decayEveryEpochs = 5
+
+    /// Staged training (with keypoints): phase 1 (this share of the epochs) weights the trait
+    /// loss by `keypointPhaseTraitWeight`; phase 2 trains only the trait head; phase 3 trains
+    /// everything at `finalPhaseLearningRateScale` × the scheduled rate.
+    public var keypointPhaseShare = 0.35
+    public var headPhaseShare = 0.15
+    public var keypointPhaseTraitWeight: Float = 0.1
+    public var keypointLossWeight: Float = 1
+    public var finalPhaseLearningRateScale: Float = 0.3
+
+    public init() {}
+
+    public var totalEpochs: Int { stages * epochsPerStage }
+
+    /// Augmentation strength and input size of an epoch (linear over stages).
+    public func schedule(epoch: Int) -> (ops: Int, magnitude: Double, size: Int) {
+        let stage = min(stages - 1, epoch / max(1, epochsPerStage))
+        let t = stages > 1 ? Double(stage) / Double(stages - 1) : 1
+        let ops = Int((Double(startOps) + t * Double(endOps - startOps)).rounded())
+        let magnitude = startMagnitude + t * (endMagnitude - startMagnitude)
+        let raw = Double(startSize) + t * Double(endSize - startSize)
+        let size = max(32, Int((raw / 8).rounded()) * 8)   // multiples of 8 keep the strides exact
+        return (ops, magnitude, size)
+    }
+
+    public enum Phase: String, Sendable { case keypoints, traitHead, all }
+
+    public func phase(epoch: Int) -> Phase {
+        guard model.keypoints else { return .all }
+        let progress = Double(epoch) / Double(max(1, totalEpochs))
+        if progress < keypointPhaseShare { return .keypoints }
+        if progress < keypointPhaseShare + headPhaseShare { return .traitHead }
+        return .all
+    }
+
+    public func learningRate(epoch: Int) -> Float {
+        let scheduled = learningRate * Foundation.pow(decayGamma, Float(epoch / max(1, decayEveryEpochs)))
+        return phase(epoch: epoch) == .all && model.keypoints ? scheduled * finalPhaseLearningRateScale : scheduled
+    }
+
+    /// Checks the numbers; nil when fine, else the problem.
+    public var problem: String? {
+        if stages < 1 || epochsPerStage < 1 { return "stages and epochsPerStage must be at least 1" }
+        if batchSize < 1 || batchSize > 1024 { return "batchSize must be 1…1024" }
+        if startSize < 32 || endSize < 32 || startSize > 512 || endSize > 512 { return "input sizes must be 32…512" }
+        if !(0...100).contains(startMagnitude) || !(0...100).contains(endMagnitude) { return "magnitudes must be 0…100" }
+        if startOps < 0 || endOps < 0 || startOps > 20 || endOps > 20 { return "ops per image must be 0…20" }
+        if !(learningRate > 0) || !learningRate.isFinite { return "learningRate must be positive" }
+        if keypointPhaseShare < 0 || headPhaseShare < 0 || keypointPhaseShare + headPhaseShare > 1 { return "phase shares must add up to at most 1" }
+        return nil
+    }
+
+    /// Reads a JSON recipe; fields left out keep their defaults.
+    public static func read(path: String) throws -> TrainingRecipe {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(path: path, problem: "cannot read the training config")
+        }
+        do {
+            let recipe = try JSONDecoder().decode(TrainingRecipe.self, from: data)
+            if let problem = recipe.problem { throw ModelFileError(path: path, problem: problem) }
+            return recipe
+        } catch let error as ModelFileError {
+            throw error
+        } catch {
+            throw ModelFileError(path: path, problem: "invalid training config: \(error)")
+        }
+    }
+
+    // Decoding with defaults for every missing key.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try read(.model, &model); try read(.seed, &seed); try read(.batchSize, &batchSize)
+        try read(.stages, &stages); try read(.epochsPerStage, &epochsPerStage)
+        try read(.startOps, &startOps); try read(.endOps, &endOps)
+        try read(.startMagnitude, &startMagnitude); try read(.endMagnitude, &endMagnitude)
+        try read(.startSize, &startSize); try read(.endSize, &endSize)
+        try read(.learningRate, &learningRate); try read(.momentum, &momentum); try read(.weightDecay, &weightDecay)
+        try read(.decayGamma, &decayGamma); try read(.decayEveryEpochs, &decayEveryEpochs)
+        try read(.keypointPhaseShare, &keypointPhaseShare); try read(.headPhaseShare, &headPhaseShare)
+        try read(.keypointPhaseTraitWeight, &keypointPhaseTraitWeight); try read(.keypointLossWeight, &keypointLossWeight)
+        try read(.finalPhaseLearningRateScale, &finalPhaseLearningRateScale)
+    }
+}

@@ -1,0 +1,45 @@
+import Augmentation
+import Datasets
+import ImageIO
+import ImageProcessing
+import Tensors
+
+/// A batch of crops as network input and targets.
+struct TraitBatch {
+    var input: Tensor            // [N, S, S, 3], ImageNet-normalised
+    var traitTargets: Tensor     // [N, 3]
+    var traitWeights: Tensor     // [N, 3]: 0 where unknown
+    var keypointTargets: Tensor  // [N, 9]
+    var keypointWeights: Tensor  // [N, 9]: 0 where no keypoints
+
+    /// Builds a batch: optional augmentation (keypoints move with the pixels), then a resize of
+    /// the whole crop to `size`×`size`.
+    static func make(_ samples: [TraitSample], size: Int, augment: RandAugment?, rng: inout RandomSource) -> TraitBatch {
+        let n = samples.count, pixels = size * size * 3
+        var input = Tensor.uninitialized([n, size, size, 3])
+        var tt = Tensor(shape: [n, 3]), tw = Tensor(shape: [n, 3])
+        var kt = Tensor(shape: [n, KeypointEncoding.count]), kw = Tensor(shape: [n, KeypointEncoding.count])
+        for (i, sample) in samples.enumerated() {
+            var image = sample.image
+            var points = sample.keypoints?.all ?? []
+            if let augment {
+                (image, points) = augment.apply(to: image, keypoints: points, rng: &rng)
+            }
+            let resized = image.resized(width: size, height: size)
+            input.scalars.withUnsafeMutableBufferPointer { buffer in
+                resized.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
+            }
+            let (values, weights) = TraitEncoding.targets(sample.traits)
+            for j in 0..<3 { tt.scalars[i * 3 + j] = values[j]; tw.scalars[i * 3 + j] = weights[j] }
+            if points.count == 4 {
+                let k = FlyKeypoints(head: points[0], tail: points[1], wing1: points[2], wing2: points[3])
+                let code = KeypointEncoding.encode(k, cropWidth: Double(image.width), cropHeight: Double(image.height))
+                for j in 0..<KeypointEncoding.count {
+                    kt.scalars[i * KeypointEncoding.count + j] = code[j]
+                    kw.scalars[i * KeypointEncoding.count + j] = 1
+                }
+            }
+        }
+        return TraitBatch(input: input, traitTargets: tt, traitWeights: tw, keypointTargets: kt, keypointWeights: kw)
+    }
+}

@@ -1,0 +1,131 @@
+import Autograd
+import Foundation
+import Inference
+import Layers
+import Models
+import SafeTensors
+import Tensors
+
+/// Settings of a trait classifier (saved in its model file).
+public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
+    public var variant: MobileNetV3Configuration.Variant
+    public var widthMultiplier: Double
+    /// Regress the nine keypoint values next to the three trait logits.
+    public var keypoints: Bool
+    public var dropout: Float
+    /// Side of the square input the model is normally run at (the last training stage's).
+    public var inputSize: Int
+
+    public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, keypoints: Bool = true,
+                dropout: Float = 0.5, inputSize: Int = 128) {
+        self.variant = variant
+        self.widthMultiplier = widthMultiplier
+        self.keypoints = keypoints
+        self.dropout = dropout
+        self.inputSize = inputSize
+    }
+
+    var backbone: MobileNetV3Configuration {
+        MobileNetV3Configuration(variant: variant, widthMultiplier: widthMultiplier, logits: 3,
+                                 regressionOutputs: keypoints ? KeypointEncoding.count : 0, dropout: dropout)
+    }
+
+    public var outputCount: Int { 3 + (keypoints ? KeypointEncoding.count : 0) }
+}
+
+extension MobileNetV3Configuration.Variant: Codable {}
+
+/// The keypoint-assisted multi-label classifier: MobileNetV3 features → global pool →
+/// Linear → hardswish → dropout → two heads, `traits` (3 logits: eye white, wing miniature,
+/// sex male) and `keypoints` (the 9-value code of `KeypointEncoding`, crop-normalised).
+///
+/// Input [N, S, S, 3] ImageNet-normalised crops; output [N, 3 (+ 9)].
+public final class TraitClassifier: Module {
+    public let configuration: TraitClassifierConfiguration
+    public let features: Sequential
+    public let hidden: Sequential
+    public let traitHead: Linear
+    public let keypointHead: Linear?
+
+    public init(_ configuration: TraitClassifierConfiguration, seed: UInt64 = 0) {
+        self.configuration = configuration
+        let base = MobileNetV3(configuration.backbone, seed: seed)
+        features = base.features
+        // Reuse torchvision's classifier layers 0–2; the last layer is split into two heads.
+        hidden = Sequential(Array(base.classifier.layers.prefix(3)))
+        var rng = RandomSource(seed: seed &+ 0x7EA1)
+        let width = configuration.backbone.lastChannels
+        traitHead = Linear(inFeatures: width, outFeatures: 3, rng: &rng)
+        keypointHead = configuration.keypoints ? Linear(inFeatures: width, outFeatures: KeypointEncoding.count, rng: &rng) : nil
+    }
+
+    public override var children: [(String, Module)] {
+        var c: [(String, Module)] = [("features", features), ("classifier", hidden), ("traits", traitHead)]
+        if let keypointHead { c.append(("keypoints", keypointHead)) }
+        return c
+    }
+
+    public override func forward(_ x: Variable) -> Variable {
+        let h = hidden(flatten(globalAveragePool(features(x))))
+        let logits = traitHead(h)
+        guard let keypointHead else { return logits }
+        return concatChannels([logits, keypointHead(h)])
+    }
+
+    /// Parameters that stage 2 of the reference recipe keeps training.
+    public var traitLayers: [Module] { [traitHead] }
+
+    /// The model compiled for inference (the two heads merged into one final layer).
+    public func inferencePlan(inputSize: Int? = nil, maxBatch: Int) throws(PlanError) -> MobileNetV3Plan {
+        var weights: NamedWeights = [:]
+        for entry in stateEntries() { weights[entry.name] = entry.get() }
+        let side = inputSize ?? configuration.inputSize
+        var w = traitHead.weight.value.scalars, b = traitHead.bias!.value.scalars
+        if let keypointHead {
+            w += keypointHead.weight.value.scalars
+            b += keypointHead.bias!.value.scalars
+        }
+        weights["classifier.3.weight"] = Tensor(shape: [configuration.outputCount, w.count / configuration.outputCount], scalars: w)
+        weights["classifier.3.bias"] = Tensor(shape: [configuration.outputCount], scalars: b)
+        return try MobileNetV3Plan(configuration: configuration.backbone, weights: weights, inputHeight: side, inputWidth: side,
+                                   maxBatch: maxBatch)
+    }
+}
+
+/// Model files: safetensors with the weights (OHWI) and the configuration in the metadata.
+public enum TraitModelFile {
+    public static let architecture = "flytally-trait-classifier"
+
+    public static func save(_ model: TraitClassifier, to path: String, extra: [String: String] = [:]) throws {
+        var metadata = extra
+        metadata["architecture"] = architecture
+        metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
+        metadata["normalization"] = "imagenet"
+        metadata["outputs"] = (["eye_white", "wing_miniature", "sex_male"]
+            + (model.configuration.keypoints ? ["head_x", "head_y", "tail_x", "tail_y", "wing_a", "wing_b", "wing_c", "wing_d", "wing_e"] : []))
+            .joined(separator: ",")
+        try model.stateFile(layout: .ohwi, metadata: metadata).write(path: path)
+    }
+
+    /// Reads a model file; every problem names the file (and the tensor where there is one).
+    public static func load(_ path: String) throws -> TraitClassifier {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        guard file.metadata["architecture"] == architecture else {
+            throw ModelFileError(path: path, problem: "not a FlyTally trait classifier (architecture '\(file.metadata["architecture"] ?? "missing")')")
+        }
+        guard let json = file.metadata["configuration"],
+              let configuration = try? JSONDecoder().decode(TraitClassifierConfiguration.self, from: Data(json.utf8)) else {
+            throw ModelFileError(path: path, problem: "model configuration missing or unreadable")
+        }
+        let model = TraitClassifier(configuration)
+        do { try model.loadState(from: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        return model
+    }
+}
+
+public struct ModelFileError: Error, CustomStringConvertible {
+    public let path: String
+    public let problem: String
+    public var description: String { "\(path): \(problem)" }
+}

@@ -1,0 +1,63 @@
+import Datasets
+import Foundation
+import ImageProcessing
+import Inference
+import Tensors
+
+/// Predictions for crops through the compiled inference plan.
+public struct TraitPrediction: Sendable {
+    /// Positive-class probabilities: eye white, wing miniature, sex male.
+    public var probabilities: [Float]
+    /// Keypoints in the crop's pixels (when the model has keypoints).
+    public var keypoints: FlyKeypoints?
+}
+
+public enum TraitEvaluator {
+    /// Runs every crop (resized to `size`) through the model in eval mode.
+    public static func predict(_ model: TraitClassifier, crops: [RGBImage], size: Int? = nil, batch: Int = 64) -> [TraitPrediction] {
+        let side = size ?? model.configuration.inputSize
+        model.eval()
+        guard let plan = try? model.inferencePlan(inputSize: side, maxBatch: batch) else {
+            preconditionFailure("a trait classifier always compiles")
+        }
+        var predictions: [TraitPrediction] = []
+        predictions.reserveCapacity(crops.count)
+        let pixels = side * side * 3
+        var start = 0
+        while start < crops.count {
+            let chunk = Array(crops[start..<min(start + batch, crops.count)])
+            var input = Tensor.uninitialized([chunk.count, side, side, 3])
+            input.scalars.withUnsafeMutableBufferPointer { buffer in
+                for (i, crop) in chunk.enumerated() {
+                    crop.resized(width: side, height: side)
+                        .writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
+                }
+            }
+            let output = plan(input)
+            let k = model.configuration.outputCount
+            for (i, crop) in chunk.enumerated() {
+                let row = Array(output.scalars[(i * k)..<((i + 1) * k)])
+                let probabilities = row.prefix(3).map { 1 / (1 + Foundation.exp(-$0)) }
+                var keypoints: FlyKeypoints? = nil
+                if model.configuration.keypoints {
+                    keypoints = KeypointEncoding.decode(Array(row[3..<k]), cropWidth: Double(crop.width), cropHeight: Double(crop.height))
+                }
+                predictions.append(TraitPrediction(probabilities: probabilities, keypoints: keypoints))
+            }
+            start += chunk.count
+        }
+        return predictions
+    }
+
+    /// Metrics of the model on labelled samples.
+    public static func evaluate(_ model: TraitClassifier, samples: [TraitSample], size: Int? = nil) -> TraitMetrics {
+        let predictions = predict(model, crops: samples.map(\.image), size: size)
+        var keypoints: [(predicted: FlyKeypoints, truth: FlyKeypoints, cropSide: Double)] = []
+        for (p, s) in zip(predictions, samples) {
+            if let predicted = p.keypoints, let truth = s.keypoints {
+                keypoints.append((predicted, truth, Double(max(s.image.width, s.image.height))))
+            }
+        }
+        return TraitMetrics(probabilities: predictions.map(\.probabilities), labels: samples.map(\.traits), keypoints: keypoints)
+    }
+}

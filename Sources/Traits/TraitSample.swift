@@ -1,0 +1,86 @@
+import Datasets
+import Foundation
+import ImageIO
+import ImageProcessing
+
+/// One fly crop with its labels, ready for training or evaluation.
+public struct TraitSample: Sendable {
+    public var image: RGBImage
+    public var traits: FlyTraits
+    /// Keypoints in crop pixels, when known (FlySim); real photos usually have none.
+    public var keypoints: FlyKeypoints?
+    /// Where it came from ("photo.jpg#12", "crops/p_fly3.png").
+    public var source: String
+    /// Labelled by a teacher model rather than a person.
+    public var pseudoLabelled: Bool
+
+    public init(image: RGBImage, traits: FlyTraits, keypoints: FlyKeypoints?, source: String, pseudoLabelled: Bool = false) {
+        self.image = image
+        self.traits = traits
+        self.keypoints = keypoints
+        self.source = source
+        self.pseudoLabelled = pseudoLabelled
+    }
+
+    /// Shrinks the crop so its longer side is at most `maxSide`, scaling the keypoints with it.
+    func limited(to maxSide: Int) -> TraitSample {
+        guard max(image.width, image.height) > maxSide else { return self }
+        let resized = image.resized(maxSide: maxSide)
+        var copy = self
+        copy.image = resized
+        if let k = keypoints {
+            let sx = Double(resized.width) / Double(image.width), sy = Double(resized.height) / Double(image.height)
+            func s(_ p: Point2D) -> Point2D { Point2D(p.x * sx, p.y * sy) }
+            copy.keypoints = FlyKeypoints(head: s(k.head), tail: s(k.tail), wing1: s(k.wing1), wing2: s(k.wing2))
+        }
+        return copy
+    }
+}
+
+/// Reads training/evaluation samples from a path:
+/// - a directory with `crops.csv` (FlyTally's crop export: crop files + traits + keypoints);
+/// - anything `DatasetLoader` reads (COCO / YOLO / VOC + photos): flies are cut from the photos
+///   with a margin, in memory (real photos are never copied anywhere).
+public enum TraitSampleLoader {
+    /// Crops are kept at most this large in memory (training inputs are ≤ 224 px).
+    public static let maxStoredSide = 256
+
+    public static func load(_ path: String, margin: Double = 0.15) -> (samples: [TraitSample], problems: [DatasetProblem]) {
+        let csv = (path as NSString).appendingPathComponent("crops.csv")
+        if FileManager.default.fileExists(atPath: csv) { return loadCrops(directory: path) }
+        let loaded = DatasetLoader.load(path)
+        var samples: [TraitSample] = [], problems = loaded.result.problems
+        for image in loaded.result.images where !image.flies.isEmpty {
+            let photoPath = (loaded.imageDirectory as NSString).appendingPathComponent(image.fileName)
+            let photo: RGBImage
+            do {
+                photo = try ImageDecoder.decode(fileAt: photoPath).image
+            } catch {
+                problems.append(DatasetProblem(file: photoPath, message: "\(error.error)"))
+                continue
+            }
+            for fly in image.flies {
+                let (crop, local) = FlyCropper.crop(photo, fly: fly, margin: margin)
+                samples.append(TraitSample(image: crop, traits: fly.traits, keypoints: local.keypoints,
+                                           source: "\(image.fileName)#\(fly.id)").limited(to: maxStoredSide))
+            }
+        }
+        return (samples, problems)
+    }
+
+    static func loadCrops(directory: String) -> (samples: [TraitSample], problems: [DatasetProblem]) {
+        let (rows, csvProblems) = TraitCSV.read(path: (directory as NSString).appendingPathComponent("crops.csv"))
+        var samples: [TraitSample] = [], problems = csvProblems
+        for row in rows {
+            let path = (directory as NSString).appendingPathComponent(row.file)
+            do {
+                let image = try ImageDecoder.decode(fileAt: path).image
+                samples.append(TraitSample(image: image, traits: row.fly.traits, keypoints: row.fly.keypoints, source: row.file)
+                    .limited(to: maxStoredSide))
+            } catch {
+                problems.append(DatasetProblem(file: path, message: "\(error.error)"))
+            }
+        }
+        return (samples, problems)
+    }
+}

@@ -1,0 +1,157 @@
+import Augmentation
+import Autograd
+import Datasets
+import Foundation
+import Layers
+import Optimizers
+import Tensors
+import Training
+
+/// One epoch's outcome, logged as a JSON line.
+public struct EpochReport: Sendable, Codable {
+    public var epoch: Int
+    public var phase: String
+    public var size: Int
+    public var ops: Int
+    public var magnitude: Double
+    public var learningRate: Float
+    public var loss: Double
+    public var seconds: Double
+    public var imagesPerSecond: Double
+    /// Validation accuracy per trait (eye, wing, sex), when a validation set was given.
+    public var validationAccuracy: [Double]?
+    public var keypointErrorPercent: Double?
+}
+
+/// Trains a `TraitClassifier` with the recipe: staged keypoint training, progressive learning,
+/// RandAugment, a checkpoint after every epoch and exact `--resume`.
+public final class TraitTrainer {
+    public let recipe: TrainingRecipe
+    public let model: TraitClassifier
+    public let optimizer: SGD
+    let training: [TraitSample]
+    let validation: [TraitSample]
+    public let checkpointPath: String
+    var rng: RandomSource
+    public private(set) var completedEpochs = 0
+    var step = 0
+
+    public init(recipe: TrainingRecipe, training: [TraitSample], validation: [TraitSample], checkpointPath: String) {
+        self.recipe = recipe
+        self.training = training
+        self.validation = validation
+        self.checkpointPath = checkpointPath
+        model = TraitClassifier(recipe.model, seed: recipe.seed)
+        optimizer = SGD(groups: [ParameterGroup(model.parameters, weightDecay: recipe.weightDecay)],
+                        learningRate: recipe.learningRate, momentum: recipe.momentum)
+        rng = RandomSource(seed: recipe.seed ^ 0x5EED)
+    }
+
+    /// Continues from the checkpoint (weights, optimizer, epoch, random state).
+    public func resume() throws {
+        let progress = try Checkpoint.load(from: checkpointPath, into: model, optimizer: optimizer)
+        if let saved = progress.notes["recipe"], saved != recipeFingerprint {
+            throw CheckpointError(path: checkpointPath, problem: "was written with a different training config; start afresh or use the same config")
+        }
+        completedEpochs = progress.epoch
+        step = progress.step
+        rng = RandomSource(seed: 0)
+        rng.state = progress.randomState
+    }
+
+    var recipeFingerprint: String {
+        let data = (try? JSONEncoder().encode(recipe)) ?? Data()
+        return String(data.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16)
+    }
+
+    /// Runs the remaining epochs. `report` is called after each epoch (already checkpointed);
+    /// `batchDone` after each batch (for progress bars).
+    public func run(report: (EpochReport) -> Void, batchDone: (Int, Int) -> Void = { _, _ in }) throws {
+        precondition(!training.isEmpty, "no training samples")
+        while completedEpochs < recipe.totalEpochs {
+            let r = try trainEpoch(completedEpochs, batchDone: batchDone)
+            completedEpochs += 1
+            try Checkpoint.save(model: model, optimizer: optimizer,
+                                progress: TrainingProgress(epoch: completedEpochs, step: step, randomState: rng.state,
+                                                           notes: ["recipe": recipeFingerprint]),
+                                to: checkpointPath)
+            report(r)
+        }
+    }
+
+    func trainEpoch(_ epoch: Int, batchDone: (Int, Int) -> Void) throws -> EpochReport {
+        let (ops, magnitude, size) = recipe.schedule(epoch: epoch)
+        let phase = recipe.phase(epoch: epoch)
+        optimizer.learningRate = recipe.learningRate(epoch: epoch)
+        model.train()
+        model.unfreeze()
+        if phase == .traitHead {
+            model.freeze()
+            for layer in model.traitLayers { layer.unfreeze() }
+        }
+        // Dropout draws from a generator reseeded every epoch, so a resumed run matches.
+        var epochRNG = rng.split()
+        for case let dropout as Dropout in model.hidden.layers { dropout.rng = epochRNG.split() }
+        let traitWeight: Float = phase == .keypoints ? recipe.keypointPhaseTraitWeight : 1
+        let augment = RandAugment(n: ops, magnitude: magnitude)
+        var order = Array(training.indices)
+        order.shuffle(using: &epochRNG)
+        let batches = stride(from: 0, to: order.count, by: recipe.batchSize).map { Array(order[$0..<min($0 + recipe.batchSize, order.count)]) }
+        let started = Date()
+        var lossSum = 0.0
+        for (b, indices) in batches.enumerated() {
+            var batchRNG = epochRNG.split()
+            let batch = TraitBatch.make(indices.map { training[$0] }, size: size, augment: augment, rng: &batchRNG)
+            optimizer.zeroGrad()
+            let output = model(Variable(batch.input))
+            let loss = traitLoss(output, batch, traitWeight: traitWeight)
+            loss.backward()
+            try NonFiniteGuard.check(loss: loss, parameters: model.namedParameters(), step: step)
+            optimizer.step()
+            step += 1
+            lossSum += Double(loss.value.scalars[0])
+            batchDone(b + 1, batches.count)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var report = EpochReport(epoch: epoch + 1, phase: phase.rawValue, size: size, ops: ops, magnitude: magnitude,
+                                 learningRate: optimizer.learningRate, loss: lossSum / Double(max(1, batches.count)),
+                                 seconds: seconds, imagesPerSecond: Double(order.count) / max(seconds, 1e-9))
+        if !validation.isEmpty {
+            let metrics = TraitEvaluator.evaluate(model, samples: validation, size: size)
+            report.validationAccuracy = metrics.traits.map(\.accuracy)
+            report.keypointErrorPercent = metrics.keypointMeanErrorPercent
+        }
+        return report
+    }
+
+    /// BCE over known traits (× `traitWeight`) plus MSE over known keypoint codes.
+    func traitLoss(_ output: Variable, _ batch: TraitBatch, traitWeight: Float) -> Variable {
+        let n = batch.input.shape[0]
+        let logits: Variable, keypoints: Variable?
+        if recipe.model.keypoints {
+            (logits, keypoints) = splitOutput(output, n: n)
+        } else {
+            (logits, keypoints) = (output, nil)
+        }
+        var loss = scale(Loss.bceWithLogits(logits, targets: batch.traitTargets, weights: batch.traitWeights), traitWeight)
+        if let keypoints, batch.keypointWeights.scalars.contains(where: { $0 > 0 }) {
+            loss = loss + scale(Loss.mse(keypoints, targets: batch.keypointTargets, weights: batch.keypointWeights),
+                                recipe.keypointLossWeight)
+        }
+        return loss
+    }
+
+    /// [N, 12] → ([N, 3] logits, [N, 9] keypoint code), differentiably.
+    func splitOutput(_ output: Variable, n: Int) -> (Variable, Variable) {
+        (columns(output, 0..<3), columns(output, 3..<(3 + KeypointEncoding.count)))
+    }
+}
+
+/// Columns `range` of a [N, C] variable, with its gradient: x · Sᵀ for a constant one-hot
+/// selection matrix S [W, C], which keeps this on the tested `linear` op.
+func columns(_ x: Variable, _ range: Range<Int>) -> Variable {
+    let c = x.shape[1], w = range.count
+    var selection = Tensor(shape: [w, c])
+    for j in 0..<w { selection.scalars[j * c + range.lowerBound + j] = 1 }
+    return linear(x, weight: Variable(selection))
+}

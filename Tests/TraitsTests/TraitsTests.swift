@@ -1,0 +1,139 @@
+import Autograd
+import Datasets
+import Foundation
+import ImageIO
+import ImageProcessing
+import Tensors
+import Testing
+@testable import Traits
+
+@Suite struct KeypointEncodingTests {
+    @Test func roundTripAndWingOrderDoesNotMatter() {
+        let k = FlyKeypoints(head: Point2D(80, 20), tail: Point2D(10, 60), wing1: Point2D(30, 70), wing2: Point2D(5, 40))
+        let code = KeypointEncoding.encode(k, cropWidth: 100, cropHeight: 80)
+        // By hand: a = (0.30+0.05)/2, b = (0.875+0.5)/2, c = 0.25, d = 0.375, e = 1 ((0.25)(0.375) > 0).
+        let expected: [Float] = [0.8, 0.25, 0.1, 0.75, 0.175, 0.6875, 0.25, 0.375, 1]
+        for (a, b) in zip(code, expected) { #expect(abs(a - b) < 1e-6) }
+        let swapped = FlyKeypoints(head: k.head, tail: k.tail, wing1: k.wing2, wing2: k.wing1)
+        #expect(KeypointEncoding.encode(swapped, cropWidth: 100, cropHeight: 80) == code)
+        let back = KeypointEncoding.decode(code, cropWidth: 100, cropHeight: 80)
+        let wings = Set([[back.wing1.x, back.wing1.y], [back.wing2.x, back.wing2.y]].map { $0.map { ($0 * 1000).rounded() / 1000 } })
+        #expect(wings == Set([[30, 70], [5, 40]]))
+        #expect(abs(back.head.x - 80) < 1e-4 && abs(back.tail.y - 60) < 1e-4)
+        // Opposite diagonal: e = 0.
+        let other = FlyKeypoints(head: k.head, tail: k.tail, wing1: Point2D(30, 40), wing2: Point2D(5, 70))
+        #expect(KeypointEncoding.encode(other, cropWidth: 100, cropHeight: 80)[8] == 0)
+        let backOther = KeypointEncoding.decode(KeypointEncoding.encode(other, cropWidth: 100, cropHeight: 80), cropWidth: 100, cropHeight: 80)
+        #expect(Set([[backOther.wing1.x, backOther.wing1.y], [backOther.wing2.x, backOther.wing2.y]].map { $0.map { ($0 * 1000).rounded() / 1000 } })
+                == Set([[30, 40], [5, 70]]))
+    }
+}
+
+@Suite struct TraitMetricsTests {
+    @Test func countsByHand() {
+        let labels = [FlyTraits(eye: .white, wing: .long, sex: .male), FlyTraits(eye: .red, wing: nil, sex: .female),
+                      FlyTraits(eye: .white, wing: .miniature, sex: nil), FlyTraits(eye: .red, wing: .long, sex: .male)]
+        let probabilities: [[Float]] = [[0.9, 0.1, 0.8], [0.6, 0.9, 0.3], [0.2, 0.7, 0.5], [0.1, 0.2, 0.4]]
+        let m = TraitMetrics(probabilities: probabilities, labels: labels)
+        let eye = m.traits[0]
+        #expect((eye.truePositive, eye.falsePositive, eye.trueNegative, eye.falseNegative) == (1, 1, 1, 1))
+        #expect(eye.accuracy == 0.5 && eye.precision == 0.5 && eye.recall == 0.5)
+        let wing = m.traits[1]     // the unknown wing label is left out
+        #expect(wing.total == 3 && wing.accuracy == 1)
+        let sex = m.traits[2]      // male 0.8 ✓, female 0.3 ✓, male 0.4 ✗
+        #expect(sex.total == 3 && abs(sex.accuracy - 2.0 / 3) < 1e-12)
+        // ECE of wing: confidences 0.9, 0.7, 0.8 all correct → |mean conf − 1| per bin weighted: (0.1+0.3+0.2)/3.
+        #expect(abs(wing.expectedCalibrationError - 0.2) < 1e-6)
+    }
+
+    @Test func keypointErrorAndPCK() {
+        let truth = FlyKeypoints(head: Point2D(0, 0), tail: Point2D(100, 0), wing1: Point2D(50, 50), wing2: Point2D(50, -50))
+        // Wings predicted in the other order: matched, so only the head error (10 px) counts.
+        let predicted = FlyKeypoints(head: Point2D(10, 0), tail: Point2D(100, 0), wing1: Point2D(50, -50), wing2: Point2D(50, 50))
+        let m = TraitMetrics(probabilities: [[0, 0, 0]], labels: [FlyTraits()], keypoints: [(predicted, truth, 100)])
+        #expect(abs((m.keypointMeanErrorPercent ?? 0) - 2.5) < 1e-9)   // (10 + 0 + 0 + 0)/4 % of 100
+        #expect(m.pck05 == 0.75)
+    }
+}
+
+@Suite struct RecipeAndModelTests {
+    @Test func progressiveScheduleAndPhases() throws {
+        var recipe = TrainingRecipe()
+        recipe.stages = 5; recipe.epochsPerStage = 2; recipe.startSize = 64; recipe.endSize = 224
+        #expect(recipe.schedule(epoch: 0) == (6, 60, 64))
+        #expect(recipe.schedule(epoch: 9) == (8, 100, 224))
+        #expect(recipe.schedule(epoch: 4).size == 144)
+        #expect(recipe.phase(epoch: 0) == .keypoints && recipe.phase(epoch: 4) == .traitHead && recipe.phase(epoch: 9) == .all)
+        recipe.model.keypoints = false
+        #expect(recipe.phase(epoch: 0) == .all)
+        let partial = try JSONDecoder().decode(TrainingRecipe.self, from: Data(#"{"stages": 3, "model": {"variant": "large", "widthMultiplier": 0.75, "keypoints": true, "dropout": 0.5, "inputSize": 96}}"#.utf8))
+        #expect(partial.stages == 3 && partial.epochsPerStage == TrainingRecipe().epochsPerStage && partial.model.variant == .large)
+    }
+
+    @Test func planMatchesModelAndFileRoundTrip() throws {
+        let model = TraitClassifier(TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 64), seed: 3)
+        model.eval()
+        var rng = RandomSource(seed: 4)
+        let x = Tensor.normal([2, 64, 64, 3], using: &rng)
+        let y = GradientRecording.withoutGradients { model(Variable(x)) }.value
+        #expect(y.shape == [2, 12])
+        let z = try model.inferencePlan(maxBatch: 2)(x)
+        #expect(z.maxAbsDifference(y) <= 1e-4 * max(1, y.maxAbs))
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("trait-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try TraitModelFile.save(model, to: path)
+        let loaded = try TraitModelFile.load(path)
+        #expect(loaded.configuration == model.configuration)
+        loaded.eval()
+        #expect(GradientRecording.withoutGradients { loaded(Variable(x)) }.value == y)
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ModelFileError.self) { _ = try TraitModelFile.load(path) }
+    }
+}
+
+/// End to end on synthetic crops: a tiny model learns eye colour (a red vs a pale blob) within
+/// a few epochs, with keypoints regressed at the same time, and the checkpoint resumes.
+@Suite struct TraitTrainingTests {
+    static func crop(white: Bool, male: Bool, rng: inout RandomSource) -> TraitSample {
+        var image = RGBImage(width: 48, height: 48, fill: RGB(60, 110, 160))
+        let hx = rng.uniform(10, 38), hy = rng.uniform(10, 38)
+        image.fillCircle(center: Point2D(Double(48 - hx), Double(48 - hy)), radius: 7, color: male ? RGB(30, 20, 10) : RGB(200, 170, 120))
+        image.fillCircle(center: Point2D(Double(hx), Double(hy)), radius: 5, color: white ? RGB(240, 235, 220) : RGB(190, 20, 20))
+        let k = FlyKeypoints(head: Point2D(Double(hx), Double(hy)), tail: Point2D(Double(48 - hx), Double(48 - hy)),
+                             wing1: Point2D(24, 10), wing2: Point2D(24, 38))
+        return TraitSample(image: image, traits: FlyTraits(eye: white ? .white : .red, wing: .long, sex: male ? .male : .female),
+                           keypoints: k, source: "synthetic")
+    }
+
+    @Test func learnsAndResumes() throws {
+        var rng = RandomSource(seed: 11)
+        let training = (0..<96).map { i in Self.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
+        let validation = (0..<40).map { i in Self.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
+        var recipe = TrainingRecipe()
+        recipe.model = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 48)
+        recipe.stages = 2; recipe.epochsPerStage = 3; recipe.startSize = 48; recipe.endSize = 48
+        recipe.startOps = 0; recipe.endOps = 1; recipe.startMagnitude = 10; recipe.endMagnitude = 10
+        recipe.batchSize = 16; recipe.learningRate = 0.05
+        recipe.keypointPhaseShare = 0.2; recipe.headPhaseShare = 0.1
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+
+        let trainer = TraitTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: path)
+        var reports: [EpochReport] = []
+        try trainer.run(report: { reports.append($0) })
+        #expect(reports.count == 6)
+        #expect(reports.map(\.phase).first == "keypoints" && reports.last?.phase == "all")
+        let metrics = TraitEvaluator.evaluate(trainer.model, samples: validation, size: 48)
+        #expect(metrics.traits[0].accuracy >= 0.9, "eye accuracy \(metrics.traits[0].accuracy)")
+        #expect(reports.last!.loss < reports.first!.loss)
+
+        // Resume from the final checkpoint: nothing left to do, weights identical.
+        let resumed = TraitTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: path)
+        try resumed.resume()
+        #expect(resumed.completedEpochs == 6)
+        #expect(resumed.model.stateEntries().map { $0.get() } == trainer.model.stateEntries().map { $0.get() })
+        var changed = recipe
+        changed.learningRate = 0.2
+        #expect(throws: (any Error).self) { try TraitTrainer(recipe: changed, training: training, validation: [], checkpointPath: path).resume() }
+    }
+}
