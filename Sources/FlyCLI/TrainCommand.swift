@@ -141,7 +141,7 @@ struct Train: ParsableCommand {
 
 func appendLog<T: Encodable>(_ record: T, to path: String) {
     guard let data = try? JSONEncoder().encode(record) else { return }
-    if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+    if !FileManager.default.fileExists(atPath: path) { _ = FileManager.default.createFile(atPath: path, contents: nil) }
     if let handle = FileHandle(forWritingAtPath: path) {
         handle.seekToEndOfFile()
         handle.write(data + Data("\n".utf8))

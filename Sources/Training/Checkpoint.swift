@@ -29,6 +29,11 @@ public struct CheckpointError: Error, CustomStringConvertible {
     public let path: String
     public let problem: String
     public var description: String { "\(path): \(problem)" }
+
+    public init(path: String, problem: String) {
+        self.path = path
+        self.problem = problem
+    }
 }
 
 /// Training checkpoints: model weights (engine layout), optimizer state and progress in one

@@ -1,4 +1,5 @@
 import Datasets
+import ImageIO
 import Foundation
 import ImageProcessing
 import Inference
