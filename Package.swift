@@ -62,6 +62,9 @@ let package = Package(
         // The fly trait classifier: model, keypoint code, training recipe, evaluation.
         .target(name: "Traits", dependencies: ["Models", "Training", "Optimizers", "Layers", "Autograd", "Tensors", "Inference",
                                                "Datasets", "Augmentation", "ImageIO", "ImageProcessing", "SafeTensors"]),
+        // The fly detector: centre-based (CenterNet-style) on MobileNetV3, targets, decoding.
+        .target(name: "Detector", dependencies: ["Models", "Training", "Optimizers", "Layers", "Autograd", "Tensors",
+                                                 "TensorKernels", "Datasets", "ImageIO", "ImageProcessing", "SafeTensors"]),
         // Architecture descriptions shared by the trainable models and the inference plans.
         .target(name: "Architectures", dependencies: ["TensorKernels"]),
         // Compiled inference (BN folded, activations fused, buffers planned once); no autograd.
@@ -100,6 +103,7 @@ let package = Package(
                     dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors",
                                    "Inference", "Training", "_AllocationCounter"]),
         .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd"]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Datasets", "Tensors", "Autograd", "Models"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "ImageProcessing"]),

@@ -2,7 +2,7 @@ import TensorKernels
 
 /// Which MobileNetV3, how wide, and what the head outputs.
 public struct MobileNetV3Configuration: Sendable, Equatable {
-    public enum Variant: String, Sendable, CaseIterable { case small, large }
+    public enum Variant: String, Sendable, CaseIterable, Codable { case small, large }
 
     public var variant: Variant
     /// Channel multiplier: 0.5, 0.75 or 1.0 in the reference system (any positive value works).

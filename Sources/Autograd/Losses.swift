@@ -110,4 +110,54 @@ public enum Loss {
             return [gz]
         }
     }
+
+    /// CenterNet's penalty-reduced focal loss on heat-map logits (Zhou et al., 2019, eq. 1):
+    /// with p = σ(z) and a Gaussian-splatted target Y, −(1−p)^α log p where Y = 1 and
+    /// −(1−Y)^β p^α log(1−p) elsewhere; summed and divided by `normalizer` (the number of
+    /// objects). α = 2, β = 4 as in the paper.
+    public static func centerNetFocal(_ logits: Variable, heatmap: Tensor, alpha: Float = 2, beta: Float = 4,
+                                      normalizer: Float) -> Variable {
+        precondition(logits.shape == heatmap.shape, "centerNetFocal: \(logits.shape) vs \(heatmap.shape)")
+        let z = logits.value.scalars, y = heatmap.scalars
+        var total: Double = 0
+        var grads = [Float](repeating: 0, count: z.count)
+        for i in 0..<z.count {
+            let zi = Double(z[i])
+            let p = 1 / (1 + exp(-zi))
+            let logP = -(max(-zi, 0) + log1p(exp(-abs(zi))))          // log σ(z), stable
+            let logOneMinusP = -(max(zi, 0) + log1p(exp(-abs(zi))))   // log σ(−z)
+            if y[i] >= 1 {
+                total += -pow(1 - p, Double(alpha)) * logP
+                // d/dz: α(1−p)^α p log p − (1−p)^(α+1)
+                grads[i] = Float(Double(alpha) * pow(1 - p, Double(alpha)) * p * logP - pow(1 - p, Double(alpha) + 1))
+            } else {
+                let w = pow(1 - Double(y[i]), Double(beta))
+                total += -w * pow(p, Double(alpha)) * logOneMinusP
+                // d/dz: w·[p^(α+1) − α p^α (1−p) log(1−p)]
+                grads[i] = Float(w * (pow(p, Double(alpha) + 1) - Double(alpha) * pow(p, Double(alpha)) * (1 - p) * logOneMinusP))
+            }
+        }
+        return Variable(value: .scalar(Float(total) / normalizer), inputs: [logits]) { g in
+            var gz = Tensor(shape: logits.shape)
+            for i in 0..<z.count { gz.scalars[i] = g.scalars[0] * grads[i] / normalizer }
+            return [gz]
+        }
+    }
+
+    /// Mean absolute error over the elements whose weight is non-zero (CenterNet's size and
+    /// offset losses, evaluated only at object centres).
+    public static func maskedL1(_ prediction: Variable, targets: Tensor, weights: Tensor) -> Variable {
+        precondition(prediction.shape == targets.shape && targets.shape == weights.shape, "maskedL1: shapes differ")
+        let p = prediction.value.scalars, t = targets.scalars, w = weights.scalars
+        let denominator = max(w.reduce(0, +), 1e-12)
+        var total: Double = 0
+        for i in 0..<p.count where w[i] != 0 { total += Double(w[i] * abs(p[i] - t[i])) }
+        return Variable(value: .scalar(Float(total / Double(denominator))), inputs: [prediction]) { g in
+            var gp = Tensor(shape: prediction.shape)
+            for i in 0..<p.count where w[i] != 0 {
+                gp.scalars[i] = g.scalars[0] * w[i] * (p[i] > t[i] ? 1 : (p[i] < t[i] ? -1 : 0)) / denominator
+            }
+            return [gp]
+        }
+    }
 }

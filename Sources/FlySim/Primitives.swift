@@ -401,8 +401,8 @@ func bandColour(_ p: Paint, s: Float, t: Float) -> Colour {
     var band = smoothstep(1 - p.bandWidth - 0.1, 1 - p.bandWidth + 0.06, frac) * (1 - smoothstep(0.94, 1.0, frac) * 0.6)
     switch p.bandMode {
     case 0: band *= 1 - 0.7 * smoothstep(0.55, 1.0, abs(t))
-    case 1: band *= smoothstep(-0.55, 0.25, t)
-    default: band *= 0.35
+    case 1: band *= smoothstep(-0.25, 0.45, t)
+    default: band *= 0.18 * (1 - 0.6 * smoothstep(0.0, 0.35, 0.35 - abs(t)))
     }
     band *= p.bandStrength
     if q < 0.06 { band *= q / 0.06 }

@@ -66,17 +66,30 @@ struct NoiseGrid: Sendable {
     let values: [Float]
 
     init(width: Int, height: Int, cell: Double, seed: UInt64) {
+        self.init(width: width, height: height, cell: cell, seed: seed, amplitude: 1, layers: [])
+    }
+
+    /// A lattice whose values are `amplitude` × its own noise plus coarser `layers`
+    /// (sampled at the lattice points, times their weights): several octaves for the
+    /// price of one lookup, as long as the layers are smooth at this cell size.
+    init(width: Int, height: Int, cell: Double, seed: UInt64, amplitude: Float, layers: [(NoiseGrid, Float)]) {
         let c = max(1.0, cell)
         self.cell = Float(c)
         columns = Int((Double(width) / c).rounded(.up)) + 2
         rows = Int((Double(height) / c).rounded(.up)) + 2
         var rng = SplitMix(seed)
         var v = [Float](repeating: 0, count: columns * rows)
-        for i in 0..<v.count { v[i] = rng.unit() - 0.5 }
+        for j in 0..<rows {
+            for i in 0..<columns {
+                var value = (rng.unit() - 0.5) * amplitude
+                for (layer, weight) in layers { value += weight * layer.sample(Float(i) * self.cell, Float(j) * self.cell) }
+                v[j * columns + i] = value
+            }
+        }
         values = v
     }
 
-    /// Value in [-0.5, 0.5) at pixel position (x, y).
+    /// Value (about −0.5…0.5 per unit amplitude) at pixel position (x, y).
     @inline(__always) func sample(_ x: Float, _ y: Float) -> Float {
         let fx = x / cell, fy = y / cell
         let ix = min(max(Int(fx), 0), columns - 2), iy = min(max(Int(fy), 0), rows - 2)
@@ -87,6 +100,28 @@ struct NoiseGrid: Sendable {
         return values.withUnsafeBufferPointer { v in
             mix(mix(v[i], v[i + 1], tx), mix(v[i + columns], v[i + columns + 1], tx), ty)
         }
+    }
+
+    /// The lattice interpolated vertically at pixel row position y: one value per lattice
+    /// column, for `sample(row:x:)`.
+    func row(_ y: Float, into buffer: inout [Float]) {
+        let fy = y / cell
+        let iy = min(max(Int(fy), 0), rows - 2)
+        var ty = min(max(fy - Float(iy), 0), 1)
+        ty = ty * ty * (3 - 2 * ty)
+        if buffer.count < columns { buffer = [Float](repeating: 0, count: columns) }
+        values.withUnsafeBufferPointer { v in
+            for i in 0..<columns { buffer[i] = mix(v[iy * columns + i], v[(iy + 1) * columns + i], ty) }
+        }
+    }
+
+    /// Value at x on a row prepared by `row(_:into:)`.
+    @inline(__always) func sample(row r: UnsafeBufferPointer<Float>, x: Float) -> Float {
+        let fx = x / cell
+        let ix = min(max(Int(fx), 0), columns - 2)
+        var tx = min(max(fx - Float(ix), 0), 1)
+        tx = tx * tx * (3 - 2 * tx)
+        return mix(r[ix], r[ix + 1], tx)
     }
 }
 

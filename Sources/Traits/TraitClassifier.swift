@@ -33,7 +33,6 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
     public var outputCount: Int { 3 + (keypoints ? KeypointEncoding.count : 0) }
 }
 
-extension MobileNetV3Configuration.Variant: Codable {}
 
 /// The keypoint-assisted multi-label classifier: MobileNetV3 features → global pool →
 /// Linear → hardswish → dropout → two heads, `traits` (3 logits: eye white, wing miniature,

@@ -92,3 +92,23 @@ import Testing
         }
     }
 }
+
+@Suite struct DetectionLossGradientTests {
+    @Test func centerNetFocalLoss() {
+        var heatmap = random([1, 4, 5, 1], seed: 30, low: 0, high: 0.9)
+        heatmap.scalars[7] = 1
+        heatmap.scalars[13] = 1
+        checkGradients([random([1, 4, 5, 1], seed: 31, low: -3, high: 3)]) { v in
+            Loss.centerNetFocal(v[0], heatmap: heatmap, normalizer: 2)
+        }
+    }
+
+    @Test func maskedL1() {
+        var weights = Tensor(shape: [2, 3])
+        weights.scalars[1] = 1; weights.scalars[4] = 0.5
+        // Values kept away from the kink at prediction = target.
+        checkGradients([Tensor(shape: [2, 3], scalars: [0.3, 1.5, -2, 0.7, -0.4, 2])]) { v in
+            Loss.maskedL1(v[0], targets: Tensor(shape: [2, 3], scalars: [0, 1, 0, 0, 0.2, 0]), weights: weights)
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Autograd
+import Foundation
+import Layers
+import Models
+import TensorKernels
+import Tensors
+
+/// Settings of a fly detector (saved in its model file).
+public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
+    public var variant: MobileNetV3Configuration.Variant
+    public var widthMultiplier: Double
+    /// Square network input; photos are letterboxed into it (or tiled).
+    public var inputSize: Int
+    /// Channels of the feature pyramid and heads.
+    public var neckChannels: Int
+
+    public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, inputSize: Int = 512,
+                neckChannels: Int = 64) {
+        self.variant = variant
+        self.widthMultiplier = widthMultiplier
+        self.inputSize = inputSize
+        self.neckChannels = neckChannels
+    }
+
+    /// The two sizes of the [detector] issue.
+    public static let fast = FlyDetectorConfiguration(variant: .small, inputSize: 512, neckChannels: 64)
+    public static let accurate = FlyDetectorConfiguration(variant: .large, inputSize: 768, neckChannels: 96)
+
+    /// Output stride of the heat map.
+    public static let stride = 8
+
+    var backbone: MobileNetV3Configuration { MobileNetV3Configuration(variant: variant, widthMultiplier: widthMultiplier) }
+}
+
+/// A centre-based, anchor-free single-class detector (CenterNet, Zhou et al. 2019) on a
+/// MobileNetV3 backbone: features at strides 8, 16 and 32 merged top-down (nearest 2×
+/// upsampling + 1×1 lateral convolutions, a depthwise 3×3 smoothing each), then three heads at
+/// stride 8 — fly-centre heat map (1 logit), box size (w, h in stride units) and sub-pixel
+/// centre offset (2). Decoding takes local maxima of the heat map: no NMS, and touching flies
+/// stay separate as long as their centres do.
+///
+/// Input [N, S, S, 3] (ImageNet-normalised); output [N, S/8, S/8, 5] = (heat logit, w, h, dx, dy).
+public final class FlyDetector: Module {
+    public let configuration: FlyDetectorConfiguration
+    public let features: Sequential
+    let taps: (stride8: Int, stride16: Int)
+    let lateral8: Sequential, lateral16: Sequential, lateral32: Sequential
+    let smooth16: Sequential, smooth8: Sequential
+    let heatHead: Sequential, boxHead: Sequential
+
+    public init(_ configuration: FlyDetectorConfiguration, seed: UInt64 = 0) {
+        self.configuration = configuration
+        let base = MobileNetV3(configuration.backbone, seed: seed)
+        features = base.features
+        // Indices of the last block at strides 8 and 16 (the stride of each block is known from the table).
+        var stride = 2, last8 = 0, last16 = 0
+        let blocks = configuration.backbone.blocks
+        for (i, block) in blocks.enumerated() {
+            stride *= block.stride
+            if stride == 8 { last8 = i + 1 }
+            if stride == 16 { last16 = i + 1 }
+        }
+        taps = (last8, last16)
+        let c8 = blocks[last8 - 1].outChannels, c16 = blocks[last16 - 1].outChannels, c32 = 6 * blocks.last!.outChannels
+        let n = configuration.neckChannels
+        var rng = RandomSource(seed: seed &+ 0xDE7EC7)
+        func conv1x1(_ i: Int, _ o: Int, _ act: Elementwise.Activation?) -> Sequential {
+            var layers: [Module] = [Conv2D(inChannels: i, outChannels: o, kernel: 1, bias: false, rng: &rng),
+                                    BatchNorm2D(channels: o, epsilon: 0.001, momentum: 0.01)]
+            if let act { layers.append(Activation(act)) }
+            return Sequential(layers)
+        }
+        func depthwise(_ c: Int) -> Sequential {
+            Sequential([Conv2D(inChannels: c, outChannels: c, kernel: 3, padding: 1, groups: c, bias: false, rng: &rng),
+                        BatchNorm2D(channels: c, epsilon: 0.001, momentum: 0.01), Activation(.hardswish)])
+        }
+        lateral8 = conv1x1(c8, n, nil)
+        lateral16 = conv1x1(c16, n, nil)
+        lateral32 = conv1x1(c32, n, nil)
+        smooth16 = depthwise(n)
+        smooth8 = depthwise(n)
+        let heatOut = Conv2D(inChannels: n, outChannels: 1, kernel: 1, rng: &rng)
+        // Start the heat map at probability ≈ 0.1 (CenterNet's bias −2.19) so early losses are sane.
+        heatOut.bias!.value = Tensor(shape: [1], scalars: [-2.19])
+        heatHead = Sequential([Conv2D(inChannels: n, outChannels: n, kernel: 3, padding: 1, groups: n, rng: &rng),
+                               Activation(.relu), heatOut])
+        boxHead = Sequential([Conv2D(inChannels: n, outChannels: n, kernel: 3, padding: 1, groups: n, rng: &rng),
+                              Activation(.relu), Conv2D(inChannels: n, outChannels: 4, kernel: 1, rng: &rng)])
+    }
+
+    public override var children: [(String, Module)] {
+        [("features", features), ("lateral8", lateral8), ("lateral16", lateral16), ("lateral32", lateral32),
+         ("smooth16", smooth16), ("smooth8", smooth8), ("heat", heatHead), ("box", boxHead)]
+    }
+
+    public override func forward(_ x: Variable) -> Variable {
+        var h = x
+        var c8: Variable? = nil, c16: Variable? = nil
+        for (i, layer) in features.layers.enumerated() {
+            h = layer(h)
+            if i == taps.stride8 { c8 = h }
+            if i == taps.stride16 { c16 = h }
+        }
+        let p16 = smooth16(add(upsample2x(lateral32(h)), lateral16(c16!)))
+        let p8 = smooth8(add(upsample2x(p16), lateral8(c8!)))
+        return concatChannels([heatHead(p8), boxHead(p8)])
+    }
+}
