@@ -2,8 +2,11 @@ import Foundation
 import ImageIO
 
 /// Neighbourhood filters. They work on the interleaved rows directly: the same channel of
-/// the neighbour to the left is 3 bytes back, so every inner loop runs over a whole row of
-/// `width·3` values with constant offsets and vectorises. Edges repeat the border pixels.
+/// the neighbour to the left is 3 values back, so the inner loops run over a whole row of
+/// `width·3` values with constant offsets and vectorise (index arithmetic uses wrapping
+/// operators: overflow checks would block that). Edges repeat the border pixels, and all
+/// temporaries are a few rows long (whole-image float buffers cost more in page faults than
+/// the arithmetic).
 enum Filters {
     /// round(v) clamped to 0…255, branch-free: adding 1.5·2²³ leaves the rounded value (ties
     /// to even) in the low mantissa bits. Vectorises, unlike a checked Float → Int conversion.
@@ -54,8 +57,7 @@ enum Filters {
     }
 
     /// A 3×3 correlation (kernel[ky·3 + kx] weights the pixel at (x + kx − 1, y + ky − 1)),
-    /// all nine taps in one pass over three float rows (a small rolling buffer: large
-    /// temporaries would cost more in page faults than the arithmetic).
+    /// all nine taps in one pass over a rolling buffer of three float rows.
     static func convolve3x3(_ image: RGBImage, kernel: [Float]) -> RGBImage {
         precondition(kernel.count == 9)
         let w = image.width, h = image.height
