@@ -9,7 +9,8 @@ public final class BatchNorm2D: Module {
     public let beta: Variable
     public let statistics: BatchNormStatistics
     public let epsilon: Float
-    public let momentum: Float
+    /// Weight of the batch statistics in the running-statistics update.
+    public var momentum: Float
 
     /// torchvision's MobileNetV3 uses eps 0.001 and momentum 0.01.
     public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {

@@ -56,6 +56,19 @@ public final class TraitClassifier: Module {
         let width = configuration.backbone.lastChannels
         traitHead = Linear(inFeatures: width, outFeatures: 3, rng: &rng)
         keypointHead = configuration.keypoints ? Linear(inFeatures: width, outFeatures: KeypointEncoding.count, rng: &rng) : nil
+        super.init()
+        // torchvision's BN momentum of 0.01 suits ImageNet-length training; fly data sets give a
+        // few hundred steps per run, after which running statistics at 0.01 are still near
+        // their initial values and eval-mode outputs are wrong. 0.1 (PyTorch's default) fixes it.
+        setBatchNormMomentum(0.1)
+    }
+
+    func setBatchNormMomentum(_ momentum: Float) {
+        func visit(_ module: Module) {
+            if let bn = module as? BatchNorm2D { bn.momentum = momentum }
+            for (_, child) in module.children { visit(child) }
+        }
+        visit(self)
     }
 
     public override var children: [(String, Module)] {

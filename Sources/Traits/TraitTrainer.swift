@@ -60,7 +60,9 @@ public final class TraitTrainer {
     }
 
     var recipeFingerprint: String {
-        let data = (try? JSONEncoder().encode(recipe)) ?? Data()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys   // key order is otherwise not stable on Linux
+        let data = (try? encoder.encode(recipe)) ?? Data()
         return String(data.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16)
     }
 

@@ -52,3 +52,20 @@ import Testing
         #expect(model.features.parameters.allSatisfy { $0.requiresGrad })
     }
 }
+
+/// The per-thread sub-batch path of the plan (batch ≥ 2 × threads) agrees with the model.
+@Suite struct PlanSubBatchTests {
+    @Test func largeBatchesSplitAcrossThreadsAgree() throws {
+        let model = MobileNetV3(MobileNetV3Configuration(variant: .small, widthMultiplier: 0.5, logits: 3), seed: 9)
+        model.eval()
+        var rng = RandomSource(seed: 10)
+        let x = Tensor.normal([21, 48, 48, 3], using: &rng)
+        let expected = GradientRecording.withoutGradients { model(Variable(x)) }.value
+        let plan = try model.inferencePlan(inputHeight: 48, inputWidth: 48, maxBatch: 21)
+        plan.imagesPerWorker = 4
+        let got = plan(x)
+        #expect(got.maxAbsDifference(expected) <= 1e-4 * max(1, expected.maxAbs))
+        // Rows must differ between images (a plan that repeats one image would still be "close" to nothing).
+        #expect(Set(stride(from: 0, to: got.count, by: 3).map { got.scalars[$0] }).count > 10)
+    }
+}

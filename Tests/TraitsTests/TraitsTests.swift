@@ -107,30 +107,31 @@ import Testing
 
     @Test func learnsAndResumes() throws {
         var rng = RandomSource(seed: 11)
-        let training = (0..<96).map { i in Self.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
+        let training = (0..<256).map { i in Self.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
         let validation = (0..<40).map { i in Self.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
         var recipe = TrainingRecipe()
         recipe.model = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 48)
-        recipe.stages = 2; recipe.epochsPerStage = 3; recipe.startSize = 48; recipe.endSize = 48
+        recipe.stages = 4; recipe.epochsPerStage = 4; recipe.startSize = 48; recipe.endSize = 48
         recipe.startOps = 0; recipe.endOps = 1; recipe.startMagnitude = 10; recipe.endMagnitude = 10
-        recipe.batchSize = 16; recipe.learningRate = 0.05
-        recipe.keypointPhaseShare = 0.2; recipe.headPhaseShare = 0.1
+        recipe.batchSize = 32; recipe.learningRate = 0.1; recipe.decayGamma = 0.8; recipe.decayEveryEpochs = 2
+        recipe.keypointPhaseShare = 0.0625; recipe.headPhaseShare = 0.0625
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
 
         let trainer = TraitTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: path)
         var reports: [EpochReport] = []
         try trainer.run(report: { reports.append($0) })
-        #expect(reports.count == 6)
-        #expect(reports.map(\.phase).first == "keypoints" && reports.last?.phase == "all")
+        #expect(reports.count == 16)
+        #expect(reports.map(\.phase) == ["keypoints", "traitHead"] + [String](repeating: "all", count: 14))
         let metrics = TraitEvaluator.evaluate(trainer.model, samples: validation, size: 48)
-        #expect(metrics.traits[0].accuracy >= 0.9, "eye accuracy \(metrics.traits[0].accuracy)")
-        #expect(reports.last!.loss < reports.first!.loss)
+        #expect(metrics.traits[0].accuracy >= 0.9, "eye accuracy \(metrics.traits[0].accuracy); losses \(reports.map(\.loss)); val \(reports.map { $0.validationAccuracy ?? [] })")
+        // Losses are comparable within the last phase (same weights): they fall.
+        #expect(reports.last!.loss < reports[2].loss)
 
         // Resume from the final checkpoint: nothing left to do, weights identical.
         let resumed = TraitTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: path)
         try resumed.resume()
-        #expect(resumed.completedEpochs == 6)
+        #expect(resumed.completedEpochs == 16)
         #expect(resumed.model.stateEntries().map { $0.get() } == trainer.model.stateEntries().map { $0.get() })
         var changed = recipe
         changed.learningRate = 0.2
