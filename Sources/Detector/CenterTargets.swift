@@ -41,15 +41,20 @@ struct CenterTargets {
         return CenterTargets(heatmap: heat, box: box, boxWeights: weights, objects: objects)
     }
 
-    /// CornerNet's radius: the largest r such that a box whose corners move by r still has
-    /// IoU ≥ `minimumOverlap` with the true box (the smallest of the three cases).
+    /// Radius of the Gaussian peak: the largest diagonal shift r of the true box (by r in x and
+    /// in y) that still overlaps it with IoU ≥ `minimumOverlap` — the intent of CornerNet's
+    /// radius, solved by bisection (the closed form in CenterNet's code over-estimates it).
     static func gaussianRadius(width w: Double, height h: Double, minimumOverlap o: Double) -> Double {
-        let b1 = h + w, c1 = w * h * (1 - o) / (1 + o)
-        let r1 = (b1 + (b1 * b1 - 4 * c1).squareRoot()) / 2
-        let b2 = 2 * (h + w), c2 = (1 - o) * w * h
-        let r2 = (b2 + (b2 * b2 - 16 * c2).squareRoot()) / 2
-        let a3 = 4 * o, b3 = -2 * o * (h + w), c3 = (o - 1) * w * h
-        let r3 = (b3 + (b3 * b3 - 4 * a3 * c3).squareRoot()) / 2
-        return min(r1, r2, r3)
+        func iou(_ r: Double) -> Double {
+            let iw = max(0, w - r), ih = max(0, h - r)
+            let intersection = iw * ih
+            return intersection / (2 * w * h - intersection)
+        }
+        var low = 0.0, high = min(w, h)
+        for _ in 0..<50 {
+            let mid = (low + high) / 2
+            if iou(mid) >= o { low = mid } else { high = mid }
+        }
+        return low
     }
 }
