@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "FlyCLI",
             dependencies: [
-                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets", "Traits", "TensorKernels",
+                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets", "Traits", "TensorKernels", "FlySim",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cliSettings),

@@ -12,14 +12,14 @@ public struct FlyTally: ParsableCommand {
             (red/white), wing length (long/miniature) and sex, counts the eight phenotypes and \
             tests the cross with genetics statistics, on an ordinary CPU in seconds.
 
-            Available now: image inspection, data-set statistics and the engine benchmark. Counting, training and evaluation arrive as the \
+            Available now: image inspection, FlySim synthetic photos, data-set statistics, trait-classifier training and evaluation, and benchmarks. Counting, training and evaluation arrive as the \
             detector and trait classifier land (see README.md).
 
             Exit status: 0 success, 1 usage or input error (including batches in which some \
             files were skipped), 2 internal error.
             """,
         version: version,
-        subcommands: [Inspect.self, DatasetCommand.self, Train.self, Eval.self, Bench.self]
+        subcommands: [Inspect.self, Simulate.self, DatasetCommand.self, Train.self, Eval.self, Bench.self]
     )
 
     public init() {}
