@@ -61,3 +61,28 @@ public enum DatasetPlots {
         return canvas
     }
 }
+
+extension DatasetPlots {
+    /// Thumbnails in a grid, each scaled to `cellWidth` pixels wide with its caption below.
+    public static func contactSheet(_ images: [(image: RGBImage, caption: String)], columns: Int = 3,
+                                    cellWidth: Int = 320) -> RGBImage {
+        guard !images.isEmpty else { return RGBImage(width: 1, height: 1, fill: .white) }
+        let thumbnails = images.map { entry -> (RGBImage, String) in
+            let height = max(1, Int((Double(entry.image.height) * Double(cellWidth) / Double(entry.image.width)).rounded()))
+            return (entry.image.resized(width: cellWidth, height: height), entry.caption)
+        }
+        let cellHeight = (thumbnails.map(\.0.height).max() ?? 1) + 14
+        let rows = (thumbnails.count + columns - 1) / columns
+        let gap = 6
+        var sheet = RGBImage(width: columns * (cellWidth + gap) + gap, height: rows * (cellHeight + gap) + gap, fill: .white)
+        for (i, (thumb, caption)) in thumbnails.enumerated() {
+            let x0 = gap + (i % columns) * (cellWidth + gap), y0 = gap + (i / columns) * (cellHeight + gap)
+            for y in 0..<thumb.height {
+                let src = y * thumb.width * 3, dst = ((y0 + y) * sheet.width + x0) * 3
+                for j in 0..<(thumb.width * 3) { sheet.pixels[dst + j] = thumb.pixels[src + j] }
+            }
+            sheet.drawText(caption, x: x0, y: y0 + thumb.height + 4, color: .black)
+        }
+        return sheet
+    }
+}

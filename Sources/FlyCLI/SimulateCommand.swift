@@ -25,7 +25,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Flies per photo: a number or a range like 40...70.")
     var flies: String = "40...70"
 
-    @Option(help: "Scene preset (lighting, background, camera, magnification).")
+    @Option(help: "Scene preset (lighting, background, camera, magnification), or 'all' to cycle through them.")
     var domain: String = "lab-blue-card"
 
     @Option(help: "Photo size range in megapixels, e.g. 2...4 (default: the domain's).")
@@ -37,6 +37,9 @@ struct Simulate: ParsableCommand {
     @Flag(help: "Also export one crop per fly with crops.csv.")
     var crops = false
 
+    @Option(name: .customLong("contact-sheet"), help: ArgumentHelp("Also write a contact sheet of the photos (PNG).", valueName: "file"))
+    var contactSheet: String?
+
     @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
     var out: String
 
@@ -47,7 +50,7 @@ struct Simulate: ParsableCommand {
         guard Self.range(flies).map({ $0.lowerBound >= 1 && $0.upperBound <= 150 }) == true else {
             throw ValidationError("--flies must be a number or range within 1…150 (got '\(flies)').")
         }
-        guard FlySimDomain.named(domain) != nil else {
+        guard domain == "all" || FlySimDomain.named(domain) != nil else {
             throw ValidationError("--domain '\(domain)' is unknown; choose one of \(FlySim.domainNames.joined(separator: ", ")).")
         }
         if let megapixels {
@@ -75,7 +78,8 @@ struct Simulate: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = FlySimConfiguration(domainNamed: domain)!
+        let domains = domain == "all" ? FlySimDomain.all : [FlySimDomain.named(domain)!]
+        var configuration = FlySimConfiguration(domain: domains[0])
         configuration.flyCount = Self.range(flies)!
         configuration.megapixels = megapixels.flatMap(Self.doubleRange)
         configuration.traits = traits == "balanced" ? .balanced : .whiteMiniatureF2()
@@ -91,7 +95,9 @@ struct Simulate: ParsableCommand {
         var annotations: [AnnotatedImage] = []
         var exporter = crops ? CropExporter(directory: cropDirectory) : nil
         var nextFlyID = 1
+        var thumbnails: [(image: RGBImage, caption: String)] = []
         for i in 0..<photos {
+            configuration.domain = domains[i % domains.count]
             let photoSeed = seed &+ UInt64(i)
             let name = String(format: "flysim-%06llu.jpg", photoSeed)
             var photo: FlySimPhoto
@@ -113,6 +119,9 @@ struct Simulate: ParsableCommand {
                 throw InputFailure("photo \(i + 1) (seed \(photoSeed)): \(error)")
             }
             annotations.append(photo.annotation)
+            if contactSheet != nil && thumbnails.count < 12 {
+                thumbnails.append((photo.image.resized(maxSide: 640), "\(photo.domain), \(photo.annotation.flies.count) flies"))
+            }
             // Keep the labels on disk as we go, so an interrupted run loses nothing it rendered.
             if (i + 1) % 50 == 0 { try writeAnnotations(annotations, to: annotationsPath) }
             progress.advance()
@@ -120,6 +129,13 @@ struct Simulate: ParsableCommand {
         progress.finish()
         try writeAnnotations(annotations, to: annotationsPath)
         if let exporter { try exporter.finish() }
+        if let contactSheet {
+            do {
+                try ImageEncoder.write(DatasetPlots.contactSheet(thumbnails), to: contactSheet, jpegQuality: 88)
+            } catch {
+                throw InputFailure(error.description)
+            }
+        }
         let total = annotations.reduce(0) { $0 + $1.flies.count }
         print("\(photos) photos, \(total) flies → \(out)" + (crops ? " (crops in \(cropDirectory))" : ""))
     }
