@@ -21,20 +21,21 @@ enum BackgroundRenderer {
         let kind: Int
         let weights: (Float, Float, Float)
         switch look.surface {
-        case .card: kind = 0; weights = (0.05, 0.025, 0.025)
-        case .co2Pad: kind = 1; weights = (0.03, 0.0, 0.03)
+        case .card: kind = 0; weights = (0.06, 0.05, 0.03)
+        case .co2Pad: kind = 1; weights = (0.04, 0.0, 0.03)
         case .paper: kind = 2; weights = (0.035, 0.025, 0.02)
         }
         let texture = NoiseGrid(width: w, height: h, cell: max(1.5, 0.12 * ppm), seed: seed &+ 1, amplitude: weights.0,
                                 layers: [(medium, weights.1), (coarse, weights.2)])
-        let pores = kind == 1 ? NoiseGrid(width: w, height: h, cell: max(1.2, 0.09 * ppm), seed: seed &+ 4)
+        let pores = kind == 1 ? NoiseGrid(width: w, height: h, cell: max(1.0, 0.045 * ppm), seed: seed &+ 4)
                               : NoiseGrid(width: 1, height: 1, cell: 1, seed: 0)
-        let grain: Float = kind == 0 ? 0.022 : 0.01
+        let grain: Float = kind == 0 ? 0.03 : (kind == 1 ? 0.018 : 0.01)
         let base = look.surfaceColour
         let grid = look.grid
         let dish = look.dish
         let lightDir = Vec2(Double(look.light.x), Double(look.light.y))
         out.withUnsafeMutableBufferPointer { buffer in
+          NoiseTable.values.withUnsafeBufferPointer { noise in
             let ptr = SharedPointer(buffer.baseAddress!)
             parallelFor(h, threads: plan.threads, minimumChunk: 16) { rows in
                 var textureRow = [Float](), poreRow = [Float](), mediumRow = [Float]()
@@ -43,16 +44,17 @@ enum BackgroundRenderer {
                     texture.row(fy, into: &textureRow)
                     if kind == 1 { pores.row(fy, into: &poreRow) }
                     if dish != nil { medium.row(fy, into: &mediumRow) }
+                    let offset = Int(hash32(Int32(truncatingIfNeeded: y), 3, fineSeed)) & NoiseTable.mask
                     textureRow.withUnsafeBufferPointer { tr in
                         poreRow.withUnsafeBufferPointer { pr in
                             mediumRow.withUnsafeBufferPointer { mr in
                                 var i = y * w * 3
                                 for x in 0..<w {
                                     let fx = Float(x) + 0.5
-                                    let n = hashNormal(Int32(x), Int32(y), fineSeed)
+                                    let n = noise[((offset + x) & NoiseTable.mask) * 4]
                                     var k = 1 + texture.sample(row: tr, x: fx) + n * grain
                                     if kind == 1 {
-                                        k -= 0.1 * smoothstep(0.18, 0.42, pores.sample(row: pr, x: fx))
+                                        k -= 0.07 * smoothstep(0.1, 0.4, pores.sample(row: pr, x: fx))
                                     }
                                     var c = base * k
                                     if let g = grid { c = gridColour(c, g, Double(fx), Double(fy)) }
@@ -70,6 +72,7 @@ enum BackgroundRenderer {
                     }
                 }
             }
+          }
         }
         drawSpecks(plan, into: &out)
         return out
@@ -82,20 +85,25 @@ enum BackgroundRenderer {
         let u = x * g.cosAngle + y * g.sinAngle - g.offset.x, v = -x * g.sinAngle + y * g.cosAngle - g.offset.y
         let ink = max(lineInk(u, g), lineInk(v, g))
         if ink <= 0 { return c }
-        // Ink multiplies the paper colour (it is printed on it).
-        let inked = c * (g.colour / 235)
+        // Printed ink keeps a little of the surface's texture.
+        let inked = g.colour * (0.85 + 0.15 * c / max(1, (c.x + c.y + c.z) / 3))
         return mix(c, inked, ink * 0.92)
     }
 
     @inline(__always)
     static func lineInk(_ coordinate: Double, _ g: GridLook) -> Float {
-        let k = (coordinate / g.spacing).rounded()
+        let k = fastFloor(coordinate * g.inverseSpacing + 0.5)
         let distance = abs(coordinate - k * g.spacing)
+        if distance > g.reach { return 0 }
         let major = g.majorEvery > 0 && Int(k) % g.majorEvery == 0
         let width = major ? g.majorWidth : g.width
-        if distance > width / 2 + 0.5 { return 0 }
+        // A solid core and a soft fringe of ink spread into the fibres.
+        let fringe = max(1, 0.35 * width)
+        if distance > width / 2 + fringe { return 0 }
         let strength: Float = g.majorEvery > 0 ? (major ? 1 : g.minorStrength) : 1
-        return Float(min(1, max(0, width / 2 + 0.5 - distance))) * strength
+        let core = Float(min(1, max(0, width / 2 + 0.5 - distance)))
+        let spread = Float(max(0, 1 - (distance - width / 2) / fringe)) * 0.35
+        return max(core, spread) * strength
     }
 
     /// Glass dish: slightly darker floor, a rim band with a dark inner edge and bright
@@ -150,6 +158,42 @@ enum BackgroundRenderer {
             paint.colour = dark ? Colour(60, 55, 50) * rng.float(0.6...1.4) : Colour(250, 250, 248)
             paint.opacity = rng.float(0.25...0.7)
             fill(.capsule(Capsule(a: centre, b: centre, r0: r, r1: r)), paint, image: &image, width: plan.width, height: plan.height)
+        }
+        // Debris: a loose leg or wing now and then (not annotated: detectors must ignore it).
+        let debris = min(20, Int(Double(plan.flies.count) * rng.double(0...0.05) + rng.double(0...0.6)))
+        let L = look.flyLength
+        for _ in 0..<debris {
+            var p = Vec2(rng.double(0...W), rng.double(0...H))
+            var heading = rng.double(0...(2 * .pi))
+            if rng.chance(0.7) {
+                var leg = Paint()
+                leg.kind = .appendage
+                leg.colour = Colour(104, 88, 70) * rng.float(0.85...1.2)
+                leg.opacity = 0.88
+                leg.specular = 0.04
+                for (len, r) in [(0.19, 0.015), (0.18, 0.011), (0.15, 0.007)] {
+                    heading += rng.double(-0.9...0.9)
+                    let q = p + Vec2(cos(heading), sin(heading)) * (len * L)
+                    fill(.capsule(Capsule(a: p, b: q, r0: max(0.4, r * L), r1: max(0.35, r * 0.85 * L))), leg,
+                         image: &image, width: plan.width, height: plan.height)
+                    p = q
+                }
+            } else {
+                var wing = Paint()
+                wing.kind = .wing
+                wing.colour = Colour(222, 212, 200)
+                wing.opacity = rng.float(0.3...0.45)
+                wing.rimOpacity = 0.2
+                wing.iridescence = 0.07
+                let length = L * rng.double(0.7...0.95)
+                wing.iridescenceCell = Float(max(3, 0.14 * length))
+                wing.seed = UInt32(truncatingIfNeeded: rng.next())
+                let axis = Vec2(cos(heading), sin(heading))
+                let poly = ProfilePolygon(origin: p, axis: axis, normal: Vec2(-axis.y, axis.x), halfLength: length / 2,
+                                          samples: 16, topProfile: { superProfile($0, 0.17 * length, front: 2.3, back: 1.6) },
+                                          bottomProfile: { superProfile($0, 0.23 * length, front: 2.2, back: 1.5) })
+                fill(.polygon(poly), wing, image: &image, width: plan.width, height: plan.height)
+            }
         }
         let fibreColours = [Colour(40, 40, 45), Colour(60, 70, 140), Colour(150, 50, 50), Colour(245, 245, 245), Colour(110, 90, 70)]
         for _ in 0..<look.fibreCount {

@@ -65,7 +65,7 @@ enum Compositor {
     static func composite(_ plan: ScenePlan, into image: inout [Float]) -> [FlyVisibility] {
         let look = plan.look
         let offset = (x: Int(look.shadowOffset.x.rounded()), y: Int(look.shadowOffset.y.rounded()))
-        let blurRadius = max(1, Int((look.shadowBlur * 0.8).rounded()))
+        let blurRadius = max(1, Int(look.shadowBlur.rounded()))
         let margin = 2 * blurRadius + max(abs(offset.x), abs(offset.y)) + 2
         let flies = plan.flies
         var kept: [(x0: Int, y0: Int, w: Int, h: Int, alpha: [Float], silhouette: [Float])] = []
@@ -103,33 +103,41 @@ enum Compositor {
                 }
             }
         }
-        let field = transmission
+        let field = look.eyepiece == nil ? [Float(1)] : transmission
+        let hasField = look.eyepiece != nil
         var result = [FlyVisibility](repeating: FlyVisibility(visible: 1, inside: 1, pixelBounds: .empty), count: flies.count)
         for i in stride(from: kept.count - 1, through: 0, by: -1) {
             let k = kept[i]
             var total: Double = 0, seen: Double = 0, inside: Double = 0
-            var bounds = Bounds.empty
-            for ty in 0..<k.h {
-                let y = k.y0 + ty
-                for tx in 0..<k.w {
-                    let s = Double(k.silhouette[ty * k.w + tx])
-                    total += s
-                    let x = k.x0 + tx
-                    guard s > 0, x >= 0, y >= 0, x < w, y < h else { continue }
-                    seen += s * Double(transmission[y * w + x])
-                    inside += s * Double(field[y * w + x])
-                    bounds = bounds.union(Bounds(minX: Double(x), minY: Double(y), maxX: Double(x + 1), maxY: Double(y + 1)))
+            var bx0 = Int.max, by0 = Int.max, bx1 = Int.min, by1 = Int.min
+            k.silhouette.withUnsafeBufferPointer { sil in
+                k.alpha.withUnsafeBufferPointer { alpha in
+                    transmission.withUnsafeMutableBufferPointer { tr in
+                        field.withUnsafeBufferPointer { fd in
+                            for ty in 0..<k.h {
+                                let y = k.y0 + ty
+                                let rowInside = y >= 0 && y < h
+                                for tx in 0..<k.w {
+                                    let j = ty * k.w + tx
+                                    let s = Double(sil[j])
+                                    total += s
+                                    let x = k.x0 + tx
+                                    guard rowInside, x >= 0, x < w else { continue }
+                                    let p = y * w + x
+                                    if s > 0 {
+                                        seen += s * Double(tr[p])
+                                        inside += hasField ? s * Double(fd[p]) : s
+                                        bx0 = min(bx0, x); by0 = min(by0, y); bx1 = max(bx1, x + 1); by1 = max(by1, y + 1)
+                                    }
+                                    tr[p] *= 1 - alpha[j]
+                                }
+                            }
+                        }
+                    }
                 }
             }
-            for ty in 0..<k.h {
-                let y = k.y0 + ty
-                guard y >= 0, y < h else { continue }
-                for tx in 0..<k.w {
-                    let x = k.x0 + tx
-                    guard x >= 0, x < w else { continue }
-                    transmission[y * w + x] *= 1 - k.alpha[ty * k.w + tx]
-                }
-            }
+            let bounds = bx0 == Int.max ? Bounds.empty
+                : Bounds(minX: Double(bx0), minY: Double(by0), maxX: Double(bx1), maxY: Double(by1))
             result[i] = FlyVisibility(visible: total > 0 ? seen / total : 0, inside: total > 0 ? inside / total : 0,
                                       pixelBounds: bounds)
         }
@@ -172,7 +180,7 @@ enum Compositor {
                             let tx = x - tile.x0
                             let sx = tx - offset.x
                             var d: Float = 1
-                            if sx >= 0, sy >= 0, sx < w, sy < h { d = 1 - strength * min(1, 1.6 * sh[sy * w + sx]) }
+                            if sx >= 0, sy >= 0, sx < w, sy < h { d = 1 - strength * min(1, 2 * sh[sy * w + sx]) }
                             let i = (y * width + x) * 3, k = (ty * w + tx) * 4
                             let keep = 1 - px[k + 3]
                             img[i] = px[k] + img[i] * d * keep

@@ -129,10 +129,10 @@ public struct FlySimDomain: Sendable, Equatable {
         name: "lab-blue-card",
         summary: "light-blue card, printed dark-red grid, green flecks, soft even light, soft bluish shadows",
         surface: .card(colour: RGB(146, 193, 204), fleckColour: RGB(132, 202, 142)),
-        grid: FlySimGrid(colour: RGB(128, 44, 42), spacing: 18...30, width: 0.1...0.16), gridProbability: 0.85,
+        grid: FlySimGrid(colour: RGB(112, 58, 54), spacing: 18...30, width: 0.14...0.22), gridProbability: 0.85,
         fieldOfView: 35...60, aspectRatios: [1094.0 / 768, 4.0 / 3, 3.0 / 2],
         vignetting: 0.03...0.12, lightElevation: 62...82, shadowStrength: 0.35...0.5, shadowSoftness: 0.07...0.13,
-        blur: 0.004...0.01, noise: 2.5...4.5, jpegQuality: 88...96, dust: 0.4, fibres: 0.04)
+        blur: 0.003...0.008, noise: 2.5...4.5, sharpening: 0.2...0.6, jpegQuality: 88...96, dust: 0.4, fibres: 0.04)
 
     /// White porous CO₂ pad under a ring light: bright, nearly shadowless, warm-neutral.
     public static let co2PadWhite = FlySimDomain(
@@ -159,7 +159,7 @@ public struct FlySimDomain: Sendable, Equatable {
         name: "grey-card-dim",
         summary: "mid-grey card, dim warm lamp from the side, long shadows, dark corners, noisy",
         surface: .card(colour: RGB(132, 132, 128), fleckColour: RGB(110, 110, 108)), surfaceColourJitter: 0.06,
-        fieldOfView: 35...60, exposure: 0.55...0.75, warmth: 0.3...0.6, tint: -0.03...0.03,
+        fieldOfView: 35...60, exposure: 0.62...0.85, warmth: 0.3...0.6, tint: -0.03...0.03,
         gradient: 0.12...0.28, vignetting: 0.25...0.45, lightElevation: 35...55, shadowStrength: 0.35...0.5,
         shadowSoftness: 0.05...0.09, blur: 0.006...0.016, noise: 5...9, saturation: 0.85...1.0,
         jpegQuality: 75...90, dust: 0.5, fibres: 0.06)

@@ -114,6 +114,7 @@ struct FlyBuilder {
     let light: SIMD3<Float>
     var rng: RandomSource
     var parts: [Part] = []
+    var hairPaint = Paint()
 
     init(spec: FlySpec, light: SIMD3<Float>) {
         self.spec = spec
@@ -167,6 +168,23 @@ struct FlyBuilder {
         parts.append(Part(shape: .capsule(cap), paint: lit(paint, axis: axis, normal: Vec2(-axis.y, axis.x)), category: category))
     }
 
+    /// Fine hairs standing out of a profile part's outline (local coordinates, units U),
+    /// pointing outwards and backwards: the fuzzy edge of a real fly.
+    mutating func hairs(centre: Vec2, phi: Double, halfLength: Double, top: (Double) -> Double, bottom: (Double) -> Double,
+                        count: Int, paint: Paint) {
+        let axis = Vec2(cos(phi), sin(phi)), normal = Vec2(-sin(phi), cos(phi))
+        for _ in 0..<count {
+            let s = rng.uniform(-0.85, 0.85).d
+            let upper = rng.chance(0.5)
+            let w = (upper ? top(s) : bottom(s)) * 0.96
+            let base = centre + axis * (s * halfLength) + normal * (upper ? w : -w)
+            let out = normalized(normal * (upper ? 1 : -1) - axis * rng.uniform(0.3, 1.2).d)
+            let tip = base + out * rng.uniform(0.02, 0.045).d
+            capsule(from: (base.x, base.y), to: (tip.x, tip.y), r0: 0.004, r1: 0.002, minRadius: 0.22,
+                    paint: paint, category: .appendage)
+        }
+    }
+
     // MARK: The whole fly
 
     mutating func build() -> FlyGeometry {
@@ -177,15 +195,16 @@ struct FlyBuilder {
 
         // Colours: tan cuticle; the white-eyed stock is a little paler.
         let tone = rng.uniform()
-        var body = mix(Colour(200, 152, 90), Colour(152, 106, 60), tone)
+        var body = mix(Colour(198, 154, 86), Colour(142, 106, 60), tone)
+        body = mix(body, Colour(132, 120, 92), rng.uniform(0, 0.3))     // some flies greyer, olive
         if white { body = mix(body, body * 1.07 + Colour(6, 8, 4), 0.7) }
         body *= rng.uniform(0.94, 1.05)
-        let thoraxColour = body * Colour(0.92, 0.88, 0.86)
+        let thoraxColour = body * Colour(0.86, 0.82, 0.8)
         let headColour = body * Colour(1.0, 0.9, 0.82)
-        let bandDark = (white ? Colour(112, 80, 50) : Colour(66, 43, 27)) * rng.uniform(0.85, 1.15)
+        let bandDark = (white ? Colour(118, 88, 58) : Colour(82, 60, 40)) * rng.uniform(0.85, 1.15)
         let tipDark = (white ? Colour(88, 60, 40) : Colour(38, 28, 22)) * rng.uniform(0.85, 1.15)
         let eyeColour = white ? Colour(236, 226, 202) * rng.uniform(0.9, 1.0)
-                              : Colour(rng.uniform(180, 215), rng.uniform(40, 64), rng.uniform(28, 42))
+                              : Colour(rng.uniform(155, 195), rng.uniform(42, 66), rng.uniform(32, 48))
         let seed = UInt32(truncatingIfNeeded: spec.detailSeed >> 17)
 
         var cuticle = Paint()
@@ -194,15 +213,15 @@ struct FlyBuilder {
         cuticle.specular = rng.uniform(0.05, 0.12)
         cuticle.mottle = 0.09
         cuticle.mottleCell = Float(max(1.5, 0.05 * unit))
-        cuticle.speckle = 0.12
-        cuticle.speckleDark = 0.2
+        cuticle.speckle = 0.22
+        cuticle.speckleDark = 0.18
         cuticle.speckleCell = Float(max(1, 0.016 * unit))
         cuticle.seed = seed
 
         var thoraxPaint = cuticle
         thoraxPaint.colour = thoraxColour
-        thoraxPaint.mottle = 0.14
-        thoraxPaint.speckle = 0.16
+        thoraxPaint.mottle = 0.2
+        thoraxPaint.speckle = 0.3
         var headPaint = cuticle
         headPaint.colour = headColour
         var eyePaint = Paint()
@@ -223,8 +242,8 @@ struct FlyBuilder {
         abdomenPaint.colour2 = bandDark
         abdomenPaint.colour3 = tipDark
         abdomenPaint.segments = female ? 5.6 : 5.0
-        abdomenPaint.bandWidth = rng.uniform(0.3, 0.45)
-        abdomenPaint.bandStrength = rng.uniform(0.8, 1.0)
+        abdomenPaint.bandWidth = female ? rng.uniform(0.25, 0.38) : rng.uniform(0.3, 0.45)
+        abdomenPaint.bandStrength = rng.uniform(0.65, 0.95)
         abdomenPaint.bandMode = lateral ? 1 : (spec.pose == .ventral ? 2 : 0)
         if female {
             abdomenPaint.lightTipStart = rng.uniform(0.84, 0.9)
@@ -244,12 +263,16 @@ struct FlyBuilder {
 
         var legPaint = Paint()
         legPaint.kind = .appendage
-        legPaint.colour = mix(body, Colour(110, 95, 78), 0.55)
+        legPaint.colour = mix(body, Colour(92, 80, 66), 0.65)
         legPaint.specular = 0.05
-        legPaint.opacity = 0.88
+        legPaint.opacity = 0.92
         var tarsusPaint = legPaint
         tarsusPaint.colour = mix(body, Colour(95, 80, 66), 0.6)
         tarsusPaint.opacity = 0.75
+        hairPaint.kind = .appendage
+        hairPaint.colour = mix(body, Colour(60, 48, 38), 0.6)
+        hairPaint.opacity = 0.45
+        hairPaint.specular = 0
         var bristlePaint = Paint()
         bristlePaint.kind = .appendage
         bristlePaint.colour = Colour(42, 32, 26)
@@ -301,13 +324,13 @@ struct FlyBuilder {
         wingPaint.kind = .wing
         wingPaint.seed = seed &+ 9
         if spec.wing == .long {
-            wingPaint.colour = Colour(210, 212, 216) * rng.uniform(0.95, 1.03)
-            wingPaint.opacity = rng.uniform(0.24, 0.38)
-            wingPaint.rimOpacity = 0.22
-            wingPaint.iridescence = rng.uniform(0.04, 0.09)
+            wingPaint.colour = Colour(222, 212, 200) * rng.uniform(0.95, 1.03)
+            wingPaint.opacity = rng.uniform(0.3, 0.5)
+            wingPaint.rimOpacity = 0.2
+            wingPaint.iridescence = rng.uniform(0.06, 0.12)
         } else {
-            wingPaint.colour = Colour(192, 190, 186) * rng.uniform(0.93, 1.02)
-            wingPaint.opacity = rng.uniform(0.38, 0.52)
+            wingPaint.colour = Colour(200, 194, 186) * rng.uniform(0.93, 1.02)
+            wingPaint.opacity = rng.uniform(0.42, 0.6)
             wingPaint.rimOpacity = 0.2
             wingPaint.iridescence = rng.uniform(0.02, 0.05)
         }
@@ -334,7 +357,18 @@ struct FlyBuilder {
             addAbdomen(centre: abdomenCentre, phi: bend, length: al, female: female, lateral: false, paint: abdomenPaint)
             addThorax(length: tl, lateral: false, paint: thoraxPaint, bristle: nil)
             addHead(u: headU, v: headV, length: hl, lateral: false, paint: headPaint, eye: eyePaint, appendage: legPaint, bristle: nil, ventral: true)
-            addLegs(pose: .ventral, paint: legPaint, tarsus: tarsusPaint)
+            // Coxae: the leg bases crowd the underside of the thorax.
+            var coxa = legPaint
+            coxa.kind = .cuticle
+            coxa.colour = mix(thoraxPaint.colour, Colour(220, 200, 165), 0.35)
+            coxa.ambient = 0.6
+            coxa.speckle = 0
+            for (u, v) in [(0.1, 0.035), (0.1, -0.035), (0.0, 0.04), (0.0, -0.04), (-0.1, 0.04), (-0.1, -0.04)] {
+                ellipse(at: u, v, phi: v > 0 ? 0.5 : -0.5, a: 0.05, b: 0.03, paint: coxa, category: .appendage)
+            }
+            var ventralLeg = legPaint
+            ventralLeg.colour *= 0.9
+            addLegs(pose: .ventral, paint: ventralLeg, tarsus: tarsusPaint)
         case .lateral:
             tip2 = addWing(hinge: hinge2, angle: angle2, length: wl2, anteriorOnTop: false, paint: wingPaint, vein: veinPaint, category: .wing2)
             var farLeg = legPaint
@@ -393,6 +427,8 @@ struct FlyBuilder {
                 top: { superProfile($0, top, front: 2.2, back: backExponent) },
                 bottom: { superProfile($0, bottom, front: 2.2, back: backExponent) },
                 paint: paint, category: .body)
+        hairs(centre: centre, phi: phi, halfLength: al / 2, top: { superProfile($0, top, front: 2.2, back: backExponent) },
+              bottom: { superProfile($0, bottom, front: 2.2, back: backExponent) }, count: 14, paint: hairPaint)
     }
 
     mutating func addThorax(length tl: Double, lateral: Bool, paint: Paint, bristle: Paint?) {
@@ -401,6 +437,8 @@ struct FlyBuilder {
                     top: { superProfile($0, 0.2, front: 2.0, back: 1.9) },
                     bottom: { superProfile($0, 0.155, front: 2.3, back: 2.2) },
                     paint: paint, category: .body)
+            hairs(centre: Vec2(0, 0.01), phi: 0, halfLength: tl / 2, top: { superProfile($0, 0.2, front: 2.0, back: 1.9) },
+                  bottom: { superProfile($0, 0.155, front: 2.3, back: 2.2) }, count: 10, paint: hairPaint)
             if let bristle {
                 // Dorsal macrochaetae along the hump, pointing back and up.
                 for (u, v) in [(0.11, 0.18), (0.03, 0.205), (-0.05, 0.2), (-0.13, 0.16), (-0.19, 0.1)] {
@@ -415,6 +453,8 @@ struct FlyBuilder {
                     top: { superProfile($0, 0.168, front: 2.3, back: 1.8) },
                     bottom: { superProfile($0, 0.168, front: 2.3, back: 1.8) },
                     paint: paint, category: .body)
+            hairs(centre: Vec2(0, 0), phi: 0, halfLength: tl / 2, top: { superProfile($0, 0.168, front: 2.3, back: 1.8) },
+                  bottom: { superProfile($0, 0.168, front: 2.3, back: 1.8) }, count: 10, paint: hairPaint)
             if let bristle {
                 // Scutellum and the dorsocentral and scutellar bristles.
                 var scutellum = paint
@@ -446,7 +486,7 @@ struct FlyBuilder {
                     top: { superProfile($0, 0.13, front: 2.2, back: 2.0) },
                     bottom: { superProfile($0, 0.135, front: 2.2, back: 2.0) },
                     paint: paint, category: .body)
-            ellipse(at: u - 0.012, v + 0.01, phi: 0.15 + rng.uniform(-0.1, 0.1).d, a: 0.086, b: 0.116, paint: eye, category: .body)
+            ellipse(at: u - 0.008, v + 0.012, phi: 0.15 + rng.uniform(-0.1, 0.1).d, a: 0.078, b: 0.102, paint: eye, category: .body)
             ellipse(at: u + 0.08, v + 0.04, phi: 0.4, a: 0.034, b: 0.022, paint: antenna, category: .appendage)
             capsule(from: (u + 0.095, v + 0.05), to: (u + 0.15, v + 0.1), r0: 0.006, r1: 0.003,
                     minRadius: 0.25, paint: arista, category: .appendage)
@@ -456,13 +496,14 @@ struct FlyBuilder {
             }
         } else {
             profile(at: u, v, halfLength: hl / 2,
-                    top: { superProfile($0, 0.14, front: 2.4, back: 2.0) },
-                    bottom: { superProfile($0, 0.14, front: 2.4, back: 2.0) },
+                    top: { superProfile($0, 0.15, front: 2.4, back: 2.0) },
+                    bottom: { superProfile($0, 0.15, front: 2.4, back: 2.0) },
                     paint: paint, category: .body)
-            let side = ventral ? 0.1 : 0.1
-            let a = ventral ? 0.072 : 0.078, b = ventral ? 0.058 : 0.07
-            ellipse(at: u - 0.005, v + side, phi: 0.12, a: a, b: b, paint: eye, category: .body)
-            ellipse(at: u - 0.005, v - side, phi: -0.12, a: a, b: b, paint: eye, category: .body)
+            // Kidney-shaped eyes along the sides of the head, the frons between them.
+            let side = ventral ? 0.1 : 0.108
+            let a = ventral ? 0.075 : 0.088, b = ventral ? 0.052 : 0.06
+            ellipse(at: u - 0.008, v + side, phi: 0.2, a: a, b: b, paint: eye, category: .body)
+            ellipse(at: u - 0.008, v - side, phi: -0.2, a: a, b: b, paint: eye, category: .body)
             if ventral {
                 var proboscis = appendage
                 proboscis.colour = mix(paint.colour, Colour(225, 205, 170), 0.4)
@@ -529,7 +570,7 @@ struct FlyBuilder {
 
     /// Six legs (or the three of one side for a lateral fly).
     mutating func addLegs(pose: Pose, far: Bool = false, paint: Paint, tarsus: Paint) {
-        let lengths: [(Double, Double, Double)] = [(0.15, 0.14, 0.12), (0.16, 0.16, 0.13), (0.18, 0.18, 0.14)]
+        let lengths: [(Double, Double, Double)] = [(0.17, 0.16, 0.14), (0.19, 0.18, 0.15), (0.21, 0.2, 0.16)]
         let attachU = [0.1, 0.0, -0.1]
         let tucked = rng.chance(0.3)
         let reach = tucked ? 0.7 : 1.0
@@ -538,7 +579,7 @@ struct FlyBuilder {
             let p1 = (p0.0 + cos(angles.0) * l.0 * scale, p0.1 + sin(angles.0) * l.0 * scale)
             let p2 = (p1.0 + cos(angles.1) * l.1 * scale, p1.1 + sin(angles.1) * l.1 * scale)
             let p3 = (p2.0 + cos(angles.2) * l.2 * scale, p2.1 + sin(angles.2) * l.2 * scale)
-            capsule(from: p0, to: p1, r0: 0.014, r1: 0.012, paint: paint, category: .appendage)
+            capsule(from: p0, to: p1, r0: 0.016, r1: 0.013, paint: paint, category: .appendage)
             capsule(from: p1, to: p2, r0: 0.01, r1: 0.009, paint: paint, category: .appendage)
             capsule(from: p2, to: p3, r0: 0.007, r1: 0.005, minRadius: 0.3, paint: tarsus, category: .appendage)
         }
@@ -571,7 +612,7 @@ struct FlyBuilder {
                         a1 = a0 + sgn * rng.uniform(-0.7, 0.7).d
                         a2 = a1 + rng.uniform(-0.4, 0.4).d
                     }
-                    let scale = pose == .ventral ? rng.uniform(0.5, 0.85).d : 1.0
+                    let scale = pose == .ventral ? rng.uniform(0.7, 1.0).d : 1.0
                     let attach = (attachU[i], sgn * (pose == .ventral ? 0.04 : 0.06))
                     leg(attach, (a0, a1, a2), lengths[i], scale: scale)
                 }

@@ -275,8 +275,8 @@ func scanPolygon(_ p: ProfilePolygon, xs: Range<Int>, ys: Range<Int>, _ visit: (
                             }
                         }
                         if empty || !(lo < hi) { continue }
-                        let xStart = max(rx.lowerBound, Int((lo - 0.5).rounded(.down)))
-                        let xEnd = min(rx.upperBound, Int((hi - 0.5).rounded(.up)) + 1)
+                        let xStart = Int(max(Double(rx.lowerBound), lo - 0.5).rounded(.down))
+                        let xEnd = Int(min(Double(rx.upperBound - 1), (hi - 0.5).rounded(.up))) + 1
                         if xStart >= xEnd { continue }
                         let dy = yc - p.origin.y
                         for x in xStart..<xEnd {
@@ -397,7 +397,7 @@ func bandColour(_ p: Paint, s: Float, t: Float) -> Colour {
     let q = (1 - s) * 0.5                     // 0 at the front of the abdomen, 1 at the tail
     // Bands curve towards the front at the sides.
     let f = q * p.segments - 0.25 * t * t
-    let frac = f - f.rounded(.down)
+    let frac = f - fastFloor(f)
     var band = smoothstep(1 - p.bandWidth - 0.1, 1 - p.bandWidth + 0.06, frac) * (1 - smoothstep(0.94, 1.0, frac) * 0.6)
     switch p.bandMode {
     case 0: band *= 1 - 0.7 * smoothstep(0.55, 1.0, abs(t))

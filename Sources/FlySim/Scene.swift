@@ -48,6 +48,9 @@ struct GridLook: Sendable {
     var minorStrength: Float
     let cosAngle: Double
     let sinAngle: Double
+    let inverseSpacing: Double
+    /// Farthest distance from a line that any ink reaches.
+    let reach: Double
 
     init(colour: Colour, spacing: Double, width: Double, angle: Double, offset: Vec2, majorEvery: Int,
          majorWidth: Double, minorStrength: Float) {
@@ -61,6 +64,9 @@ struct GridLook: Sendable {
         self.minorStrength = minorStrength
         cosAngle = cos(angle)
         sinAngle = sin(angle)
+        inverseSpacing = 1 / spacing
+        let widest = max(width, majorEvery > 0 ? majorWidth : 0)
+        reach = widest / 2 + max(1, 0.35 * widest) + 0.5
     }
 }
 

@@ -21,6 +21,18 @@ typealias Colour = SIMD3<Float>
     return t * t * (3 - 2 * t)
 }
 
+/// floor(x) without a libm call (the module is built for baseline x86-64, where rounding
+/// instructions are not available); valid for |x| < 2³¹.
+@inline(__always) func fastFloor(_ x: Float) -> Float {
+    let i = Float(Int32(truncatingIfNeeded: Int(x)))
+    return i > x ? i - 1 : i
+}
+
+@inline(__always) func fastFloor(_ x: Double) -> Double {
+    let i = Double(Int(x))
+    return i > x ? i - 1 : i
+}
+
 /// 32-bit integer hash of a lattice point and a seed (lowbias32-style finaliser).
 @inline(__always) func hash32(_ x: Int32, _ y: Int32, _ seed: UInt32) -> UInt32 {
     var h = UInt32(bitPattern: x) &* 0x8DA6_B343 ^ UInt32(bitPattern: y) &* 0xD816_3841 ^ seed &* 0xCB1A_B31F
@@ -37,17 +49,10 @@ typealias Colour = SIMD3<Float>
     Float(hash32(x, y, seed) >> 8) * (1.0 / 16_777_216.0)
 }
 
-/// Approximately standard normal (Irwin–Hall sum of the four bytes of one hash).
-@inline(__always) func hashNormal(_ x: Int32, _ y: Int32, _ seed: UInt32) -> Float {
-    let h = hash32(x, y, seed)
-    let s = Float(h & 255) + Float((h >> 8) & 255) + Float((h >> 16) & 255) + Float(h >> 24)
-    return (s * (1.0 / 255.0) - 2) * 1.732_050_8
-}
-
 /// Smooth value noise in [0, 1) with lattice spacing `cell` pixels, evaluated from hashes.
 @inline(__always) func valueNoise(_ x: Float, _ y: Float, cell: Float, seed: UInt32) -> Float {
     let fx = x / cell, fy = y / cell
-    let ix = fx.rounded(.down), iy = fy.rounded(.down)
+    let ix = fastFloor(fx), iy = fastFloor(fy)
     var tx = fx - ix, ty = fy - iy
     tx = tx * tx * (3 - 2 * tx)
     ty = ty * ty * (3 - 2 * ty)

@@ -185,7 +185,8 @@ private func pixelBounds(_ mask: [Float], _ m: FlySimFlyMask, width: Int, height
 @Suite struct FlySimConfigurationTests {
     /// Flies from several small photos of 150 flies each.
     private func manyFlies(_ traits: FlySimTraitDistribution, photos: Int = 8) throws -> [FlyAnnotation] {
-        let config = FlySimConfiguration(domain: .co2PadWhite, flyCount: 150...150, imageSize: (480, 360), traits: traits)
+        let config = FlySimConfiguration(domain: .co2PadWhite, flyCount: 150...150, imageSize: (480, 360), flyLength: 20...24,
+                                         traits: traits)
         return try (0..<photos).flatMap { try FlySim.render(config, seed: UInt64(100 + $0)).annotation.flies }
     }
 
