@@ -41,20 +41,18 @@ struct CenterTargets {
         return CenterTargets(heatmap: heat, box: box, boxWeights: weights, objects: objects)
     }
 
-    /// Radius of the Gaussian peak: the largest diagonal shift r of the true box (by r in x and
-    /// in y) that still overlaps it with IoU ≥ `minimumOverlap` — the intent of CornerNet's
-    /// radius, solved by bisection (the closed form in CenterNet's code over-estimates it).
+    /// Radius of the Gaussian peak: CenterNet's `gaussian_radius` (the smallest of CornerNet's
+    /// three quadratic cases). Its roots are not divided by 2a, so it over-estimates the radius
+    /// at which IoU ≥ `minimumOverlap` is exactly kept; the exact radius is below one cell for
+    /// most flies at stride 8, which would leave a single positive cell per fly. The larger
+    /// spread is what trained CenterNet detectors use, so it is kept deliberately.
     static func gaussianRadius(width w: Double, height h: Double, minimumOverlap o: Double) -> Double {
-        func iou(_ r: Double) -> Double {
-            let iw = max(0, w - r), ih = max(0, h - r)
-            let intersection = iw * ih
-            return intersection / (2 * w * h - intersection)
-        }
-        var low = 0.0, high = min(w, h)
-        for _ in 0..<50 {
-            let mid = (low + high) / 2
-            if iou(mid) >= o { low = mid } else { high = mid }
-        }
-        return low
+        let b1 = h + w, c1 = w * h * (1 - o) / (1 + o)
+        let r1 = (b1 + (b1 * b1 - 4 * c1).squareRoot()) / 2
+        let b2 = 2 * (h + w), c2 = (1 - o) * w * h
+        let r2 = (b2 + (b2 * b2 - 16 * c2).squareRoot()) / 2
+        let a3 = 4 * o, b3 = -2 * o * (h + w), c3 = (o - 1) * w * h
+        let r3 = (b3 + (b3 * b3 - 4 * a3 * c3).squareRoot()) / 2
+        return min(r1, r2, r3)
     }
 }

@@ -6,25 +6,25 @@ import Testing
 
 @Suite struct DetectorTests {
     @Test func targetsPutAPeakAtEachCentre() {
-        let boxes = [BoundingBox(x: 16, y: 24, width: 40, height: 24), BoundingBox(x: 100, y: 100, width: 16, height: 16)]
+        let boxes = [BoundingBox(x: 20, y: 24, width: 96, height: 64), BoundingBox(x: 100, y: 100, width: 16, height: 16)]
         let t = CenterTargets.make(boxes: boxes, outputSize: 16, stride: 8)
         #expect(t.objects == 2)
-        // First centre (36, 36) → cell (4, 4), offset (0.5, 0.5), size (5, 3) in stride units.
-        #expect(t.heatmap.scalars[4 * 16 + 4] == 1)
-        #expect(Array(t.box.scalars[(4 * 16 + 4) * 4..<(4 * 16 + 4) * 4 + 4]) == [5, 3, 0.5, 0.5])
-        #expect(t.heatmap.scalars[4 * 16 + 5] < 1 && t.heatmap.scalars[4 * 16 + 5] > 0)
+        // First centre (68, 56) → cell (8, 7), offset (0.5, 0), size (12, 8) in stride units;
+        // its Gaussian spreads the peak to the neighbouring cells.
+        #expect(t.heatmap.scalars[7 * 16 + 8] == 1)
+        #expect(Array(t.box.scalars[(7 * 16 + 8) * 4..<(7 * 16 + 8) * 4 + 4]) == [12, 8, 0.5, 0])
+        #expect(t.heatmap.scalars[7 * 16 + 9] < 1 && t.heatmap.scalars[7 * 16 + 9] > 0)
         #expect(t.heatmap.scalars.filter { $0 == 1 }.count == 2)
         #expect(t.boxWeights.scalars.reduce(0, +) == 8)
     }
 
-    @Test func gaussianRadiusKeepsTheOverlap() {
-        // A box shifted by the radius in both directions keeps IoU ≥ 0.7 (CornerNet's intent).
-        let (w, h) = (10.0, 6.0)
-        let r = CenterTargets.gaussianRadius(width: w, height: h, minimumOverlap: 0.7)
-        #expect(r > 0)
-        let box = BoundingBox(x: 0, y: 0, width: w, height: h)
-        #expect(box.iou(BoundingBox(x: r, y: r, width: w, height: h)) >= 0.7 - 1e-9)
-        #expect(box.iou(BoundingBox(x: r + 0.1, y: r + 0.1, width: w, height: h)) < 0.7)
+    @Test func gaussianRadiusFollowsCenterNet() {
+        // By hand for a 12 × 8 box at IoU 0.7 (CenterNet's three cases):
+        // r1 = (20 + √(400 − 4·96·0.3/1.7)) / 2 ≈ 19.11; r2 = (40 + √(1600 − 16·0.3·96)) / 2 ≈ 37.2;
+        // r3 = (−28 + √(784 + 4·2.8·28.8)) / 2 = (−28 + √1106.56) / 2 ≈ 2.633 — the smallest.
+        let r = CenterTargets.gaussianRadius(width: 12, height: 8, minimumOverlap: 0.7)
+        #expect(abs(r - (-28 + (1106.56 as Double).squareRoot()) / 2) < 1e-9)
+        #expect(CenterTargets.gaussianRadius(width: 24, height: 16, minimumOverlap: 0.7) > r)
     }
 
     @Test func decoderFindsLocalMaximaWithTheirBoxes() {
