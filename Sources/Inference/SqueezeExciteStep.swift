@@ -25,19 +25,11 @@ struct SqueezeExciteStep {
     func apply(batch: Int, data: UnsafeMutablePointer<Float>, pooled: UnsafeMutablePointer<Float>,
                hidden: UnsafeMutablePointer<Float>) {
         Pooling.globalAveragePool(data, batch: batch, pixels: pixels, channels: channels, output: pooled)
-        fc1Weight.withUnsafeBufferPointer { w in fc1Bias.withUnsafeBufferPointer { b in
-            GEMM.sgemm(transB: true, m: batch, n: squeezeChannels, k: channels, a: pooled, lda: channels,
-                       b: w.baseAddress!, ldb: channels, c: hidden, ldc: squeezeChannels)
-            Elementwise.biasActivation(hidden, rows: 0..<batch, columns: squeezeChannels, ldc: squeezeChannels,
-                                       bias: b.baseAddress!, activation: .relu)
-        }}
+        dense(batch: batch, input: pooled, weight: fc1Weight, bias: fc1Bias, inFeatures: channels,
+              outFeatures: squeezeChannels, activation: .relu, output: hidden)
         // The gates overwrite `pooled` (the means are no longer needed).
-        fc2Weight.withUnsafeBufferPointer { w in fc2Bias.withUnsafeBufferPointer { b in
-            GEMM.sgemm(transB: true, m: batch, n: channels, k: squeezeChannels, a: hidden, lda: squeezeChannels,
-                       b: w.baseAddress!, ldb: squeezeChannels, c: pooled, ldc: channels)
-            Elementwise.biasActivation(pooled, rows: 0..<batch, columns: channels, ldc: channels,
-                                       bias: b.baseAddress!, activation: .hardsigmoid)
-        }}
+        dense(batch: batch, input: hidden, weight: fc2Weight, bias: fc2Bias, inFeatures: squeezeChannels,
+              outFeatures: channels, activation: .hardsigmoid, output: pooled)
         Elementwise.scaleChannelsInPlace(data, batch: batch, pixels: pixels, channels: channels, scales: pooled)
     }
 }
@@ -61,17 +53,20 @@ struct ClassifierHead {
 
     func apply(batch: Int, features: UnsafePointer<Float>, hidden: UnsafeMutablePointer<Float>,
                output: UnsafeMutablePointer<Float>) {
-        w1.withUnsafeBufferPointer { w in b1.withUnsafeBufferPointer { b in
-            GEMM.sgemm(transB: true, m: batch, n: hiddenFeatures, k: inFeatures, a: features, lda: inFeatures,
-                       b: w.baseAddress!, ldb: inFeatures, c: hidden, ldc: hiddenFeatures)
-            Elementwise.biasActivation(hidden, rows: 0..<batch, columns: hiddenFeatures, ldc: hiddenFeatures,
-                                       bias: b.baseAddress!, activation: .hardswish)
-        }}
-        w2.withUnsafeBufferPointer { w in b2.withUnsafeBufferPointer { b in
-            GEMM.sgemm(transB: true, m: batch, n: outputs, k: hiddenFeatures, a: hidden, lda: hiddenFeatures,
-                       b: w.baseAddress!, ldb: hiddenFeatures, c: output, ldc: outputs)
-            Elementwise.biasActivation(output, rows: 0..<batch, columns: outputs, ldc: outputs,
-                                       bias: b.baseAddress!, activation: .identity)
-        }}
+        dense(batch: batch, input: features, weight: w1, bias: b1, inFeatures: inFeatures, outFeatures: hiddenFeatures,
+              activation: .hardswish, output: hidden)
+        dense(batch: batch, input: hidden, weight: w2, bias: b2, inFeatures: hiddenFeatures, outFeatures: outputs,
+              activation: .identity, output: output)
     }
+}
+
+/// output = activation(input · weightᵀ + bias) for `batch` rows; weight is [out, in].
+func dense(batch: Int, input: UnsafePointer<Float>, weight: [Float], bias: [Float], inFeatures: Int, outFeatures: Int,
+           activation: Elementwise.Activation, output: UnsafeMutablePointer<Float>) {
+    weight.withUnsafeBufferPointer { w in bias.withUnsafeBufferPointer { b in
+        GEMM.sgemm(transB: true, m: batch, n: outFeatures, k: inFeatures, a: input, lda: inFeatures,
+                   b: w.baseAddress!, ldb: inFeatures, c: output, ldc: outFeatures)
+        Elementwise.biasActivation(output, rows: 0..<batch, columns: outFeatures, ldc: outFeatures,
+                                   bias: b.baseAddress!, activation: activation)
+    }}
 }

@@ -144,3 +144,43 @@ import Testing
         #expect(missing.status == 1 && missing.stderr.contains("no such file or directory"))
     }
 }
+
+@Suite struct SimulateCommandTests {
+    @Test func writesPhotosLabelsAndCrops() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-sim-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try FlyTallyBinary.run(["simulate", "--photos", "2", "--flies", "3...5", "--megapixels", "0.5",
+                                             "--domain", "petri-dish", "--seed", "4", "--crops", "--out", directory],
+                                            timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let json = try Data(contentsOf: URL(fileURLWithPath: directory + "/annotations.json"))
+        let root = try JSONSerialization.jsonObject(with: json) as? [String: Any]
+        let images = root?["images"] as? [[String: Any]] ?? []
+        let annotations = root?["annotations"] as? [[String: Any]] ?? []
+        #expect(images.count == 2 && (6...10).contains(annotations.count))
+        #expect(Set(annotations.compactMap { $0["id"] as? Int }).count == annotations.count, "annotation ids are unique")
+        for image in images {
+            let name = image["file_name"] as? String ?? ""
+            let decoded = try ImageDecoder.decode(fileAt: directory + "/images/" + name)
+            #expect(decoded.image.width == image["width"] as? Int)
+        }
+        let csv = try String(contentsOfFile: directory + "/crops/crops.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == annotations.count + 1)
+        // Same seed, same photos.
+        let again = directory + "/again"
+        _ = try FlyTallyBinary.run(["simulate", "--photos", "1", "--flies", "3...5", "--megapixels", "0.5",
+                                    "--domain", "petri-dish", "--seed", "4", "--out", again, "--quiet"], timeout: 120)
+        let first = images.first?["file_name"] as? String ?? ""
+        #expect(try Data(contentsOf: URL(fileURLWithPath: again + "/images/" + first))
+                == Data(contentsOf: URL(fileURLWithPath: directory + "/images/" + first)))
+    }
+
+    @Test func refusesBadOptions() throws {
+        for arguments in [["simulate", "--out", "/tmp/x", "--domain", "moon"], ["simulate", "--out", "/tmp/x", "--flies", "0...3"],
+                          ["simulate", "--out", "/tmp/x", "--megapixels", "40"], ["simulate"]] {
+            let result = try FlyTallyBinary.run(arguments)
+            #expect(result.status == 1, "\(arguments)")
+            #expect(result.stderr.hasPrefix("flytally: "))
+        }
+    }
+}
