@@ -168,8 +168,11 @@ enum Compositor {
         boxBlur(&shadow, width: w, height: h, radius: blurRadius)
         boxBlur(&shadow, width: w, height: h, radius: blurRadius)
         let strength = look.shadowStrength
-        let xs = max(0, tile.x0)..<min(width, tile.x0 + w), ys = max(0, tile.y0)..<min(height, tile.y0 + h)
-        guard !xs.isEmpty, !ys.isEmpty else { return }
+        // A tile may lie wholly outside the photo (a fly placed across the border, or outside
+        // the eyepiece circle): check the bounds before forming ranges, which trap when reversed.
+        let x0 = max(0, tile.x0), x1 = min(width, tile.x0 + w), y0 = max(0, tile.y0), y1 = min(height, tile.y0 + h)
+        guard x0 < x1, y0 < y1 else { return }
+        let xs = x0..<x1, ys = y0..<y1
         image.withUnsafeMutableBufferPointer { img in
             tile.rgba.withUnsafeBufferPointer { px in
                 shadow.withUnsafeBufferPointer { sh in

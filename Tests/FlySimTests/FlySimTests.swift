@@ -330,3 +330,19 @@ private func pixelBounds(_ mask: [Float], _ m: FlySimFlyMask, width: Int, height
         #expect(r.flies == 5)
     }
 }
+
+/// Many seeds in every domain, crowded and cut by the border: rendering never traps. (A fly
+/// tile wholly outside the photo once formed a reversed range in the compositor.)
+@Suite struct FlySimRobustnessTests {
+    @Test func manySeedsInEveryDomainRender() throws {
+        for domain in FlySimDomain.all {
+            var configuration = FlySimConfiguration(domain: domain, flyCount: 60...150, megapixels: 0.5...0.5)
+            configuration.truncatedProbability = 0.5
+            configuration.touchingProbability = 0.5
+            for seed in 0..<6 {
+                let photo = try FlySim.render(configuration, seed: UInt64(1000 + seed))
+                #expect(photo.annotation.flies.allSatisfy { $0.box.width >= 0 && $0.box.height >= 0 })
+            }
+        }
+    }
+}
