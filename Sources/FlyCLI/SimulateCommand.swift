@@ -103,7 +103,10 @@ struct Simulate: ParsableCommand {
             var photo: FlySimPhoto
             do {
                 photo = try FlySim.render(configuration, seed: photoSeed, imageID: i + 1, fileName: name)
-                // COCO annotation ids are unique across the file, not per photo.
+                // A fly wholly outside the picture (e.g. beyond a phone's eyepiece circle) is not
+                // in the photo: it gets no annotation. COCO annotation ids are unique across
+                // the file, not per photo.
+                photo.annotation.flies.removeAll { $0.box.width <= 0 || $0.box.height <= 0 }
                 for f in photo.annotation.flies.indices {
                     photo.annotation.flies[f].id = nextFlyID
                     nextFlyID += 1
