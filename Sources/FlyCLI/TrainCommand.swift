@@ -2,6 +2,7 @@ import ArgumentParser
 import ConsoleOutput
 import Datasets
 import Foundation
+import TensorKernels
 import Traits
 
 /// `flytally train`: train the trait classifier.
@@ -58,7 +59,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        EngineThreadsSetting.apply(threads)
+        EngineThreads.set(threads)
         var recipe: TrainingRecipe
         do {
             recipe = try config.map { try TrainingRecipe.read(path: $0) } ?? TrainingRecipe()
@@ -147,9 +148,4 @@ func appendLog<T: Encodable>(_ record: T, to path: String) {
         handle.write(data + Data("\n".utf8))
         try? handle.close()
     }
-}
-
-import TensorKernels
-enum EngineThreadsSetting {
-    static func apply(_ threads: Int) { EngineThreads.set(threads) }
 }
