@@ -9,7 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-work/traits-small}; shift || true
-real=../shared/data/real-aarongs
+real=$(cd .. && pwd)/shared/data/real-aarongs
+config=$PWD/configs/traits-small.json   # the recipe; extra options below override it
 swift build -c release --product flytally >/dev/null
 B=$PWD/.build/release/flytally
 mkdir -p "$work" && cd "$work"
@@ -40,7 +41,7 @@ else
 fi
 resume=()
 [ -f run/checkpoint.safetensors ] && resume=(--resume)
-$B train --data sim-*/crops "${real_args[@]}" --validation heldout-grey/crops \
-  --stages 6 --epochs-per-stage 2 --out run "${resume[@]}" "$@"
+$B train --config "$config" --data sim-*/crops "${real_args[@]}" --validation heldout-grey/crops \
+  --out run "${resume[@]}" "$@"
 $B eval --model run/model.safetensors --data heldout-grey/crops | tee eval-heldout-grey.txt
 [ -d real-test ] && $B eval --model run/model.safetensors --data real-test | tee eval-real-test.txt

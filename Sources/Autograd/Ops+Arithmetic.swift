@@ -84,3 +84,23 @@ public func mean(_ x: Variable) -> Variable {
 public func scale(_ x: Variable, _ s: Float) -> Variable {
     Variable(value: x.value * s, inputs: [x]) { g in [g * s] }
 }
+
+/// Channels `range` of the last axis (the inverse of `concatChannels`): e.g. the heat-map and
+/// box channels of a detector output, or the trait and keypoint columns of a classifier.
+public func sliceChannels(_ x: Variable, _ range: Range<Int>) -> Variable {
+    let c = x.shape.last!
+    precondition(range.lowerBound >= 0 && range.upperBound <= c && !range.isEmpty, "sliceChannels: \(range) of \(c) channels")
+    let lead = Array(x.shape.dropLast()), rows = lead.reduce(1, *), w = range.count
+    var out = Tensor.uninitialized(lead + [w])
+    for r in 0..<rows {
+        for j in 0..<w { out.scalars[r * w + j] = x.value.scalars[r * c + range.lowerBound + j] }
+    }
+    let shape = x.shape
+    return Variable(value: out, inputs: [x]) { g in
+        var gx = Tensor(shape: shape)
+        for r in 0..<rows {
+            for j in 0..<w { gx.scalars[r * c + range.lowerBound + j] = g.scalars[r * w + j] }
+        }
+        return [gx]
+    }
+}

@@ -66,13 +66,13 @@ public final class FlyDetector: Module {
         var rng = RandomSource(seed: seed &+ 0xDE7EC7)
         func conv1x1(_ i: Int, _ o: Int, _ act: Elementwise.Activation?) -> Sequential {
             var layers: [Module] = [Conv2D(inChannels: i, outChannels: o, kernel: 1, bias: false, rng: &rng),
-                                    BatchNorm2D(channels: o, epsilon: 0.001, momentum: 0.01)]
+                                    BatchNorm2D(channels: o, epsilon: 0.001, momentum: 0.1)]
             if let act { layers.append(Activation(act)) }
             return Sequential(layers)
         }
         func depthwise(_ c: Int) -> Sequential {
             Sequential([Conv2D(inChannels: c, outChannels: c, kernel: 3, padding: 1, groups: c, bias: false, rng: &rng),
-                        BatchNorm2D(channels: c, epsilon: 0.001, momentum: 0.01), Activation(.hardswish)])
+                        BatchNorm2D(channels: c, epsilon: 0.001, momentum: 0.1), Activation(.hardswish)])
         }
         lateral8 = conv1x1(c8, n, nil)
         lateral16 = conv1x1(c16, n, nil)
@@ -86,6 +86,10 @@ public final class FlyDetector: Module {
                                Activation(.relu), heatOut])
         boxHead = Sequential([Conv2D(inChannels: n, outChannels: n, kernel: 3, padding: 1, groups: n, rng: &rng),
                               Activation(.relu), Conv2D(inChannels: n, outChannels: 4, kernel: 1, rng: &rng)])
+        super.init()
+        // As in the trait classifier: a few thousand steps are too few for running statistics
+        // at torchvision's 0.01 to settle, so eval mode would see stale ones.
+        setBatchNormMomentum(0.1)
     }
 
     public override var children: [(String, Module)] {

@@ -7,11 +7,20 @@ import Traits
 /// `flytally eval`: evaluate a trait classifier on labelled data.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a trait classifier: per-trait accuracy, precision/recall, confusion, calibration, keypoint error.",
-        discussion: "--data takes crop directories or annotated photo sets, as `flytally train` does.")
+        abstract: "Evaluate a trait classifier (per-trait accuracy, precision/recall, confusion, calibration, keypoint error) or, with --detector, a fly detector (COCO AP, precision/recall, count error).",
+        discussion: "--data takes crop directories or annotated photo sets, as `flytally train` does; --detector needs annotated photo sets.")
 
-    @Option(help: ArgumentHelp("Trait classifier model file.", valueName: "file"))
+    @Option(help: ArgumentHelp("Model file (trait classifier, or detector with --detector).", valueName: "file"))
     var model: String
+
+    @Flag(help: "Evaluate a fly detector on annotated photos.")
+    var detector = false
+
+    @Option(help: "Detector operating threshold (default: the model file's).")
+    var threshold: Float?
+
+    @Option(help: "Detector: split each photo into an N×N grid of overlapping tiles (for very large photos).")
+    var tiles: Int = 1
 
     @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Labelled data (one or more paths).")
     var data: [String]
@@ -25,9 +34,12 @@ struct Eval: ParsableCommand {
     func validate() throws {
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
+        if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
+        guard (1...8).contains(tiles) else { throw ValidationError("--tiles must be 1…8.") }
     }
 
     func run() throws {
+        if detector { return try evaluateDetector() }
         let classifier: TraitClassifier
         do { classifier = try TraitModelFile.load(model) } catch { throw InputFailure("\(error)") }
         var samples: [TraitSample] = [], problems: [DatasetProblem] = []

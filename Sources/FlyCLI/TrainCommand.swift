@@ -42,7 +42,13 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("epochs-per-stage"), help: "Override epochs per stage.")
     var epochsPerStage: Int?
 
-    @Option(help: "Override the model: small or large.")
+    @Flag(help: "Train the fly detector (on annotated photo sets) instead of the trait classifier.")
+    var detector = false
+
+    @Option(name: .customLong("init-backbone"), help: ArgumentHelp("--detector: start the backbone from this model file (e.g. a trained trait classifier of the same variant).", valueName: "file"))
+    var initBackbone: String?
+
+    @Option(help: "Override the model: small or large (trait classifier), fast or accurate (--detector).")
     var model: String?
 
     @Option(help: "Threads.")
@@ -54,12 +60,22 @@ struct Train: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
         if let stages, stages < 1 { throw ValidationError("--stages must be at least 1.") }
         if let epochsPerStage, epochsPerStage < 1 { throw ValidationError("--epochs-per-stage must be at least 1.") }
-        if let model, model != "small" && model != "large" { throw ValidationError("--model must be small or large.") }
+        if detector {
+            if let model, model != "fast" && model != "accurate" { throw ValidationError("--model must be fast or accurate with --detector.") }
+            if noKeypoints || stages != nil || epochsPerStage != nil {
+                throw ValidationError("--no-keypoints, --stages and --epochs-per-stage are trait-classifier options; the detector's are in its config file.")
+            }
+        } else if initBackbone != nil {
+            throw ValidationError("--init-backbone applies to --detector training.")
+        } else if let model, model != "small" && model != "large" {
+            throw ValidationError("--model must be small or large.")
+        }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256.") }
     }
 
     func run() throws {
         EngineThreads.set(threads)
+        if detector { return try trainDetector() }
         var recipe: TrainingRecipe
         do {
             recipe = try config.map { try TrainingRecipe.read(path: $0) } ?? TrainingRecipe()
@@ -77,18 +93,11 @@ struct Train: ParsableCommand {
         let (validation, validationProblems) = loadSamples(validationData)
         for problem in trainingProblems + validationProblems { StandardError.line("skipped: \(problem)") }
         guard !training.isEmpty else { throw InputFailure("no usable training samples in \(data.joined(separator: ", "))") }
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw InputFailure("\(out): cannot create output directory (\(error.localizedDescription))")
-        }
-        let checkpoint = (out as NSString).appendingPathComponent("checkpoint.safetensors")
+        let checkpoint = try prepareOutputDirectory()
         let trainer = TraitTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: checkpoint)
         if resume {
             do { try trainer.resume() } catch { throw InputFailure("\(error)") }
             StandardError.line("resuming after epoch \(trainer.completedEpochs) of \(recipe.totalEpochs)")
-        } else if FileManager.default.fileExists(atPath: checkpoint) {
-            throw InputFailure("\(checkpoint) exists: add --resume to continue it, or choose another --out")
         }
         if !output.quiet {
             StandardError.line("training \(recipe.model.variant.rawValue) ×\(recipe.model.widthMultiplier) on \(training.count) crops"
@@ -127,6 +136,20 @@ struct Train: ParsableCommand {
             throw InputFailure("\(modelPath): cannot write model (\(error))")
         }
         print("model written to \(modelPath)")
+    }
+
+    /// Creates OUT and returns the checkpoint path; refuses to overwrite a checkpoint without --resume.
+    func prepareOutputDirectory() throws -> String {
+        do {
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        } catch {
+            throw InputFailure("\(out): cannot create output directory (\(error.localizedDescription))")
+        }
+        let checkpoint = (out as NSString).appendingPathComponent("checkpoint.safetensors")
+        if !resume && FileManager.default.fileExists(atPath: checkpoint) {
+            throw InputFailure("\(checkpoint) exists: add --resume to continue it, or choose another --out")
+        }
+        return checkpoint
     }
 
     func loadSamples(_ paths: [String]) -> ([TraitSample], [DatasetProblem]) {

@@ -38,3 +38,11 @@ public final class BatchNorm2D: Module {
                   momentum: momentum, epsilon: epsilon)
     }
 }
+
+extension Module {
+    /// Sets the running-statistics momentum of every batch norm in this module and below.
+    public func setBatchNormMomentum(_ momentum: Float) {
+        if let bn = self as? BatchNorm2D { bn.momentum = momentum }
+        for (_, child) in children { child.setBatchNormMomentum(momentum) }
+    }
+}

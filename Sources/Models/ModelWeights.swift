@@ -74,15 +74,19 @@ extension Module {
 
     /// Parameters and buffers as a safetensors file in `layout`, with `metadata` (the layout is
     /// recorded under "layout").
-    public func stateFile(layout: WeightLayout = .ohwi, metadata: [String: String] = [:]) throws(WeightsError) -> SafeTensorsFile {
+    /// - Parameter float16: store every tensor as IEEE half precision (half the file; loading
+    ///   converts back to fp32, so inference is unchanged apart from the rounding of the weights).
+    public func stateFile(layout: WeightLayout = .ohwi, metadata: [String: String] = [:], float16: Bool = false) throws(WeightsError) -> SafeTensorsFile {
         var meta = metadata
         meta["layout"] = layout.rawValue
+        if float16 { meta["storage"] = "float16" }
         var entries: [SafeTensorsEntry] = []
         for entry in stateEntries() {
             var tensor = entry.get()
             if tensor.rank == 4 && layout == .oihw { tensor = tensor.permuted([0, 3, 1, 2]) }
             do {
-                entries.append(try SafeTensorsEntry(name: entry.name, shape: tensor.shape, floats: tensor.scalars))
+                entries.append(float16 ? try SafeTensorsEntry(name: entry.name, shape: tensor.shape, float16s: tensor.scalars)
+                                       : try SafeTensorsEntry(name: entry.name, shape: tensor.shape, floats: tensor.scalars))
             } catch {
                 throw .file(error)
             }

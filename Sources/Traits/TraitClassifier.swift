@@ -63,14 +63,6 @@ public final class TraitClassifier: Module {
         setBatchNormMomentum(0.1)
     }
 
-    func setBatchNormMomentum(_ momentum: Float) {
-        func visit(_ module: Module) {
-            if let bn = module as? BatchNorm2D { bn.momentum = momentum }
-            for (_, child) in module.children { visit(child) }
-        }
-        visit(self)
-    }
-
     public override var children: [(String, Module)] {
         var c: [(String, Module)] = [("features", features), ("classifier", hidden), ("traits", traitHead)]
         if let keypointHead { c.append(("keypoints", keypointHead)) }
@@ -108,7 +100,7 @@ public final class TraitClassifier: Module {
 public enum TraitModelFile {
     public static let architecture = "flytally-trait-classifier"
 
-    public static func save(_ model: TraitClassifier, to path: String, extra: [String: String] = [:]) throws {
+    public static func save(_ model: TraitClassifier, to path: String, extra: [String: String] = [:], float16: Bool = false) throws {
         var metadata = extra
         metadata["architecture"] = architecture
         metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
@@ -116,7 +108,7 @@ public enum TraitModelFile {
         metadata["outputs"] = (["eye_white", "wing_miniature", "sex_male"]
             + (model.configuration.keypoints ? ["head_x", "head_y", "tail_x", "tail_y", "wing_a", "wing_b", "wing_c", "wing_d", "wing_e"] : []))
             .joined(separator: ",")
-        try model.stateFile(layout: .ohwi, metadata: metadata).write(path: path)
+        try model.stateFile(layout: .ohwi, metadata: metadata, float16: float16).write(path: path)
     }
 
     /// Reads a model file; every problem names the file (and the tensor where there is one).
@@ -134,10 +126,4 @@ public enum TraitModelFile {
         do { try model.loadState(from: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
         return model
     }
-}
-
-public struct ModelFileError: Error, CustomStringConvertible {
-    public let path: String
-    public let problem: String
-    public var description: String { "\(path): \(problem)" }
 }

@@ -13,25 +13,38 @@ public struct TraitPrediction: Sendable {
     public var keypoints: FlyKeypoints?
 }
 
-public enum TraitEvaluator {
-    /// Runs every crop (resized to `size`) through the model in eval mode.
-    public static func predict(_ model: TraitClassifier, crops: [RGBImage], size: Int? = nil, batch: Int = 64) -> [TraitPrediction] {
-        let side = size ?? model.configuration.inputSize
+/// A compiled classifier for repeated use (the count command classifies batch after batch):
+/// crops of any size are resized to the model's input, run through the inference plan, and
+/// the keypoints come back in each crop's own pixels.
+public final class TraitPredictor {
+    public let model: TraitClassifier
+    public let inputSize: Int
+    public let maxBatch: Int
+    let plan: MobileNetV3Plan
+
+    public init(_ model: TraitClassifier, size: Int? = nil, maxBatch: Int = 64) {
+        self.model = model
+        inputSize = size ?? model.configuration.inputSize
+        self.maxBatch = maxBatch
         model.eval()
-        guard let plan = try? model.inferencePlan(inputSize: side, maxBatch: batch) else {
+        guard let plan = try? model.inferencePlan(inputSize: inputSize, maxBatch: maxBatch) else {
             preconditionFailure("a trait classifier always compiles")
         }
+        self.plan = plan
+    }
+
+    public func predict(_ crops: [RGBImage]) -> [TraitPrediction] {
         var predictions: [TraitPrediction] = []
         predictions.reserveCapacity(crops.count)
-        let pixels = side * side * 3
+        let side = inputSize, pixels = side * side * 3
         var start = 0
         while start < crops.count {
-            let chunk = Array(crops[start..<min(start + batch, crops.count)])
+            let chunk = Array(crops[start..<min(start + maxBatch, crops.count)])
             var input = Tensor.uninitialized([chunk.count, side, side, 3])
             input.scalars.withUnsafeMutableBufferPointer { buffer in
                 for (i, crop) in chunk.enumerated() {
-                    crop.resized(width: side, height: side)
-                        .writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
+                    let resized = crop.width == side && crop.height == side ? crop : crop.resized(width: side, height: side)
+                    resized.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
                 }
             }
             let output = plan(input)
@@ -48,6 +61,13 @@ public enum TraitEvaluator {
             start += chunk.count
         }
         return predictions
+    }
+}
+
+public enum TraitEvaluator {
+    /// Runs every crop (resized to `size`) through the model in eval mode.
+    public static func predict(_ model: TraitClassifier, crops: [RGBImage], size: Int? = nil, batch: Int = 64) -> [TraitPrediction] {
+        TraitPredictor(model, size: size, maxBatch: batch).predict(crops)
     }
 
     /// Metrics of the model on labelled samples.

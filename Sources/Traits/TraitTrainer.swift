@@ -145,15 +145,6 @@ public final class TraitTrainer {
 
     /// [N, 12] → ([N, 3] logits, [N, 9] keypoint code), differentiably.
     func splitOutput(_ output: Variable, n: Int) -> (Variable, Variable) {
-        (columns(output, 0..<3), columns(output, 3..<(3 + KeypointEncoding.count)))
+        (sliceChannels(output, 0..<3), sliceChannels(output, 3..<(3 + KeypointEncoding.count)))
     }
-}
-
-/// Columns `range` of a [N, C] variable, with its gradient: x · Sᵀ for a constant one-hot
-/// selection matrix S [W, C], which keeps this on the tested `linear` op.
-func columns(_ x: Variable, _ range: Range<Int>) -> Variable {
-    let c = x.shape[1], w = range.count
-    var selection = Tensor(shape: [w, c])
-    for j in 0..<w { selection.scalars[j * c + range.lowerBound + j] = 1 }
-    return linear(x, weight: Variable(selection))
 }

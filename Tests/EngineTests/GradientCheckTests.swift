@@ -63,6 +63,14 @@ import Testing
         }
     }
 
+    @Test func sliceChannelsPassesGradientToTheSlicedChannelsOnly() {
+        checkGradients([random([2, 3, 3, 5], seed: 41)]) { v in weightedSum(sliceChannels(v[0], 1..<4)) }
+        let x = Variable(random([1, 2, 2, 5], seed: 42))
+        let y = sliceChannels(x, 3..<5)
+        #expect(y.shape == [1, 2, 2, 2])
+        #expect(y.value.scalars[0] == x.value.scalars[3] && y.value.scalars[7] == x.value.scalars[19])
+    }
+
     @Test func relu6AndEvalBatchNorm() {
         checkGradients([random([2, 3, 3, 4], seed: 15, low: 0.5, high: 5.5)]) { v in weightedSum(relu6(v[0])) }
         let statistics = BatchNormStatistics(channels: 4)

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import ImageIO
 import ImageProcessing
+import Models
 import Tensors
 import Testing
 @testable import Traits

@@ -1,0 +1,84 @@
+import Augmentation
+import Datasets
+import Foundation
+import ImageIO
+import ImageProcessing
+import Tensors
+
+/// A batch of augmented square training crops with CenterNet targets.
+struct DetectorBatch {
+    var input: Tensor     // [N, S, S, 3], ImageNet-normalised
+    var heatmap: Tensor   // [N·(S/8)², 1]
+    var box: Tensor       // [N·(S/8)², 4]: w, h (stride units), dx, dy at centre cells
+    var boxWeights: Tensor
+    var objects: Int
+
+    /// Photometric operations only: the geometry is done here, where the boxes move with it.
+    static let photometric: [AugmentationOperation] = [
+        .identity, .autoContrast, .color, .contrast, .brightness, .sharpness,
+        .gaussianBlur, .motionBlur, .gaussianNoise, .speckleNoise, .jpegCompression,
+    ]
+
+    static func make(_ samples: [DetectorSample], recipe: DetectorRecipe, rng: inout RandomSource) -> DetectorBatch {
+        let size = recipe.cropSize, cells = size / FlyDetectorConfiguration.stride
+        let n = samples.count, pixels = size * size * 3
+        var input = Tensor.uninitialized([n, size, size, 3])
+        var heat = Tensor(shape: [n * cells * cells, 1])
+        var box = Tensor(shape: [n * cells * cells, 4]), weights = Tensor(shape: [n * cells * cells, 4])
+        var objects = 0
+        let photometric = RandAugment(n: recipe.photometricOps, magnitude: recipe.photometricMagnitude, allowFlips: false,
+                                      operations: photometric)
+        for (i, sample) in samples.enumerated() {
+            var (image, boxes) = crop(sample, recipe: recipe, rng: &rng)
+            let symmetry = Dihedral(transpose: Bool.random(using: &rng), flipHorizontal: Bool.random(using: &rng), flipVertical: Bool.random(using: &rng))
+            boxes = boxes.map { symmetry.apply($0, width: image.width, height: image.height) }
+            image = symmetry.apply(image)
+            if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &rng).image }
+            input.scalars.withUnsafeMutableBufferPointer { buffer in
+                image.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
+            }
+            let t = CenterTargets.make(boxes: boxes, outputSize: cells, stride: FlyDetectorConfiguration.stride)
+            let offset = i * cells * cells
+            for j in 0..<(cells * cells) {
+                heat.scalars[offset + j] = t.heatmap.scalars[j]
+                for k in 0..<4 {
+                    box.scalars[(offset + j) * 4 + k] = t.box.scalars[j * 4 + k]
+                    weights.scalars[(offset + j) * 4 + k] = t.boxWeights.scalars[j * 4 + k]
+                }
+            }
+            objects += t.objects
+        }
+        return DetectorBatch(input: input, heatmap: heat, box: box, boxWeights: weights, objects: objects)
+    }
+
+    /// A `cropSize` square from the photo at a random scale and position, with the boxes it
+    /// contains in crop pixels. A fly cut by the crop edge keeps its box (clipped) when at least
+    /// half of it is inside; smaller remnants are dropped.
+    static func crop(_ sample: DetectorSample, recipe: DetectorRecipe, rng: inout RandomSource) -> (RGBImage, [BoundingBox]) {
+        let size = Double(recipe.cropSize), photo = sample.image
+        let letterboxScale = Double(recipe.model.inputSize) / Double(max(photo.width, photo.height))
+        var scale: Double
+        if sample.medianFlySide > 0 && Double.random(in: 0..<1, using: &rng) >= recipe.letterboxShare {
+            let low = Foundation.log(recipe.flySizeRange[0]), high = Foundation.log(recipe.flySizeRange[1])
+            scale = Foundation.exp(low + Double.random(in: 0..<1, using: &rng) * (high - low)) / sample.medianFlySide
+        } else {
+            scale = letterboxScale * Foundation.exp(Foundation.log(0.8) + Double.random(in: 0..<1, using: &rng) * Foundation.log(1.25 / 0.8))
+        }
+        // The crop's square in photo pixels; it may stick out of the photo (padding).
+        let side = size / scale
+        let spareX = Double(photo.width) - side, spareY = Double(photo.height) - side
+        let x0 = spareX >= 0 ? Double.random(in: 0..<1, using: &rng) * spareX : spareX * Double.random(in: 0..<1, using: &rng)
+        let y0 = spareY >= 0 ? Double.random(in: 0..<1, using: &rng) * spareY : spareY * Double.random(in: 0..<1, using: &rng)
+        let ix = Int(x0.rounded(.down)), iy = Int(y0.rounded(.down)), iside = max(1, Int(side.rounded(.up)))
+        let region = photo.cropped(x: ix, y: iy, width: iside, height: iside, fill: Letterbox.padding)
+        let image = region.resized(width: recipe.cropSize, height: recipe.cropSize)
+        let k = size / Double(iside)
+        var boxes: [BoundingBox] = []
+        for b in sample.boxes {
+            let moved = BoundingBox(x: (b.x - Double(ix)) * k, y: (b.y - Double(iy)) * k, width: b.width * k, height: b.height * k)
+            let inside = moved.clipped(width: recipe.cropSize, height: recipe.cropSize)
+            if inside.area >= 0.5 * moved.area && inside.width >= 2 && inside.height >= 2 { boxes.append(inside) }
+        }
+        return (image, boxes)
+    }
+}

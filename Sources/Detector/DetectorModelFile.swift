@@ -1,0 +1,37 @@
+import Foundation
+import Models
+import SafeTensors
+
+/// Detector model files: safetensors with the weights (OHWI), the configuration and the
+/// operating threshold in the metadata.
+public enum DetectorModelFile {
+    public static let architecture = "flytally-fly-detector"
+
+    public static func save(_ model: FlyDetector, threshold: Float, to path: String, extra: [String: String] = [:], float16: Bool = false) throws {
+        var metadata = extra
+        metadata["architecture"] = architecture
+        metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
+        metadata["normalization"] = "imagenet"
+        metadata["threshold"] = String(threshold)
+        metadata["outputs"] = "heat_logit,width,height,offset_x,offset_y"
+        try model.stateFile(layout: .ohwi, metadata: metadata, float16: float16).write(path: path)
+    }
+
+    /// Reads a model file; every problem names the file.
+    public static func load(_ path: String) throws -> (model: FlyDetector, threshold: Float) {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        guard file.metadata["architecture"] == architecture else {
+            throw ModelFileError(path: path, problem: "not a FlyTally fly detector (architecture '\(file.metadata["architecture"] ?? "missing")')")
+        }
+        guard let json = file.metadata["configuration"],
+              let configuration = try? JSONDecoder().decode(FlyDetectorConfiguration.self, from: Data(json.utf8)) else {
+            throw ModelFileError(path: path, problem: "detector configuration missing or unreadable")
+        }
+        let model = FlyDetector(configuration)
+        do { try model.loadState(from: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        model.eval()
+        let threshold = file.metadata["threshold"].flatMap(Float.init) ?? FlyDetector.defaultThreshold
+        return (model, threshold)
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Models
+
+/// The detector's training recipe, read from a JSON config file (every field optional; see
+/// docs/TRAINING.md). Defaults suit the fast detector on a laptop.
+public struct DetectorRecipe: Codable, Sendable, Equatable {
+    public var model = FlyDetectorConfiguration.fast
+    public var seed: UInt64 = 1
+    public var epochs = 30
+    public var batchSize = 8
+    /// Side of the square training crops (the network is fully convolutional, so it runs on
+    /// whole letterboxed photos at inference).
+    public var cropSize = 320
+    /// Each training photo is rescaled so its median fly's long side is drawn log-uniformly
+    /// from this range (input pixels) — flies from 1-MP close-ups to 24-MP overviews; with
+    /// probability `letterboxShare` it is instead rescaled exactly as at inference (long side =
+    /// input size, × 0.8…1.25).
+    public var flySizeRange: [Double] = [16, 120]
+    public var letterboxShare = 0.4
+    /// Photometric augmentation (colour, contrast, blur, noise, JPEG) ops per crop and magnitude 0…100.
+    public var photometricOps = 2
+    public var photometricMagnitude = 50.0
+    /// AdamW with linear warm-up then cosine decay.
+    public var learningRate: Float = 2e-3
+    public var weightDecay: Float = 1e-4
+    public var warmupEpochs = 1.0
+    /// Loss = focal(heat) + sizeWeight · L1(w, h) + offsetWeight · L1(dx, dy) (CenterNet's 1, 0.1, 1).
+    public var sizeWeight: Float = 0.1
+    public var offsetWeight: Float = 1
+    /// Score threshold written into the model file (the operating point of `count` and `eval`).
+    public var threshold: Float = FlyDetector.defaultThreshold
+
+    public init() {}
+
+    /// What is wrong with the recipe, if anything.
+    public var problem: String? {
+        if epochs < 1 { return "epochs must be at least 1" }
+        if batchSize < 1 { return "batchSize must be at least 1" }
+        if cropSize < 64 || cropSize % 32 != 0 { return "cropSize must be a multiple of 32, at least 64" }
+        if flySizeRange.count != 2 || flySizeRange[0] < 4 || flySizeRange[1] < flySizeRange[0] { return "flySizeRange must be [low, high] with 4 ≤ low ≤ high" }
+        if !(0...1).contains(letterboxShare) { return "letterboxShare must be within 0…1" }
+        if photometricOps < 0 || !(0...100).contains(photometricMagnitude) { return "photometricOps must be ≥ 0 and photometricMagnitude within 0…100" }
+        if !(learningRate > 0) { return "learningRate must be positive" }
+        if !(0..<1).contains(threshold) || threshold <= 0 { return "threshold must be within (0, 1)" }
+        if model.inputSize < 64 || model.inputSize % 32 != 0 { return "model.inputSize must be a multiple of 32, at least 64" }
+        return nil
+    }
+
+    public static func read(path: String) throws -> DetectorRecipe {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(path: path, problem: "cannot read the training config")
+        }
+        let recipe: DetectorRecipe
+        do { recipe = try JSONDecoder().decode(DetectorRecipe.self, from: data) } catch {
+            throw ModelFileError(path: path, problem: "invalid detector training config: \(error)")
+        }
+        if let problem = recipe.problem { throw ModelFileError(path: path, problem: problem) }
+        return recipe
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case model, seed, epochs, batchSize, cropSize, flySizeRange, letterboxShare, photometricOps, photometricMagnitude
+        case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold
+    }
+
+    /// Missing keys keep their defaults, so a config file names only what it changes.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try read(.model, &model); try read(.seed, &seed); try read(.epochs, &epochs); try read(.batchSize, &batchSize)
+        try read(.cropSize, &cropSize); try read(.flySizeRange, &flySizeRange); try read(.letterboxShare, &letterboxShare)
+        try read(.photometricOps, &photometricOps); try read(.photometricMagnitude, &photometricMagnitude)
+        try read(.learningRate, &learningRate); try read(.weightDecay, &weightDecay); try read(.warmupEpochs, &warmupEpochs)
+        try read(.sizeWeight, &sizeWeight); try read(.offsetWeight, &offsetWeight); try read(.threshold, &threshold)
+    }
+}

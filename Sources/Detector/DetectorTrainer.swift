@@ -1,0 +1,174 @@
+import Autograd
+import Datasets
+import Foundation
+import Layers
+import Models
+import Optimizers
+import SafeTensors
+import Tensors
+import Training
+
+/// One detector epoch's outcome, logged as a JSON line.
+public struct DetectorEpochReport: Sendable, Codable {
+    public var epoch: Int
+    public var learningRate: Float
+    public var loss: Double
+    public var heatLoss: Double
+    public var seconds: Double
+    public var imagesPerSecond: Double
+    public var validationAP50: Double?
+    public var validationRecall: Double?
+    public var validationPrecision: Double?
+}
+
+/// Trains a `FlyDetector`: random-scale crops of the photos with dihedral and photometric
+/// augmentation, CenterNet losses, AdamW with warm-up and cosine decay, a checkpoint after
+/// every epoch and exact `--resume`.
+public final class DetectorTrainer {
+    public let recipe: DetectorRecipe
+    public let model: FlyDetector
+    public let optimizer: Adam
+    let training: [DetectorSample]
+    let validation: [DetectorSample]
+    public let checkpointPath: String
+    var rng: RandomSource
+    public private(set) var completedEpochs = 0
+    var step = 0
+
+    public init(recipe: DetectorRecipe, training: [DetectorSample], validation: [DetectorSample], checkpointPath: String) {
+        self.recipe = recipe
+        self.training = training
+        self.validation = validation
+        self.checkpointPath = checkpointPath
+        model = FlyDetector(recipe.model, seed: recipe.seed)
+        optimizer = Adam(groups: [ParameterGroup(model.parameters, weightDecay: recipe.weightDecay)],
+                         learningRate: recipe.learningRate, decoupledWeightDecay: true)
+        rng = RandomSource(seed: recipe.seed ^ 0xDE7EC7)
+    }
+
+    /// Starts the backbone from another model's (a trait classifier or detector file with the
+    /// same MobileNetV3 variant): features learned on fly crops transfer to finding flies.
+    public func initializeBackbone(from path: String) throws {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        do { try model.features.loadState(from: file, prefix: "features.") } catch {
+            throw ModelFileError(path: path, problem: "its backbone does not fit this detector (\(error))")
+        }
+    }
+
+    var schedule: LinearWarmup<CosineDecay> {
+        LinearWarmup(CosineDecay(base: recipe.learningRate, totalEpochs: Double(recipe.epochs), minimum: recipe.learningRate * 0.01),
+                     warmupEpochs: recipe.warmupEpochs)
+    }
+
+    var recipeFingerprint: String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = (try? encoder.encode(recipe)) ?? Data()
+        return String(data.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16)
+    }
+
+    public func resume() throws {
+        let progress = try Checkpoint.load(from: checkpointPath, into: model, optimizer: optimizer)
+        if let saved = progress.notes["recipe"], saved != recipeFingerprint {
+            throw CheckpointError(path: checkpointPath, problem: "was written with a different detector config; start afresh or use the same config")
+        }
+        completedEpochs = progress.epoch
+        step = progress.step
+        rng = RandomSource(seed: 0)
+        rng.state = progress.randomState
+    }
+
+    /// Runs the remaining epochs (or stops after epoch `stoppingAfter`). `report` is called after
+    /// each epoch (already checkpointed); `batchDone` after each batch (for progress bars).
+    public func run(stoppingAfter: Int? = nil, report: (DetectorEpochReport) -> Void,
+                    batchDone: (Int, Int) -> Void = { _, _ in }) throws {
+        precondition(!training.isEmpty, "no training photos")
+        while completedEpochs < min(recipe.epochs, stoppingAfter ?? recipe.epochs) {
+            let r = try trainEpoch(completedEpochs, batchDone: batchDone)
+            completedEpochs += 1
+            try Checkpoint.save(model: model, optimizer: optimizer,
+                                progress: TrainingProgress(epoch: completedEpochs, step: step, randomState: rng.state,
+                                                           notes: ["recipe": recipeFingerprint]),
+                                to: checkpointPath)
+            report(r)
+        }
+    }
+
+    func trainEpoch(_ epoch: Int, batchDone: (Int, Int) -> Void) throws -> DetectorEpochReport {
+        model.train()
+        var epochRNG = rng.split()
+        var order = Array(training.indices)
+        order.shuffle(using: &epochRNG)
+        let batches = stride(from: 0, to: order.count, by: recipe.batchSize).map { Array(order[$0..<min($0 + recipe.batchSize, order.count)]) }
+        let started = Date()
+        var lossSum = 0.0, heatSum = 0.0
+        for (b, indices) in batches.enumerated() {
+            optimizer.learningRate = schedule.learningRate(atEpoch: Double(epoch) + Double(b) / Double(batches.count))
+            var batchRNG = epochRNG.split()
+            let batch = DetectorBatch.make(indices.map { training[$0] }, recipe: recipe, rng: &batchRNG)
+            optimizer.zeroGrad()
+            let (loss, heat) = detectorLoss(model(Variable(batch.input)), batch)
+            loss.backward()
+            try NonFiniteGuard.check(loss: loss, parameters: model.namedParameters(), step: step)
+            optimizer.step()
+            step += 1
+            lossSum += Double(loss.value.scalars[0])
+            heatSum += Double(heat)
+            batchDone(b + 1, batches.count)
+        }
+        let seconds = Date().timeIntervalSince(started)
+        var report = DetectorEpochReport(epoch: epoch + 1, learningRate: optimizer.learningRate,
+                                         loss: lossSum / Double(max(1, batches.count)), heatLoss: heatSum / Double(max(1, batches.count)),
+                                         seconds: seconds, imagesPerSecond: Double(order.count) / max(seconds, 1e-9))
+        if !validation.isEmpty {
+            let metrics = DetectorEvaluator.evaluate(model, samples: validation, threshold: recipe.threshold)
+            report.validationAP50 = metrics.ap50
+            report.validationRecall = metrics.recall
+            report.validationPrecision = metrics.precision
+        }
+        return report
+    }
+
+    /// CenterNet's loss: focal loss on the heat map (normalised by the number of flies) plus
+    /// weighted L1 on size and offset at the fly centres. Returns (total, heat part).
+    func detectorLoss(_ output: Variable, _ batch: DetectorBatch) -> (Variable, Float) {
+        let rows = batch.heatmap.shape[0]
+        let flat = reshape(output, [rows, 5])
+        let heat = Loss.centerNetFocal(sliceChannels(flat, 0..<1), heatmap: batch.heatmap, normalizer: Float(max(1, batch.objects)))
+        func columns(_ t: Tensor, _ range: Range<Int>) -> Tensor {
+            var out = Tensor(shape: [rows, range.count])
+            for r in 0..<rows { for (j, c) in range.enumerated() { out.scalars[r * range.count + j] = t.scalars[r * 4 + c] } }
+            return out
+        }
+        var loss = heat
+        if batch.objects > 0 {
+            let size = Loss.maskedL1(sliceChannels(flat, 1..<3), targets: columns(batch.box, 0..<2), weights: columns(batch.boxWeights, 0..<2))
+            let offset = Loss.maskedL1(sliceChannels(flat, 3..<5), targets: columns(batch.box, 2..<4), weights: columns(batch.boxWeights, 2..<4))
+            loss = loss + scale(size, recipe.sizeWeight) + scale(offset, recipe.offsetWeight)
+        }
+        return (loss, heat.value.scalars[0])
+    }
+}
+
+/// Runs a detector over labelled photos.
+public enum DetectorEvaluator {
+    /// Score floor for the precision–recall curve (AP); the operating threshold is separate.
+    public static let curveFloor: Float = 0.05
+
+    public static func detections(_ model: FlyDetector, samples: [DetectorSample], tiles: Int = 1,
+                                  progress: (Int, Int) -> Void = { _, _ in }) -> [[Detection]] {
+        var all: [[Detection]] = []
+        for (i, s) in samples.enumerated() {
+            all.append(model.detect(s.image, threshold: curveFloor, tiles: tiles))
+            progress(i + 1, samples.count)
+        }
+        return all
+    }
+
+    public static func evaluate(_ model: FlyDetector, samples: [DetectorSample], threshold: Float, tiles: Int = 1,
+                                progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
+        let found = detections(model, samples: samples, tiles: tiles, progress: progress)
+        return DetectionMetrics(detections: found, truth: samples.map(\.boxes), threshold: threshold)
+    }
+}

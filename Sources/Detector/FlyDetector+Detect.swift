@@ -1,0 +1,103 @@
+import Autograd
+import Datasets
+import ImageIO
+import ImageProcessing
+import Tensors
+
+/// Finding flies in whole photos: letterbox (or tiles), forward pass, decoding, boxes back in
+/// the photo's pixels.
+extension FlyDetector {
+    /// Score above which a heat-map peak counts as a fly when the model file names none.
+    public static let defaultThreshold: Float = 0.3
+
+    /// The raw output map [N, H/8, W/8, 5] for equally sized inputs (eval mode, no gradients).
+    public func outputMap(_ inputs: [RGBImage]) -> Tensor {
+        precondition(!inputs.isEmpty, "no inputs")
+        let w = inputs[0].width, h = inputs[0].height
+        precondition(inputs.allSatisfy { $0.width == w && $0.height == h }, "inputs of one batch must share a size")
+        var tensor = Tensor.uninitialized([inputs.count, h, w, 3])
+        let pixels = w * h * 3
+        tensor.scalars.withUnsafeMutableBufferPointer { buffer in
+            for (i, image) in inputs.enumerated() {
+                image.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
+            }
+        }
+        eval()
+        return GradientRecording.withoutGradients { self(Variable(tensor)).value }
+    }
+
+    /// Every fly in `photo`, best first, boxes in the photo's pixels.
+    /// - Parameters:
+    ///   - tiles: 1 = the whole photo letterboxed into the input; n > 1 = an n×n grid of
+    ///     overlapping tiles, each letterboxed, for large photos whose flies would otherwise
+    ///     shrink to a few pixels; boxes found twice where tiles overlap are merged.
+    public func detect(_ photo: RGBImage, threshold: Float, tiles: Int = 1) -> [Detection] {
+        precondition(tiles >= 1, "tiles must be at least 1")
+        guard !photo.isEmpty else { return [] }
+        if tiles == 1 { return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold) }
+        let overlap = 0.15
+        func spans(_ length: Int) -> [(Int, Int)] {
+            let size = Int((Double(length) / (Double(tiles) - Double(tiles - 1) * overlap)).rounded(.up))
+            let step = Double(length - size) / Double(tiles - 1)
+            return (0..<tiles).map { i in (Int((Double(i) * step).rounded()), size) }
+        }
+        var regions: [(Int, Int, Int, Int)] = []
+        for (y, h) in spans(photo.height) { for (x, w) in spans(photo.width) { regions.append((x, y, w, h)) } }
+        return DetectionMerger.merge(detect(regions: regions, in: photo, threshold: threshold))
+    }
+
+    /// Detections in each region (x, y, width, height) of the photo, mapped to photo pixels.
+    func detect(regions: [(Int, Int, Int, Int)], in photo: RGBImage, threshold: Float) -> [Detection] {
+        var found: [Detection] = []
+        // Tiles of one grid share a size, so they run as one batch.
+        let letterbox = Letterbox(photoWidth: regions[0].2, photoHeight: regions[0].3, side: configuration.inputSize)
+        let inputs = regions.map { r in
+            letterbox.apply(r.0 == 0 && r.1 == 0 && r.2 == photo.width && r.3 == photo.height
+                            ? photo : photo.cropped(x: r.0, y: r.1, width: r.2, height: r.3))
+        }
+        let output = outputMap(inputs)
+        let oh = output.shape[1], ow = output.shape[2], per = oh * ow * 5
+        output.withUnsafePointer { base in
+            for (i, r) in regions.enumerated() {
+                for d in DetectionDecoder.decode(base + i * per, height: oh, width: ow, stride: FlyDetectorConfiguration.stride,
+                                                 threshold: threshold) {
+                    var box = letterbox.toPhoto(d.box)
+                    box.x += Double(r.0)
+                    box.y += Double(r.1)
+                    found.append(Detection(box: box.clipped(width: photo.width, height: photo.height), score: d.score))
+                }
+            }
+        }
+        return found.sorted { $0.score > $1.score }
+    }
+}
+
+extension BoundingBox {
+    /// The part of the box inside a width×height image.
+    func clipped(width: Int, height: Int) -> BoundingBox {
+        let x0 = min(max(x, 0), Double(width)), y0 = min(max(y, 0), Double(height))
+        let x1 = min(max(maxX, 0), Double(width)), y1 = min(max(maxY, 0), Double(height))
+        return BoundingBox(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+    }
+}
+
+/// Merges boxes of the same fly seen by two overlapping tiles: greedy by score, a box is dropped
+/// when it overlaps a kept one with IoU ≥ 0.5 or lies mostly (≥ 70 %) inside it — a fly cut by
+/// a tile edge gives a partial box inside the full one from the neighbouring tile.
+enum DetectionMerger {
+    static func merge(_ detections: [Detection]) -> [Detection] {
+        var kept: [Detection] = []
+        for d in detections.sorted(by: { $0.score > $1.score }) {
+            let duplicate = kept.contains { k in
+                let inter = intersection(d.box, k.box)
+                return d.box.iou(k.box) >= 0.5 || inter >= 0.7 * min(d.box.area, k.box.area)
+            }
+            if !duplicate { kept.append(d) }
+        }
+        return kept
+    }
+
+    static func intersection(_ a: BoundingBox, _ b: BoundingBox) -> Double {
+        max(0, min(a.maxX, b.maxX) - max(a.x, b.x)) * max(0, min(a.maxY, b.maxY) - max(a.y, b.y))
+    }
+}

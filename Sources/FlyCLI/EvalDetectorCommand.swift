@@ -1,0 +1,32 @@
+import ConsoleOutput
+import Datasets
+import Detector
+import Foundation
+
+/// `flytally eval --detector`: COCO-style metrics of a detector on annotated photos.
+extension Eval {
+    func evaluateDetector() throws {
+        let loaded: (model: FlyDetector, threshold: Float)
+        do { loaded = try DetectorModelFile.load(model) } catch { throw InputFailure("\(error)") }
+        var samples: [DetectorSample] = [], problems: [DatasetProblem] = []
+        for path in data {
+            // Original pixels: evaluation sees the photos exactly as `count` would.
+            let (s, p) = DetectorSampleLoader.load(path, maxSide: nil)
+            samples += s
+            problems += p
+        }
+        for problem in problems { StandardError.line("skipped: \(problem)") }
+        guard !samples.isEmpty else { throw InputFailure("no usable annotated photos in \(data.joined(separator: ", "))") }
+        let bar = ProgressBar(title: "detecting", total: samples.count, unit: "photos", style: .automatic(quiet: false))
+        let metrics = DetectorEvaluator.evaluate(loaded.model, samples: samples, threshold: threshold ?? loaded.threshold,
+                                                 tiles: tiles) { _, _ in bar.advance() }
+        bar.finish()
+        if json {
+            print(try JSONOutput.encode(metrics))
+        } else {
+            print("detector \(model) on \(data.joined(separator: ", "))")
+            print(metrics.text, terminator: "")
+        }
+        if !problems.isEmpty { throw BatchHadProblems() }
+    }
+}

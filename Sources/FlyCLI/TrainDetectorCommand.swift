@@ -1,0 +1,82 @@
+import ConsoleOutput
+import Datasets
+import Detector
+import Foundation
+
+/// `flytally train --detector`: the detector half of the train command.
+extension Train {
+    func trainDetector() throws {
+        var recipe: DetectorRecipe
+        do {
+            recipe = try config.map { try DetectorRecipe.read(path: $0) } ?? DetectorRecipe()
+        } catch {
+            throw InputFailure("\(error)")
+        }
+        if let model {
+            let inputSize = recipe.model.inputSize
+            recipe.model = model == "accurate" ? .accurate : .fast
+            if config != nil { recipe.model.inputSize = inputSize }
+        }
+        if let problem = recipe.problem { throw InputFailure("detector training config: \(problem)") }
+        let (training, trainingProblems) = loadPhotos(data)
+        let (validation, validationProblems) = loadPhotos(validationData)
+        for problem in trainingProblems + validationProblems { StandardError.line("skipped: \(problem)") }
+        guard !training.isEmpty else { throw InputFailure("no usable annotated photos in \(data.joined(separator: ", "))") }
+        let checkpoint = try prepareOutputDirectory()
+        let trainer = DetectorTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: checkpoint)
+        if let initBackbone, !resume {
+            do { try trainer.initializeBackbone(from: initBackbone) } catch { throw InputFailure("\(error)") }
+        }
+        if resume {
+            do { try trainer.resume() } catch { throw InputFailure("\(error)") }
+            StandardError.line("resuming after epoch \(trainer.completedEpochs) of \(recipe.epochs)")
+        }
+        if !output.quiet {
+            let flies = training.reduce(0) { $0 + $1.boxes.count }
+            StandardError.line("training the \(recipe.model.variant.rawValue) detector (\(recipe.model.inputSize) px) on \(training.count) photos, \(flies) flies"
+                + (validation.isEmpty ? "" : ", validating on \(validation.count) photos") + "; \(recipe.epochs) epochs of \(recipe.cropSize) px crops")
+        }
+        let logPath = (out as NSString).appendingPathComponent("log.jsonl")
+        var progress: ProgressBar? = nil
+        do {
+            try trainer.run(report: { report in
+                progress?.finish()
+                progress = nil
+                appendLog(report, to: logPath)
+                if !output.quiet {
+                    var line = String(format: "epoch %d/%d  loss %.4f (heat %.4f)  lr %.2g  %.1f img/s", report.epoch, recipe.epochs,
+                                      report.loss, report.heatLoss, report.learningRate, report.imagesPerSecond)
+                    if let ap = report.validationAP50, let p = report.validationPrecision, let r = report.validationRecall {
+                        line += String(format: "  val AP@0.5 %.4f  P %.2f%%  R %.2f%%", ap, 100 * p, 100 * r)
+                    }
+                    StandardError.line(line)
+                }
+            }, batchDone: { _, total in
+                if progress == nil {
+                    progress = ProgressBar(title: "epoch \(trainer.completedEpochs + 1)", total: total, unit: "batches", style: output.progressStyle)
+                }
+                progress?.advance()
+            })
+        } catch {
+            throw InputFailure("\(error)")
+        }
+        let modelPath = (out as NSString).appendingPathComponent("model.safetensors")
+        do {
+            try DetectorModelFile.save(trainer.model, threshold: recipe.threshold, to: modelPath,
+                                       extra: ["trained_on": "\(training.count) photos"])
+        } catch {
+            throw InputFailure("\(modelPath): cannot write model (\(error))")
+        }
+        print("model written to \(modelPath)")
+    }
+
+    func loadPhotos(_ paths: [String]) -> ([DetectorSample], [DatasetProblem]) {
+        var samples: [DetectorSample] = [], problems: [DatasetProblem] = []
+        for path in paths {
+            let (s, p) = DetectorSampleLoader.load(path)
+            samples += s
+            problems += p
+        }
+        return (samples, problems)
+    }
+}

@@ -1,0 +1,171 @@
+import Autograd
+import Datasets
+import Foundation
+import ImageIO
+import Models
+import Tensors
+import Testing
+@testable import Detector
+
+@Suite struct DetectorPipelineTests {
+    @Test func letterboxMapsBoxesBackToThePhoto() {
+        let lb = Letterbox(photoWidth: 1600, photoHeight: 1200, side: 512)
+        #expect(lb.scale == 0.32)
+        #expect(lb.contentWidth == 512 && lb.contentHeight == 384)
+        #expect(lb.inputWidth == 512 && lb.inputHeight == 384)
+        let odd = Letterbox(photoWidth: 1000, photoHeight: 700, side: 512)
+        #expect(odd.contentHeight == 358 && odd.inputHeight == 384, "padded up to a multiple of 32")
+        let box = lb.toPhoto(BoundingBox(x: 32, y: 64, width: 16, height: 8))
+        #expect(box == BoundingBox(x: 100, y: 200, width: 50, height: 25))
+        let input = odd.apply(RGBImage(width: 1000, height: 700, fill: .white))
+        #expect(input.width == 512 && input.height == 384)
+        #expect(input[0, 0] == .white && input[0, 383] == Letterbox.padding)
+    }
+
+    @Test func dihedralMovesBoxesWithThePixels() {
+        // A 3×2 white block at (5, 1) in a 10×6 image; every symmetry must put the box exactly on it.
+        var image = RGBImage(width: 10, height: 6)
+        for y in 1..<3 { for x in 5..<8 { image[x, y] = .white } }
+        let box = BoundingBox(x: 5, y: 1, width: 3, height: 2)
+        for t in [false, true] { for h in [false, true] { for v in [false, true] {
+            let d = Dihedral(transpose: t, flipHorizontal: h, flipVertical: v)
+            let moved = d.apply(box, width: 10, height: 6), out = d.apply(image)
+            #expect(out.width == (t ? 6 : 10))
+            var white: [(Int, Int)] = []
+            for y in 0..<out.height { for x in 0..<out.width where out[x, y] == .white { white.append((x, y)) } }
+            #expect(white.count == 6)
+            #expect(white.allSatisfy { Double($0.0) >= moved.x && Double($0.0) < moved.maxX && Double($0.1) >= moved.y && Double($0.1) < moved.maxY },
+                    "transpose \(t) h \(h) v \(v)")
+        }}}
+    }
+
+    @Test func averagePrecisionByHand() {
+        let t1 = BoundingBox(x: 0, y: 0, width: 10, height: 10), t2 = BoundingBox(x: 50, y: 50, width: 10, height: 10)
+        // Perfect: AP 1, no count error.
+        let perfect = DetectionMetrics(detections: [[Detection(box: t1, score: 0.9), Detection(box: t2, score: 0.8)]],
+                                       truth: [[t1, t2]], threshold: 0.5)
+        #expect(perfect.ap50 == 1 && perfect.ap50to95 == 1 && perfect.precision == 1 && perfect.recall == 1)
+        // A false positive ranked first: P/R points (0, 0), (1/2, 1/2), (2/3, 1). The monotone
+        // envelope is 2/3 at every recall, so AP = 2/3; at threshold 0.5 all three count.
+        let fp = BoundingBox(x: 200, y: 200, width: 10, height: 10)
+        let m = DetectionMetrics(detections: [[Detection(box: fp, score: 0.95), Detection(box: t1, score: 0.9), Detection(box: t2, score: 0.8)]],
+                                 truth: [[t1, t2]], threshold: 0.5)
+        #expect(abs(m.ap50 - 2.0 / 3) < 1e-12)
+        #expect(m.falsePositives == 1 && m.truePositives == 2 && m.countErrors == [1])
+        // A box shifted by 2 px: IoU = 80/120 = 0.667 — a hit at 0.5…0.65, a miss from 0.7.
+        let shifted = DetectionMetrics(detections: [[Detection(box: BoundingBox(x: 2, y: 0, width: 10, height: 10), score: 0.9)]],
+                                       truth: [[t1]], threshold: 0.5)
+        #expect(shifted.ap50 == 1)
+        #expect(abs(shifted.ap50to95 - 4.0 / 10) < 1e-12)
+        // Missed fly: recall 1/2, AP = (51 recall points with precision 1) / 101.
+        let missed = DetectionMetrics(detections: [[Detection(box: t1, score: 0.9)]], truth: [[t1, t2]], threshold: 0.5)
+        #expect(abs(missed.ap50 - 51.0 / 101) < 1e-12)
+        #expect(missed.recall == 0.5 && missed.countErrors == [-1])
+    }
+
+    @Test func tileMergerKeepsOneBoxPerFly() {
+        let full = Detection(box: BoundingBox(x: 100, y: 100, width: 40, height: 20), score: 0.9)
+        let cut = Detection(box: BoundingBox(x: 120, y: 100, width: 20, height: 20), score: 0.6)   // inside the full box
+        let other = Detection(box: BoundingBox(x: 141, y: 100, width: 40, height: 20), score: 0.8)  // touching neighbour
+        let merged = DetectionMerger.merge([cut, full, other])
+        #expect(merged == [full, other])
+    }
+
+    @Test func trainingCropsKeepBoxesOnTheirFlies() {
+        // Grey photo with white 20×10 "flies"; after the random-scale crop, each box must still
+        // cover white pixels and its inside must be mostly white.
+        var photo = RGBImage(width: 400, height: 300, fill: RGB(90, 90, 90))
+        var boxes: [BoundingBox] = []
+        for (x, y) in [(40, 40), (200, 120), (320, 250), (10, 280)] {
+            for yy in y..<(y + 10) { for xx in x..<(x + 20) where xx < 400 && yy < 300 { photo[xx, yy] = .white } }
+            boxes.append(BoundingBox(x: Double(x), y: Double(y), width: 20, height: 10).clipped(width: 400, height: 300))
+        }
+        var recipe = DetectorRecipe()
+        recipe.cropSize = 128
+        recipe.model.inputSize = 256
+        var rng = RandomSource(seed: 3)
+        var seen = 0
+        for _ in 0..<20 {
+            let (crop, found) = DetectorBatch.crop(DetectorSample(image: photo, boxes: boxes, source: "test"), recipe: recipe, rng: &rng)
+            #expect(crop.width == 128 && crop.height == 128)
+            for b in found {
+                seen += 1
+                let cx = Int(b.center.x), cy = Int(b.center.y)
+                #expect(crop[min(127, cx), min(127, cy)].r > 200, "box centre \(b) not on a fly")
+            }
+        }
+        #expect(seen > 0)
+    }
+
+    @Test func recipeFileErrorsNameTheFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-det-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = dir + "/good.json", bad = dir + "/bad.json", wrong = dir + "/wrong.json"
+        try Data(#"{"epochs": 3, "cropSize": 256}"#.utf8).write(to: URL(fileURLWithPath: good))
+        try Data("{not json".utf8).write(to: URL(fileURLWithPath: bad))
+        try Data(#"{"cropSize": 100}"#.utf8).write(to: URL(fileURLWithPath: wrong))
+        let recipe = try DetectorRecipe.read(path: good)
+        #expect(recipe.epochs == 3 && recipe.cropSize == 256 && recipe.batchSize == DetectorRecipe().batchSize)
+        for path in [bad, wrong, dir + "/missing.json"] {
+            do {
+                _ = try DetectorRecipe.read(path: path)
+                Issue.record("\(path) should be refused")
+            } catch {
+                #expect("\(error)".hasPrefix(path))
+            }
+        }
+    }
+
+    @Test func trainingLowersTheLossAndResumesExactly() throws {
+        var photo = RGBImage(width: 128, height: 128, fill: RGB(60, 80, 160))
+        var boxes: [BoundingBox] = []
+        for (x, y) in [(20, 20), (80, 30), (40, 90)] {
+            for yy in y..<(y + 12) { for xx in x..<(x + 24) { photo[xx, yy] = RGB(230, 220, 200) } }
+            boxes.append(BoundingBox(x: Double(x), y: Double(y), width: 24, height: 12))
+        }
+        var recipe = DetectorRecipe()
+        recipe.model = FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 128, neckChannels: 16)
+        recipe.cropSize = 64
+        recipe.batchSize = 2
+        recipe.epochs = 4
+        recipe.photometricOps = 0
+        recipe.flySizeRange = [20, 30]
+        let samples = [DetectorSample(image: photo, boxes: boxes, source: "a"), DetectorSample(image: photo, boxes: boxes, source: "b")]
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-dettrain-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let straight = DetectorTrainer(recipe: recipe, training: samples, validation: [], checkpointPath: dir + "/a.safetensors")
+        var losses: [Double] = []
+        try straight.run(report: { losses.append($0.loss) })
+        #expect(losses.count == 4)
+        #expect(losses.last! < losses.first!, "loss \(losses)")
+        // Two epochs, a "crash", then --resume: the same weights as the straight run.
+        var shortRecipe = recipe
+        shortRecipe.epochs = 4
+        let first = DetectorTrainer(recipe: shortRecipe, training: samples, validation: [], checkpointPath: dir + "/b.safetensors")
+        try first.run(stoppingAfter: 2, report: { _ in })
+        let second = DetectorTrainer(recipe: shortRecipe, training: samples, validation: [], checkpointPath: dir + "/b.safetensors")
+        try second.resume()
+        #expect(second.completedEpochs == 2)
+        try second.run(report: { _ in })
+        let a = straight.model.namedParameters(), b = second.model.namedParameters()
+        #expect(a.count == b.count)
+        for (x, y) in zip(a, b) { #expect(x.1.value == y.1.value, "\(x.0) differs after resume") }
+    }
+
+    @Test func modelFilesRoundTripAndWrongFilesAreRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-detfile-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 64, neckChannels: 16), seed: 4)
+        try DetectorModelFile.save(model, threshold: 0.42, to: dir + "/m.safetensors")
+        let (loaded, threshold) = try DetectorModelFile.load(dir + "/m.safetensors")
+        #expect(threshold == 0.42 && loaded.configuration == model.configuration)
+        var photo = RGBImage(width: 90, height: 70, fill: RGB(100, 120, 140))
+        photo[10, 10] = .white
+        #expect(model.outputMap([photo.resized(width: 64, height: 64)]) == loaded.outputMap([photo.resized(width: 64, height: 64)]))
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: dir + "/junk.safetensors"))
+        #expect(throws: ModelFileError.self) { _ = try DetectorModelFile.load(dir + "/junk.safetensors") }
+    }
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Trains and evaluates the fly detector end to end (the run behind docs/RESULTS.md):
+#  1. FlySim training photos in five domains (grey-card-dim is held out);
+#  2. held-out FlySim sets in the unused domain: ordinary (20–100 flies) and dense (100–150 flies);
+#  3. the real photos in ../shared/data/real-aarongs split by photo number (photos 1-5 train,
+#     6-7 test; annotation files written to the work directory, images linked, never copied);
+#  4. flytally train --detector (checkpoint every epoch: rerun this script to resume), then
+#     flytally eval --detector on each test set.
+# Usage: scripts/train-detector.sh [WORKDIR] [extra flytally train options, e.g. --model accurate]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-work/detector-fast}; shift || true
+real=$(cd .. && pwd)/shared/data/real-aarongs
+config=$PWD/configs/detector-fast.json   # the recipe; extra options below override it
+swift build -c release --product flytally >/dev/null
+B=$PWD/.build/release/flytally
+mkdir -p "$work" && cd "$work"
+for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
+  [ -f "sim-$d/annotations.json" ] && continue
+  rm -rf "sim-$d"
+  $B simulate --photos 40 --domain "$d" --flies 20...100 --megapixels 1...3 --seed "$(echo "det-$d" | cksum | cut -c1-6)" --out "sim-$d" -q
+done
+[ -f heldout-grey/annotations.json ] || $B simulate --photos 20 --domain grey-card-dim --flies 20...100 --megapixels 1...3 --seed 91001 --out heldout-grey -q
+[ -f heldout-dense/annotations.json ] || $B simulate --photos 10 --domain grey-card-dim --flies 100...150 --megapixels 2...4 --seed 92001 --out heldout-dense -q
+real_train=() real_test=()
+if [ -f "$real/annotations.json" ]; then
+  python3 - "$real" <<'PY'
+import json, os, sys
+real = sys.argv[1]
+d = json.load(open(os.path.join(real, "annotations.json")))
+for name, photos in [("real-train", {1, 2, 3, 4, 5}), ("real-test", {6, 7})]:
+    os.makedirs(name, exist_ok=True)
+    images = [i for i in d["images"] if i["photo"] in photos]
+    ids = {i["id"] for i in images}
+    out = dict(d, images=images, annotations=[a for a in d["annotations"] if a["image_id"] in ids])
+    json.dump(out, open(os.path.join(name, "annotations.json"), "w"))
+    if not os.path.exists(os.path.join(name, "images")):
+        os.symlink(os.path.join(real, "images"), os.path.join(name, "images"))
+PY
+  real_train=(real-train) real_test=(real-test)
+else
+  echo "note: $real not found; training on FlySim only" >&2
+fi
+resume=()
+[ -f run/checkpoint.safetensors ] && resume=(--resume)
+$B train --detector --config "$config" --data sim-* "${real_train[@]}" --validation heldout-grey \
+  --out run "${resume[@]}" "$@"
+for t in heldout-grey heldout-dense "${real_test[@]}"; do
+  $B eval --detector --model run/model.safetensors --data "$t" | tee "eval-$t.txt"
+done
