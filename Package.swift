@@ -64,7 +64,8 @@ let package = Package(
                                                "Datasets", "Augmentation", "ImageIO", "ImageProcessing", "SafeTensors"]),
         // The fly detector: centre-based (CenterNet-style) on MobileNetV3, targets, decoding.
         .target(name: "Detector", dependencies: ["Models", "Training", "Optimizers", "Layers", "Autograd", "Tensors",
-                                                 "TensorKernels", "Datasets", "ImageIO", "ImageProcessing", "SafeTensors"]),
+                                                 "TensorKernels", "Datasets", "ImageIO", "ImageProcessing", "SafeTensors",
+                                                 "Augmentation", "Inference"]),
         // Architecture descriptions shared by the trainable models and the inference plans.
         .target(name: "Architectures", dependencies: ["TensorKernels"]),
         // Compiled inference (BN folded, activations fused, buffers planned once); no autograd.
@@ -87,10 +88,17 @@ let package = Package(
 
         // Front end: terminal output helpers, the commands, and a one-line executable.
         .target(name: "ConsoleOutput"),
+        // Crosses, expected ratios and the statistics of the lab report; no dependencies.
+        .target(name: "Genetics"),
+        // The default models, as package resources (see Sources/DefaultModels/Bundled/README.md).
+        .target(name: "DefaultModels", resources: [.copy("Bundled")]),
+        // The count: photos → detections → crops → traits → records, tables, report.
+        .target(name: "Counting", dependencies: ["Detector", "Traits", "Genetics", "Datasets", "ImageIO", "ImageProcessing"]),
         .target(
             name: "FlyCLI",
             dependencies: [
-                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets", "Traits", "TensorKernels", "FlySim",
+                "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets", "Traits", "Detector", "Genetics", "Counting", "DefaultModels", "SafeTensors",
+                "TensorKernels", "FlySim", "Inference", "Tensors",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cliSettings),
@@ -102,7 +110,7 @@ let package = Package(
         .testTarget(name: "EngineTests",
                     dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors",
                                    "Inference", "Training", "_AllocationCounter"]),
-        .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd"]),
+        .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd", "Models"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Datasets", "Tensors", "Autograd", "Models"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
@@ -111,6 +119,8 @@ let package = Package(
         .testTarget(name: "FlySimTests", dependencies: ["FlySim", "Datasets", "ImageIO", "ImageProcessing", "Tensors"]),
         .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing"]),
         .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),
+        .testTarget(name: "GeneticsTests", dependencies: ["Genetics"]),
+        .testTarget(name: "CountingTests", dependencies: ["Counting", "Genetics", "Datasets", "ImageIO"]),
         .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO", "ImageProcessing"]),
     ],
     swiftLanguageModes: [.v6]

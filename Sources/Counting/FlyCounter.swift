@@ -1,0 +1,168 @@
+import Datasets
+import Detector
+import Foundation
+import ImageIO
+import ImageProcessing
+import Traits
+
+/// Seconds spent in each stage of a count (the `--timings` breakdown).
+public struct CountTimings: Sendable, Codable, Equatable {
+    public var decode = 0.0
+    public var detect = 0.0
+    public var crop = 0.0
+    public var classify = 0.0
+    public var report = 0.0
+    public var total: Double { decode + detect + crop + classify + report }
+    public init() {}
+}
+
+/// One photo's outcome.
+public struct PhotoCount: Sendable {
+    public var photo: String
+    public var width: Int
+    public var height: Int
+    public var flies: [FlyRecord]
+    /// Warnings about this photo (e.g. flies far larger or smaller than trained).
+    public var notes: [String]
+
+    public init(photo: String, width: Int, height: Int, flies: [FlyRecord], notes: [String]) {
+        self.photo = photo
+        self.width = width
+        self.height = height
+        self.flies = flies
+        self.notes = notes
+    }
+}
+
+/// The counting pipeline: detect every fly in a photo, crop it from the full-size photo,
+/// classify the crops in batches (across photos), and turn the outputs into records.
+public final class FlyCounter {
+    public let detector: FlyDetector
+    public let threshold: Float
+    public let classifier: TraitPredictor
+    public let review: ReviewPolicy
+    public let tiles: Int
+    /// Crop margin around the detected box, as in training (`FlyCropper`).
+    public let margin = 0.15
+    public private(set) var timings = CountTimings()
+
+    public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, review: ReviewPolicy = ReviewPolicy(), tiles: Int = 1) {
+        self.detector = detector
+        self.threshold = threshold
+        self.classifier = classifier
+        self.review = review
+        self.tiles = tiles
+    }
+
+    /// A photo waiting for its crops to be classified.
+    public struct Pending: Sendable {
+        var photo: String
+        var width: Int
+        var height: Int
+        var detections: [Detection]
+        var regions: [(x: Int, y: Int, side: Int)]
+        var crops: [RGBImage]
+        var notes: [String]
+    }
+
+    /// Decodes and detects one photo and cuts its crops (at the classifier's input size); the
+    /// decoded photo comes back too, for the annotated copy.
+    public func prepareKeepingPhoto(path: String, decodeOptions: DecodeOptions) throws(ImageFileError) -> (Pending, RGBImage) {
+        var t = Date()
+        let decoded = try ImageDecoder.decode(fileAt: path, options: decodeOptions)
+        timings.decode += Date().timeIntervalSince(t)
+        return (prepare(photo: decoded.image, name: path, started: &t), decoded.image)
+    }
+
+    public func prepare(photo: RGBImage, name: String) -> Pending {
+        var t = Date()
+        return prepare(photo: photo, name: name, started: &t)
+    }
+
+    private func prepare(photo: RGBImage, name: String, started t: inout Date) -> Pending {
+        t = Date()
+        let detections = detector.detect(photo, threshold: threshold, tiles: tiles)
+        timings.detect += Date().timeIntervalSince(t)
+        t = Date()
+        var regions: [(x: Int, y: Int, side: Int)] = [], crops: [RGBImage] = []
+        for d in detections {
+            let r = FlyCropper.region(for: d.box, margin: margin)
+            regions.append(r)
+            // Shrink big crops straight away: only the classifier's input size is ever needed.
+            let crop = photo.cropped(x: r.x, y: r.y, width: r.side, height: r.side, fill: RGB(128, 128, 128))
+            crops.append(crop.resized(width: classifier.inputSize, height: classifier.inputSize))
+        }
+        timings.crop += Date().timeIntervalSince(t)
+        let notes = ScaleCheck.notes(boxes: detections.map(\.box), photoWidth: photo.width, photoHeight: photo.height,
+                                     detectorInput: detector.configuration.inputSize, tiles: tiles)
+        return Pending(photo: name, width: photo.width, height: photo.height, detections: detections, regions: regions,
+                       crops: crops, notes: notes)
+    }
+
+    /// Classifies the crops of several photos in shared batches and builds the records.
+    public func finish(_ pending: [Pending]) -> [PhotoCount] {
+        let t = Date()
+        let predictions = classifier.predict(pending.flatMap(\.crops))
+        timings.classify += Date().timeIntervalSince(t)
+        var next = 0, results: [PhotoCount] = []
+        for p in pending {
+            var flies: [FlyRecord] = []
+            for (i, d) in p.detections.enumerated() {
+                let prediction = predictions[next]
+                next += 1
+                let traits = TraitEncoding.traits(probabilities: prediction.probabilities)
+                let r = p.regions[i], k = Double(r.side) / Double(classifier.inputSize)
+                let keypoints = prediction.keypoints.map { kp in
+                    func toPhoto(_ q: Point2D) -> Point2D { Point2D(Double(r.x) + q.x * k, Double(r.y) + q.y * k) }
+                    return FlyRecord.Keypoints(FlyKeypoints(head: toPhoto(kp.head), tail: toPhoto(kp.tail),
+                                                            wing1: toPhoto(kp.wing1), wing2: toPhoto(kp.wing2)))
+                }
+                let pr = prediction.probabilities
+                flies.append(FlyRecord(photo: p.photo, fly: i + 1, box: [d.box.x, d.box.y, d.box.width, d.box.height], score: d.score,
+                                       eye: traits.eye!.rawValue, wing: traits.wing!.rawValue, sex: traits.sex!.rawValue,
+                                       pWhite: pr[0], pMiniature: pr[1], pMale: pr[2], keypoints: keypoints,
+                                       review: review.needsReview(pr), corrected: false))
+            }
+            var notes = p.notes
+            if flies.isEmpty { notes.append("no flies found") }
+            results.append(PhotoCount(photo: p.photo, width: p.width, height: p.height, flies: flies, notes: notes))
+        }
+        return results
+    }
+
+    public func addReportTime(_ seconds: Double) { timings.report += seconds }
+
+    public func resetTimings() { timings = CountTimings() }
+}
+
+extension FlyCounter {
+    /// The whole per-photo part of a count: decode, detect and crop photo by photo, classify in
+    /// groups of `group` photos, draw each annotated copy and cut the review thumbnails.
+    /// Unreadable photos are reported to `problems` and skipped.
+    public func count(files: [String], decodeOptions: DecodeOptions, outputs: CountOutputs?, problems: ProblemSink,
+                      group: Int = 8, photoDone: () -> Void = {}) -> (photos: [PhotoCount], thumbnails: [ReviewThumbnail]) {
+        var results: [PhotoCount] = [], thumbnails: [ReviewThumbnail] = []
+        for start in stride(from: 0, to: files.count, by: group) {
+            var pending: [Pending] = [], decoded: [RGBImage] = []
+            for path in files[start..<min(start + group, files.count)] {
+                do {
+                    let (p, image) = try prepareKeepingPhoto(path: path, decodeOptions: decodeOptions)
+                    pending.append(p)
+                    decoded.append(image)
+                } catch {
+                    problems.add("\(error)")
+                }
+                photoDone()
+            }
+            let counted = finish(pending)
+            let t = Date()
+            for (photo, image) in zip(counted, decoded) {
+                outputs?.writeAnnotated(photo, image: image, problems: problems)
+                thumbnails += CountOutputs.thumbnails(photo.flies.filter(\.review), from: image)
+            }
+            timings.report += Date().timeIntervalSince(t)
+            results += counted
+        }
+        return (results, thumbnails)
+    }
+}

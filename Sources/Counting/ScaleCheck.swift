@@ -1,0 +1,22 @@
+import Datasets
+
+/// Warns when a photo's flies are far larger or smaller than the detector was trained on
+/// (training covered flies of 16–120 px in the detector's input, see configs/detector-fast.json):
+/// the counts of such a photo are unreliable, and the note says what to do.
+enum ScaleCheck {
+    static let smallest = 12.0, largest = 160.0
+
+    static func notes(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, detectorInput: Int, tiles: Int) -> [String] {
+        guard boxes.count >= 3 else { return [] }
+        let scale = Double(detectorInput * tiles) / Double(max(photoWidth, photoHeight))
+        let sides = boxes.map { max($0.width, $0.height) * scale }.sorted()
+        let median = sides[sides.count / 2]
+        if median < smallest {
+            return [String(format: "flies look very small here (median %.0f px at the detector's input, trained on 16–120 px): split the photo with --tiles 2 or 3, or photograph closer", median)]
+        }
+        if median > largest {
+            return [String(format: "flies look very large here (median %.0f px at the detector's input, trained on 16–120 px): counts may be unreliable; photograph from further away", median)]
+        }
+        return []
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Copies trained models into the package as the defaults `flytally count` ships, in float16
+# storage (half the size; inference runs in fp32 after loading).
+# Usage: scripts/bundle-models.sh [TRAITS_MODEL] [DETECTOR_MODEL]
+#   defaults: work/traits-small/run/model.safetensors work/detector-fast/run/model.safetensors
+set -euo pipefail
+cd "$(dirname "$0")/.."
+traits=${1:-work/traits-small/run/model.safetensors}
+detector=${2:-work/detector-fast/run/model.safetensors}
+swift build -c release --product flytally >/dev/null
+B=$PWD/.build/release/flytally
+dest=Sources/DefaultModels/Bundled
+$B quantize "$traits" --scheme fp16 --out "$dest/traits-small.safetensors"
+$B quantize "$detector" --scheme fp16 --out "$dest/detector-fast.safetensors"
+du -ck "$dest"/*.safetensors
