@@ -121,7 +121,7 @@ let package = Package(
         .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),
         .testTarget(name: "GeneticsTests", dependencies: ["Genetics"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "Genetics", "Datasets", "ImageIO"]),
-        .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO", "ImageProcessing"]),
+        .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO", "ImageProcessing", "Detector", "Traits"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -21,6 +21,8 @@ public enum DetectorModelFile {
     public static func load(_ path: String) throws -> (model: FlyDetector, threshold: Float) {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        // A training checkpoint can be evaluated too (its weights are under "model.").
+        if file.metadata["flytally.checkpoint"] != nil { return try loadCheckpoint(file, path: path) }
         guard file.metadata["architecture"] == architecture else {
             throw ModelFileError(path: path, problem: "not a FlyTally fly detector (architecture '\(file.metadata["architecture"] ?? "missing")')")
         }
@@ -33,5 +35,21 @@ public enum DetectorModelFile {
         model.eval()
         let threshold = file.metadata["threshold"].flatMap(Float.init) ?? FlyDetector.defaultThreshold
         return (model, threshold)
+    }
+
+    static func loadCheckpoint(_ file: SafeTensorsFile, path: String) throws -> (model: FlyDetector, threshold: Float) {
+        var configuration = FlyDetectorConfiguration.fast
+        if let json = file.metadata["note.configuration"] {
+            guard let c = try? JSONDecoder().decode(FlyDetectorConfiguration.self, from: Data(json.utf8)) else {
+                throw ModelFileError(path: path, problem: "checkpoint's detector configuration is unreadable")
+            }
+            configuration = c
+        }
+        let model = FlyDetector(configuration)
+        do { try model.loadState(from: file, prefix: "model.") } catch {
+            throw ModelFileError(path: path, problem: "not a detector checkpoint (\(error))")
+        }
+        model.eval()
+        return (model, file.metadata["note.threshold"].flatMap(Float.init) ?? FlyDetector.defaultThreshold)
     }
 }

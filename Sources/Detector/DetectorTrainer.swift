@@ -51,7 +51,9 @@ public final class DetectorTrainer {
     public func initializeBackbone(from path: String) throws {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
-        do { try model.features.loadState(from: file, prefix: "features.") } catch {
+        // A training checkpoint keeps the model's tensors under "model.".
+        let prefix = file.metadata["flytally.checkpoint"] != nil ? "model.features." : "features."
+        do { try model.features.loadState(from: file, prefix: prefix) } catch {
             throw ModelFileError(path: path, problem: "its backbone does not fit this detector (\(error))")
         }
     }
@@ -67,6 +69,8 @@ public final class DetectorTrainer {
         let data = (try? encoder.encode(recipe)) ?? Data()
         return String(data.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16)
     }
+
+    var configurationJSON: String { String(decoding: (try? JSONEncoder().encode(recipe.model)) ?? Data(), as: UTF8.self) }
 
     public func resume() throws {
         let progress = try Checkpoint.load(from: checkpointPath, into: model, optimizer: optimizer)
@@ -89,7 +93,8 @@ public final class DetectorTrainer {
             completedEpochs += 1
             try Checkpoint.save(model: model, optimizer: optimizer,
                                 progress: TrainingProgress(epoch: completedEpochs, step: step, randomState: rng.state,
-                                                           notes: ["recipe": recipeFingerprint]),
+                                                           notes: ["recipe": recipeFingerprint, "threshold": String(recipe.threshold),
+                                                                   "configuration": configurationJSON]),
                                 to: checkpointPath)
             report(r)
         }

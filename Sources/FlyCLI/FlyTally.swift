@@ -12,8 +12,7 @@ public struct FlyTally: ParsableCommand {
             (red/white), wing length (long/miniature) and sex, counts the eight phenotypes and \
             tests the cross with genetics statistics, on an ordinary CPU in seconds.
 
-            Available now: image inspection, FlySim synthetic photos, data-set statistics, trait-classifier training and evaluation, and benchmarks. Counting, training and evaluation arrive as the \
-            detector and trait classifier land (see README.md).
+            Start with `flytally count PHOTOS --out DIR` (see docs/COUNTING.md).
 
             Exit status: 0 success, 1 usage or input error (including batches in which some \
             files were skipped), 2 internal error.

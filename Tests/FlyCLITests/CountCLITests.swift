@@ -1,0 +1,93 @@
+import Detector
+import Foundation
+import ImageIO
+import Testing
+import Traits
+
+/// Black-box tests of `flytally count` with small untrained models (the pipeline, outputs and
+/// error handling are what is tested here; model quality is measured in docs/RESULTS.md).
+@Suite struct CountCLITests {
+    /// A directory with a tiny detector and classifier and two small photos.
+    static func workspace() throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-countcli-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir + "/photos", withIntermediateDirectories: true)
+        let detector = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 128, neckChannels: 8), seed: 1)
+        // Threshold just above 0 so the untrained detector reports flies and every stage runs.
+        try DetectorModelFile.save(detector, threshold: 0.001, to: dir + "/detector.safetensors")
+        let classifier = TraitClassifier(TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 32))
+        try TraitModelFile.save(classifier, to: dir + "/traits.safetensors")
+        for (i, colour) in [RGB(40, 80, 160), RGB(200, 190, 170)].enumerated() {
+            var image = RGBImage(width: 160, height: 120, fill: colour)
+            image.fillRectangle(x: 50, y: 40, width: 30, height: 14, color: RGB(120, 60, 30))
+            try ImageEncoder.write(image, to: dir + "/photos/p\(i).jpg")
+        }
+        return dir
+    }
+
+    @Test func countWritesEveryOutputAndSkipsBadPhotos() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: dir + "/photos/bad.jpg"))
+        let result = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/out", "--detector", dir + "/detector.safetensors",
+                                             "--model", dir + "/traits.safetensors", "--cross", "dihybrid", "--timings"], timeout: 120)
+        #expect(result.status == 1, "one photo was bad: \(result.stderr)")
+        #expect(result.stderr.contains("bad.jpg") && result.stderr.contains("decode"))
+        for name in ["flies.json", "flies.csv", "summary.csv", "photos.json", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: dir + "/out/" + name), "\(name) missing")
+        }
+        let records = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/flies.json"))) as! [[String: Any]]
+        #expect(!records.isEmpty)
+        let photos = Set(records.compactMap { $0["photo"] as? String })
+        #expect(photos.isSubset(of: [dir + "/photos/p0.jpg", dir + "/photos/p1.jpg"]))
+        let annotated = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/annotated")
+        #expect(annotated.count == 2)
+        #expect(result.stdout.contains("report: "))
+        let summary = try String(contentsOfFile: dir + "/out/summary.csv", encoding: .utf8)
+        #expect(summary.split(separator: "\n").last!.hasPrefix("TOTAL,"))
+
+        // Corrections: remove fly 1 of p0 without running the models again.
+        let firstPhoto = records.first!["photo"] as! String
+        try Data("photo,fly,remove\n\(firstPhoto),1,yes\n\(firstPhoto),999,yes\n".utf8).write(to: URL(fileURLWithPath: dir + "/fix.csv"))
+        let review = try FlyTallyBinary.run(["count", "--review", dir + "/fix.csv", "--out", dir + "/out", "--cross", "dihybrid"])
+        #expect(review.status == 1, "fly 999 does not exist: \(review.stderr)")
+        #expect(review.stderr.contains("fix.csv: line 3"))
+        let after = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/flies.json"))) as! [[String: Any]]
+        #expect(after.count == records.count - 1)
+    }
+
+    @Test func wrongModelsAndOptionsGiveOneLineMessages() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // A classifier given as the detector.
+        let swapped = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/out", "--detector", dir + "/traits.safetensors",
+                                              "--model", dir + "/traits.safetensors"])
+        #expect(swapped.status == 1)
+        #expect(swapped.stderr.contains("traits.safetensors: not a FlyTally fly detector"))
+        let badCross = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/out", "--cross", "no-such-cross"])
+        #expect(badCross.status == 1 && badCross.stderr.contains("no-such-cross"))
+        for arguments in [["count"], ["count", "x.jpg", "--review-bounds", "0.7,0.9"], ["count", "x.jpg", "--tiles", "0"],
+                          ["count", "x.jpg", "--review", "c.csv"]] {
+            let r = try FlyTallyBinary.run(arguments)
+            #expect(r.status == 1, "\(arguments)")
+            #expect(r.stderr.split(separator: "\n").first?.hasPrefix("flytally: ") == true || r.stderr.contains("Error:"), "\(arguments): \(r.stderr)")
+        }
+        let noFlies = try FlyTallyBinary.run(["count", "--review", dir + "/none.csv", "--out", dir + "/empty-out"])
+        #expect(noFlies.status == 1 && noFlies.stderr.contains("flies.json"))
+    }
+
+    @Test func quantizeHalvesAModelAndKeepsItUsable() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try FlyTallyBinary.run(["quantize", dir + "/traits.safetensors", "--scheme", "fp16", "--out", dir + "/half.safetensors"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let full = try FileManager.default.attributesOfItem(atPath: dir + "/traits.safetensors")[.size] as! Int
+        let half = try FileManager.default.attributesOfItem(atPath: dir + "/half.safetensors")[.size] as! Int
+        #expect(Double(half) < 0.56 * Double(full) && Double(half) > 0.45 * Double(full), "\(full) → \(half)")
+        let original = try TraitModelFile.load(dir + "/traits.safetensors"), loaded = try TraitModelFile.load(dir + "/half.safetensors")
+        let crop = RGBImage(width: 40, height: 40, fill: RGB(90, 100, 110))
+        let a = TraitEvaluator.predict(original, crops: [crop])[0].probabilities, b = TraitEvaluator.predict(loaded, crops: [crop])[0].probabilities
+        for (x, y) in zip(a, b) { #expect(abs(x - y) < 0.01, "fp16 storage changed a probability: \(a) vs \(b)") }
+        let same = try FlyTallyBinary.run(["quantize", dir + "/traits.safetensors", "--scheme", "fp16", "--out", dir + "/traits.safetensors"])
+        #expect(same.status == 1)
+    }
+}
