@@ -91,3 +91,32 @@ import Traits
         #expect(same.status == 1)
     }
 }
+
+@Suite struct ExplainAuditCLITests {
+    @Test func explainAndAuditWriteTheirOutputs() throws {
+        let dir = try CountCLITests.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Crops with crops.csv labels, as `simulate --crops` writes them.
+        try FileManager.default.createDirectory(atPath: dir + "/crops", withIntermediateDirectories: true)
+        var csv = "file,eye,wing,sex\n"
+        for i in 0..<6 {
+            var crop = RGBImage(width: 48, height: 48, fill: RGB(60, 90, UInt8(120 + 10 * i)))
+            crop.fillRectangle(x: 10, y: 18, width: 28, height: 12, color: RGB(140, 70, 40))
+            try ImageEncoder.write(crop, to: dir + "/crops/c\(i).png")
+            csv += "c\(i).png,\(i % 2 == 0 ? "red" : "white"),long,\(i < 3 ? "female" : "male")\n"
+        }
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: dir + "/crops/crops.csv"))
+        let explain = try FlyTallyBinary.run(["explain", dir + "/traits.safetensors", dir + "/crops/c0.png", dir + "/crops/c1.png",
+                                              "--out", dir + "/explain"])
+        #expect(explain.status == 0, "\(explain.stderr)")
+        let sheet = try ImageDecoder.decode(fileAt: dir + "/explain/c0-explain.png").image
+        #expect(sheet.width == 4 * 160 + 6 && sheet.height == 160)
+        let audit = try FlyTallyBinary.run(["audit", dir + "/crops", "--models", dir + "/traits.safetensors", "--out", dir + "/audit"])
+        #expect(audit.status == 0, "\(audit.stderr)")
+        let rows = try String(contentsOfFile: dir + "/audit/audit.csv", encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 7 && rows[0].hasPrefix("rank,source"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/audit/suspects.png"))
+        let wrong = try FlyTallyBinary.run(["explain", dir + "/detector.safetensors", dir + "/crops/c0.png", "--out", dir + "/x"])
+        #expect(wrong.status == 1 && wrong.stderr.contains("not a FlyTally trait classifier"))
+    }
+}
