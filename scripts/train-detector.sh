@@ -4,14 +4,19 @@
 #  2. held-out FlySim sets in the unused domain: ordinary (20–100 flies) and dense (100–150 flies);
 #  3. the real photos in ../shared/data/real-aarongs split by photo number (photos 1-5 train,
 #     6-7 test; annotation files written to the work directory, images linked, never copied);
-#  4. flytally train --detector (checkpoint every epoch: rerun this script to resume), then
-#     flytally eval --detector on each test set.
+#  4. flytally train --detector in two stages (checkpoint every epoch: rerun this script to
+#     resume): stage 1 (configs/detector-fast.json, 256-px crops) starts its backbone from the
+#     trait classifier of scripts/train-traits.sh when that exists; stage 2
+#     (configs/detector-fast-finetune.json, 320-px crops, lower rate) continues from stage 1;
+#  5. flytally eval --detector on each test set.
 # Usage: scripts/train-detector.sh [WORKDIR] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-work/detector-fast}; shift || true
 real=$(cd .. && pwd)/shared/data/real-aarongs
-config=$PWD/configs/detector-fast.json   # the recipe; extra options below override it
+config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
+finetune=$PWD/configs/detector-fast-finetune.json
+traits=$PWD/work/traits-small/run/model.safetensors
 swift build -c release --product flytally >/dev/null
 B=$PWD/.build/release/flytally
 mkdir -p "$work" && cd "$work"
@@ -41,10 +46,14 @@ PY
 else
   echo "note: $real not found; training on FlySim only" >&2
 fi
-resume=()
-[ -f run/checkpoint.safetensors ] && resume=(--resume)
-$B train --detector --config "$config" --data sim-* "${real_train[@]}" --validation heldout-grey \
-  --out run "${resume[@]}" "$@"
+start=()
+if [ -f run/checkpoint.safetensors ]; then start=(--resume); elif [ -f "$traits" ]; then start=(--init-from "$traits"); fi
+[ -f run/model.safetensors ] || $B train --detector --config "$config" --data sim-* "${real_train[@]}" --validation heldout-grey \
+  --out run "${start[@]}" "$@"
+start=(--init-from run/model.safetensors)
+[ -f run2/checkpoint.safetensors ] && start=(--resume)
+[ -f run2/model.safetensors ] || $B train --detector --config "$finetune" --data sim-* "${real_train[@]}" --validation heldout-grey \
+  --out run2 "${start[@]}" "$@"
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
-  $B eval --detector --model run/model.safetensors --data "$t" | tee "eval-$t.txt"
+  $B eval --detector --model run2/model.safetensors --data "$t" | tee "eval-$t.txt"
 done

@@ -129,7 +129,10 @@ public enum ReportHTML {
     }
 
     static func perPhotoTable(_ photos: [PhotoCount]) -> String {
-        var t = "<table><tr><th>photo</th>" + Phenotype.all.map { "<th>\(escape($0.key))</th>" }.joined() + "<th>total</th><th>review</th><th>notes</th></tr>\n"
+        // Column heads as initials (eye R/W, wing L/M, sex F/M) keep the table narrow.
+        func code(_ p: Phenotype) -> String { [p.eye.rawValue, p.wing.rawValue, p.sex.rawValue].map { String($0.prefix(1)).uppercased() }.joined() }
+        var t = "<p class=\"muted\">Columns: eye R/W (red/white), wing L/M (long/miniature), sex F/M (female/male).</p>\n"
+        t += "<table><tr><th>photo</th>" + Phenotype.all.map { "<th title=\"\(escape($0.name))\">\(code($0))</th>" }.joined() + "<th>total</th><th>review</th><th>notes</th></tr>\n"
         for p in photos {
             let c = CountTables.counts(p.flies)
             t += "<tr><td>\(escape(p.photo))</td>" + Phenotype.all.map { "<td>\(c[$0])</td>" }.joined()
@@ -143,9 +146,9 @@ public enum ReportHTML {
         let rows = a.fit.rows
         guard !rows.isEmpty else { return "" }
         let top = max(1, rows.map { max(Double($0.observed), $0.expected) }.max() ?? 1)
-        let group = 90.0, barWidth = 32.0, height = 180.0, left = 40.0
+        let group = 112.0, barWidth = 36.0, height = 180.0, left = 40.0
         let width = left + group * Double(rows.count) + 10
-        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height + 70))\" role=\"img\" aria-label=\"observed and expected counts\">\n"
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height + 84))\" role=\"img\" aria-label=\"observed and expected counts\">\n"
         s += "<line x1=\"\(left)\" y1=\"10\" x2=\"\(left)\" y2=\"\(height + 10)\" stroke=\"#444\"/><line x1=\"\(left)\" y1=\"\(height + 10)\" x2=\"\(width)\" y2=\"\(height + 10)\" stroke=\"#444\"/>\n"
         s += "<text x=\"\(left - 4)\" y=\"16\" font-size=\"10\" text-anchor=\"end\">\(Int(top.rounded()))</text><text x=\"\(left - 4)\" y=\"\(height + 10)\" font-size=\"10\" text-anchor=\"end\">0</text>\n"
         for (i, row) in rows.enumerated() {
@@ -155,13 +158,13 @@ public enum ReportHTML {
                         x, height + 10 - ho, barWidth, ho, row.observed)
             s += String(format: "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"#e3a33b\"><title>expected %.1f</title></rect>\n",
                         x + barWidth + 2, height + 10 - he, barWidth, he, row.expected)
-            let words = row.name.split(separator: " ").map(String.init)
-            for (j, line) in [words.prefix(2).joined(separator: " "), words.dropFirst(2).joined(separator: " ")].enumerated() where !line.isEmpty {
-                s += "<text x=\"\(x + barWidth)\" y=\"\(height + 24 + Double(j) * 12)\" font-size=\"10\" text-anchor=\"middle\">\(escape(line))</text>\n"
+            // One word per line ("red-eyed", "long-winged", "female") keeps neighbours apart.
+            for (j, line) in row.name.split(separator: " ").prefix(4).enumerated() {
+                s += "<text x=\"\(x + barWidth)\" y=\"\(height + 24 + Double(j) * 11)\" font-size=\"10\" text-anchor=\"middle\">\(escape(String(line)))</text>\n"
             }
         }
-        s += "<rect x=\"\(left + 10)\" y=\"\(height + 50)\" width=\"10\" height=\"10\" fill=\"#4a78b5\"/><text x=\"\(left + 24)\" y=\"\(height + 59)\" font-size=\"11\">observed</text>\n"
-        s += "<rect x=\"\(left + 90)\" y=\"\(height + 50)\" width=\"10\" height=\"10\" fill=\"#e3a33b\"/><text x=\"\(left + 104)\" y=\"\(height + 59)\" font-size=\"11\">expected</text>\n"
+        s += "<rect x=\"\(left + 10)\" y=\"\(height + 66)\" width=\"10\" height=\"10\" fill=\"#4a78b5\"/><text x=\"\(left + 24)\" y=\"\(height + 75)\" font-size=\"11\">observed</text>\n"
+        s += "<rect x=\"\(left + 90)\" y=\"\(height + 66)\" width=\"10\" height=\"10\" fill=\"#e3a33b\"/><text x=\"\(left + 104)\" y=\"\(height + 75)\" font-size=\"11\">expected</text>\n"
         return s + "</svg>\n"
     }
 

@@ -46,15 +46,24 @@ public final class DetectorTrainer {
         rng = RandomSource(seed: recipe.seed ^ 0xDE7EC7)
     }
 
-    /// Starts the backbone from another model's (a trait classifier or detector file with the
-    /// same MobileNetV3 variant): features learned on fly crops transfer to finding flies.
-    public func initializeBackbone(from path: String) throws {
+    /// Starts from another model's weights: all of them from a detector (model file or
+    /// training checkpoint; fine-tuning or a longer schedule), or just the backbone from a trait
+    /// classifier of the same MobileNetV3 variant (features learned on fly crops transfer to
+    /// finding flies).
+    public func initialize(from path: String) throws {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
-        // A training checkpoint keeps the model's tensors under "model.".
-        let prefix = file.metadata["flytally.checkpoint"] != nil ? "model.features." : "features."
-        do { try model.features.loadState(from: file, prefix: prefix) } catch {
-            throw ModelFileError(path: path, problem: "its backbone does not fit this detector (\(error))")
+        let checkpoint = file.metadata["flytally.checkpoint"] != nil
+        let isDetector = file.metadata["architecture"] == DetectorModelFile.architecture
+            || (checkpoint && file.names.contains("model.heat.2.weight"))
+        do {
+            if isDetector {
+                try model.loadState(from: file, prefix: checkpoint ? "model." : "")
+            } else {
+                try model.features.loadState(from: file, prefix: checkpoint ? "model.features." : "features.")
+            }
+        } catch {
+            throw ModelFileError(path: path, problem: "its weights do not fit this detector (\(error))")
         }
     }
 

@@ -45,8 +45,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Train the fly detector (on annotated photo sets) instead of the trait classifier.")
     var detector = false
 
-    @Option(name: .customLong("init-backbone"), help: ArgumentHelp("--detector: start the backbone from this model file (e.g. a trained trait classifier of the same variant).", valueName: "file"))
-    var initBackbone: String?
+    @Option(name: .customLong("init-from"), help: ArgumentHelp("--detector: start from a detector (all weights) or a trait classifier of the same variant (backbone only).", valueName: "file"))
+    var initFrom: String?
 
     @Option(help: "Override the model: small or large (trait classifier), fast or accurate (--detector).")
     var model: String?
@@ -65,8 +65,8 @@ struct Train: ParsableCommand {
             if noKeypoints || stages != nil || epochsPerStage != nil {
                 throw ValidationError("--no-keypoints, --stages and --epochs-per-stage are trait-classifier options; the detector's are in its config file.")
             }
-        } else if initBackbone != nil {
-            throw ValidationError("--init-backbone applies to --detector training.")
+        } else if initFrom != nil {
+            throw ValidationError("--init-from applies to --detector training.")
         } else if let model, model != "small" && model != "large" {
             throw ValidationError("--model must be small or large.")
         }

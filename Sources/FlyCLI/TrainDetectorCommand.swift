@@ -24,8 +24,8 @@ extension Train {
         guard !training.isEmpty else { throw InputFailure("no usable annotated photos in \(data.joined(separator: ", "))") }
         let checkpoint = try prepareOutputDirectory()
         let trainer = DetectorTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: checkpoint)
-        if let initBackbone, !resume {
-            do { try trainer.initializeBackbone(from: initBackbone) } catch { throw InputFailure("\(error)") }
+        if let initFrom, !resume {
+            do { try trainer.initialize(from: initFrom) } catch { throw InputFailure("\(error)") }
         }
         if resume {
             do { try trainer.resume() } catch { throw InputFailure("\(error)") }

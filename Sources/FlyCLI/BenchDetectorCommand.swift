@@ -1,0 +1,82 @@
+import ArgumentParser
+import ConsoleOutput
+import Detector
+import Foundation
+import ImageIO
+import TensorKernels
+
+/// `flytally bench detector`: detection latency per photo for both detector sizes.
+struct BenchDetector: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "detector",
+        abstract: "Detection latency per photo (decode excluded and included), fast and accurate detectors.",
+        discussion: """
+            Random weights unless --model is given (speed does not depend on them). Every photo \
+            is decoded and detected once as a warm-up, then --repeats timed passes over all \
+            photos; the median pass is reported, per photo.
+            """)
+
+    @Argument(help: "Photos or directories.")
+    var photos: [String]
+
+    @Option(help: "Sizes: fast, accurate or both (comma-separated).")
+    var sizes = "fast,accurate"
+
+    @Option(help: "A trained detector file to time instead of random weights (its own size).")
+    var model: String?
+
+    @Option(help: "Timed passes (the median is reported).")
+    var repeats = 5
+
+    @Option(help: "Threads.")
+    var threads = 2
+
+    func validate() throws {
+        guard (1...50).contains(repeats) else { throw ValidationError("--repeats must be 1…50.") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256.") }
+        guard sizes.split(separator: ",").allSatisfy({ $0 == "fast" || $0 == "accurate" }) else {
+            throw ValidationError("--sizes takes fast, accurate or fast,accurate.")
+        }
+    }
+
+    func run() throws {
+        EngineThreads.set(threads)
+        let files = ImageFileCollector.collect(photos).files
+        guard !files.isEmpty else { throw InputFailure("no photos in \(photos.joined(separator: ", "))") }
+        var detectors: [(String, FlyDetector)] = []
+        if let model {
+            do { detectors = [((model as NSString).lastPathComponent, try DetectorModelFile.load(model).model)] } catch { throw InputFailure("\(error)") }
+        } else {
+            for s in sizes.split(separator: ",") {
+                detectors.append((String(s), FlyDetector(s == "fast" ? .fast : .accurate, seed: 1)))
+            }
+        }
+        let encoded = try files.map { path -> [UInt8] in
+            guard let data = FileManager.default.contents(atPath: path) else { throw InputFailure("\(path): cannot read") }
+            return [UInt8](data)
+        }
+        var megapixels = 0.0
+        for (name, detector) in detectors {
+            detector.eval()
+            var decodeTimes: [Double] = [], detectTimes: [Double] = []
+            for pass in 0...repeats {
+                var decode = 0.0, detect = 0.0
+                for bytes in encoded {
+                    var t = Date()
+                    let image: RGBImage
+                    do { image = try ImageDecoder.decode(bytes).image } catch { throw InputFailure("\(error)") }
+                    decode += Date().timeIntervalSince(t)
+                    megapixels = Double(image.width * image.height) / 1e6
+                    t = Date()
+                    _ = detector.detect(image, threshold: FlyDetector.defaultThreshold)
+                    detect += Date().timeIntervalSince(t)
+                }
+                if pass > 0 { decodeTimes.append(decode / Double(files.count)); detectTimes.append(detect / Double(files.count)) }
+            }
+            let d = detectTimes.sorted()[detectTimes.count / 2], e = decodeTimes.sorted()[decodeTimes.count / 2]
+            print(String(format: "%@ (%@, input %d px): detect %.1f ms/photo, decode %.1f ms, decode + detect %.1f ms — %d photos (last %.1f MP), %d threads, median of %d",
+                         name as NSString, detector.configuration.variant.rawValue as NSString, detector.configuration.inputSize,
+                         1000 * d, 1000 * e, 1000 * (d + e), files.count, megapixels, threads, repeats))
+        }
+    }
+}
