@@ -23,13 +23,8 @@ public enum DetectorModelFile {
         do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
         // A training checkpoint can be evaluated too (its weights are under "model.").
         if file.metadata["flytally.checkpoint"] != nil { return try loadCheckpoint(file, path: path) }
-        guard file.metadata["architecture"] == architecture else {
-            throw ModelFileError(path: path, problem: "not a FlyTally fly detector (architecture '\(file.metadata["architecture"] ?? "missing")')")
-        }
-        guard let json = file.metadata["configuration"],
-              let configuration = try? JSONDecoder().decode(FlyDetectorConfiguration.self, from: Data(json.utf8)) else {
-            throw ModelFileError(path: path, problem: "detector configuration missing or unreadable")
-        }
+        let configuration = try ModelFileCheck.configuration(of: file, path: path, architecture: architecture, kind: "fly detector",
+                                                             as: FlyDetectorConfiguration.self)
         let model = FlyDetector(configuration)
         do { try model.loadState(from: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
         model.eval()

@@ -10,7 +10,8 @@ extension FlyDetector {
     /// Score above which a heat-map peak counts as a fly when the model file names none.
     public static let defaultThreshold: Float = 0.3
 
-    /// The raw output map [N, H/8, W/8, 5] for equally sized inputs (eval mode, no gradients).
+    /// The raw output map [N, H/8, W/8, 5] for equally sized inputs (eval mode, through the
+    /// compiled plan).
     public func outputMap(_ inputs: [RGBImage]) -> Tensor {
         precondition(!inputs.isEmpty, "no inputs")
         let w = inputs[0].width, h = inputs[0].height
@@ -23,7 +24,9 @@ extension FlyDetector {
             }
         }
         eval()
-        return GradientRecording.withoutGradients { self(Variable(tensor)).value }
+        let plan = compiled ?? DetectorPlan(self)
+        compiled = plan
+        return plan(tensor)
     }
 
     /// Every fly in `photo`, best first, boxes in the photo's pixels.

@@ -105,8 +105,22 @@ public final class FlyDetector: Module {
             if i == taps.stride8 { c8 = h }
             if i == taps.stride16 { c16 = h }
         }
-        let p16 = smooth16(add(upsample2x(lateral32(h)), lateral16(c16!)))
-        let p8 = smooth8(add(upsample2x(p16), lateral8(c8!)))
+        return head(c8: c8!, c16: c16!, c32: h)
+    }
+
+    /// Neck and heads on the backbone's feature maps at strides 8, 16 and 32.
+    func head(c8: Variable, c16: Variable, c32: Variable) -> Variable {
+        let p16 = smooth16(add(upsample2x(lateral32(c32)), lateral16(c16)))
+        let p8 = smooth8(add(upsample2x(p16), lateral8(c8)))
         return concatChannels([heatHead(p8), boxHead(p8)])
+    }
+
+    /// The compiled inference path, built on first use in eval mode and dropped whenever the
+    /// model goes back to training (its folded weights would be stale).
+    var compiled: DetectorPlan?
+
+    public override func train(_ on: Bool = true) {
+        super.train(on)
+        if on { compiled = nil }
     }
 }

@@ -103,29 +103,17 @@ struct Train: ParsableCommand {
             StandardError.line("training \(recipe.model.variant.rawValue) ×\(recipe.model.widthMultiplier) on \(training.count) crops"
                 + (validation.isEmpty ? "" : ", validating on \(validation.count)") + "; \(recipe.totalEpochs) epochs")
         }
-        let logPath = (out as NSString).appendingPathComponent("log.jsonl")
-        var progress: ProgressBar? = nil
+        let progress = EpochProgress(directory: out, quiet: output.quiet, style: output.progressStyle)
         do {
             try trainer.run(report: { report in
-                progress?.finish()
-                progress = nil
-                appendLog(report, to: logPath)
-                if !output.quiet {
-                    var line = String(format: "epoch %d/%d  %@  %dpx  loss %.4f  %.0f img/s", report.epoch, recipe.totalEpochs,
-                                      report.phase as NSString, report.size, report.loss, report.imagesPerSecond)
-                    if let acc = report.validationAccuracy {
-                        line += "  val eye/wing/sex " + acc.map { $0.isFinite ? String(format: "%.1f%%", 100 * $0) : "n/a" }.joined(separator: " / ")
-                    }
-                    if let k = report.keypointErrorPercent { line += String(format: "  kp %.2f%%", k) }
-                    StandardError.line(line)
+                var line = String(format: "epoch %d/%d  %@  %dpx  loss %.4f  %.0f img/s", report.epoch, recipe.totalEpochs,
+                                  report.phase as NSString, report.size, report.loss, report.imagesPerSecond)
+                if let acc = report.validationAccuracy {
+                    line += "  val eye/wing/sex " + acc.map { $0.isFinite ? String(format: "%.1f%%", 100 * $0) : "n/a" }.joined(separator: " / ")
                 }
-            }, batchDone: { done, total in
-                if progress == nil {
-                    progress = ProgressBar(title: "epoch \(trainer.completedEpochs + 1)", total: total, unit: "batches",
-                                           style: output.progressStyle)
-                }
-                progress?.advance()
-            })
+                if let k = report.keypointErrorPercent { line += String(format: "  kp %.2f%%", k) }
+                progress.epochDone(report, line: line)
+            }, batchDone: { _, total in progress.batchDone(epoch: trainer.completedEpochs + 1, total: total) })
         } catch {
             throw InputFailure("\(error)")
         }
@@ -160,6 +148,33 @@ struct Train: ParsableCommand {
             problems += p
         }
         return (samples, problems)
+    }
+}
+
+/// Output of a training run between epochs: a progress bar over each epoch's batches, then the
+/// epoch's record appended to OUT/log.jsonl and its summary line on standard error.
+final class EpochProgress {
+    let logPath: String
+    let quiet: Bool
+    let style: ProgressStyle
+    var bar: ProgressBar?
+
+    init(directory: String, quiet: Bool, style: ProgressStyle) {
+        logPath = (directory as NSString).appendingPathComponent("log.jsonl")
+        self.quiet = quiet
+        self.style = style
+    }
+
+    func batchDone(epoch: Int, total: Int) {
+        if bar == nil { bar = ProgressBar(title: "epoch \(epoch)", total: total, unit: "batches", style: style) }
+        bar?.advance()
+    }
+
+    func epochDone<R: Encodable>(_ report: R, line: String) {
+        bar?.finish()
+        bar = nil
+        appendLog(report, to: logPath)
+        if !quiet { StandardError.line(line) }
     }
 }
 

@@ -36,27 +36,16 @@ extension Train {
             StandardError.line("training the \(recipe.model.variant.rawValue) detector (\(recipe.model.inputSize) px) on \(training.count) photos, \(flies) flies"
                 + (validation.isEmpty ? "" : ", validating on \(validation.count) photos") + "; \(recipe.epochs) epochs of \(recipe.cropSize) px crops")
         }
-        let logPath = (out as NSString).appendingPathComponent("log.jsonl")
-        var progress: ProgressBar? = nil
+        let progress = EpochProgress(directory: out, quiet: output.quiet, style: output.progressStyle)
         do {
             try trainer.run(report: { report in
-                progress?.finish()
-                progress = nil
-                appendLog(report, to: logPath)
-                if !output.quiet {
-                    var line = String(format: "epoch %d/%d  loss %.4f (heat %.4f)  lr %.2g  %.1f img/s", report.epoch, recipe.epochs,
-                                      report.loss, report.heatLoss, report.learningRate, report.imagesPerSecond)
-                    if let ap = report.validationAP50, let p = report.validationPrecision, let r = report.validationRecall {
-                        line += String(format: "  val AP@0.5 %.4f  P %.2f%%  R %.2f%%", ap, 100 * p, 100 * r)
-                    }
-                    StandardError.line(line)
+                var line = String(format: "epoch %d/%d  loss %.4f (heat %.4f)  lr %.2g  %.1f img/s", report.epoch, recipe.epochs,
+                                  report.loss, report.heatLoss, report.learningRate, report.imagesPerSecond)
+                if let ap = report.validationAP50, let p = report.validationPrecision, let r = report.validationRecall {
+                    line += String(format: "  val AP@0.5 %.4f  P %.2f%%  R %.2f%%", ap, 100 * p, 100 * r)
                 }
-            }, batchDone: { _, total in
-                if progress == nil {
-                    progress = ProgressBar(title: "epoch \(trainer.completedEpochs + 1)", total: total, unit: "batches", style: output.progressStyle)
-                }
-                progress?.advance()
-            })
+                progress.epochDone(report, line: line)
+            }, batchDone: { _, total in progress.batchDone(epoch: trainer.completedEpochs + 1, total: total) })
         } catch {
             throw InputFailure("\(error)")
         }

@@ -237,6 +237,20 @@ public final class MobileNetV3Plan {
         head.apply(batch: batch, features: workspace.pooled, hidden: workspace.hidden, output: output)
     }
 
+    /// Runs `batch` images on one thread set and hands every `features[i]` output to
+    /// `observe` (shape without the batch, pointer into the plan's workspace, valid only during
+    /// the call) — for models that use the backbone's feature maps, like the fly detector. The
+    /// classifier head still runs (its cost is small); its output is discarded.
+    public func runObservingFeatures(input: UnsafePointer<Float>, batch: Int, observe: ([Int], UnsafePointer<Float>) -> Void) {
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        var discarded = [Float](repeating: 0, count: batch * outputCount)
+        discarded.withUnsafeMutableBufferPointer { out in
+            withoutActuallyEscaping(observe) { observer in
+                run(input: input, batch: batch, output: out.baseAddress!, workspace: workspace, observe: observer)
+            }
+        }
+    }
+
     /// Convenience: a tensor in, a tensor out (allocates the output).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.rank == 4 && input.shape[1] == inputHeight && input.shape[2] == inputWidth && input.shape[3] == 3,

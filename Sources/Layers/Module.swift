@@ -69,7 +69,8 @@ open class Module {
     }
 
     /// Switches the subtree to training (batch statistics, dropout) or evaluation mode.
-    public func train(_ on: Bool = true) {
+    /// Open so a model can drop state that depends on its weights (a compiled plan).
+    open func train(_ on: Bool = true) {
         isTraining = on
         for (_, child) in children { child.train(on) }
     }

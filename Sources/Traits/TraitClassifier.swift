@@ -115,13 +115,8 @@ public enum TraitModelFile {
     public static func load(_ path: String) throws -> TraitClassifier {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
-        guard file.metadata["architecture"] == architecture else {
-            throw ModelFileError(path: path, problem: "not a FlyTally trait classifier (architecture '\(file.metadata["architecture"] ?? "missing")')")
-        }
-        guard let json = file.metadata["configuration"],
-              let configuration = try? JSONDecoder().decode(TraitClassifierConfiguration.self, from: Data(json.utf8)) else {
-            throw ModelFileError(path: path, problem: "model configuration missing or unreadable")
-        }
+        let configuration = try ModelFileCheck.configuration(of: file, path: path, architecture: architecture, kind: "trait classifier",
+                                                             as: TraitClassifierConfiguration.self)
         let model = TraitClassifier(configuration)
         do { try model.loadState(from: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
         return model

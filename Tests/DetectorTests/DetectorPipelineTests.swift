@@ -169,3 +169,25 @@ import Testing
         #expect(throws: ModelFileError.self) { _ = try DetectorModelFile.load(dir + "/junk.safetensors") }
     }
 }
+
+@Suite struct DetectorPlanTests {
+    @Test func compiledPlanMatchesTheTrainingModelInEvalMode() {
+        let detector = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 96, neckChannels: 16), seed: 5)
+        var rng = RandomSource(seed: 6)
+        // A few training-mode passes move the batch-norm running statistics away from 0 / 1,
+        // so folding them into the plan's weights is really exercised.
+        detector.train()
+        for _ in 0..<3 { _ = GradientRecording.withoutGradients { detector(Variable(Tensor.normal([2, 96, 64, 3], using: &rng))) } }
+        detector.eval()
+        let input = Tensor.normal([2, 96, 64, 3], using: &rng)
+        let reference = GradientRecording.withoutGradients { detector(Variable(input)).value }
+        let compiled = DetectorPlan(detector)(input)
+        #expect(compiled.shape == [2, 12, 8, 5])
+        #expect(compiled.maxAbsDifference(reference) < 1e-3 * max(1, reference.maxAbs), "plan vs eval model: \(compiled.maxAbsDifference(reference))")
+        // Training again drops the cached plan (its folded weights would be stale).
+        _ = detector.outputMap([RGBImage(width: 64, height: 96)])
+        #expect(detector.compiled != nil)
+        detector.train()
+        #expect(detector.compiled == nil)
+    }
+}
