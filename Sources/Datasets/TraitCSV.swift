@@ -3,14 +3,17 @@ import Foundation
 /// Trait labels as CSV, one fly per row, with a header. Columns (any order, case-insensitive):
 /// `file` (required), `eye`, `wing`, `sex` (values as in FlyTraits, or `unknown`/empty), and
 /// optionally `x`, `y`, `width`, `height` (box in the file's pixels), `pose`, and keypoints
-/// `head_x, head_y, tail_x, tail_y, wing1_x, wing1_y, wing2_x, wing2_y`.
+/// `head_x, head_y, tail_x, tail_y, wing1_x, wing1_y, wing2_x, wing2_y`, and `pseudo` (yes when
+/// a teacher model, not a person, gave the labels — `flytally pseudo-label`).
 public enum TraitCSV {
     public struct Row: Sendable, Equatable {
         public var file: String
         public var fly: FlyAnnotation
-        public init(file: String, fly: FlyAnnotation) {
+        public var pseudoLabelled: Bool
+        public init(file: String, fly: FlyAnnotation, pseudoLabelled: Bool = false) {
             self.file = file
             self.fly = fly
+            self.pseudoLabelled = pseudoLabelled
         }
     }
 
@@ -74,13 +77,15 @@ public enum TraitCSV {
                 problems.append(DatasetProblem(file: source, record: record, message: "empty 'file'"))
                 continue
             }
-            rows.append(Row(file: file, fly: fly))
+            rows.append(Row(file: file, fly: fly, pseudoLabelled: ["yes", "true", "1"].contains(value("pseudo")?.lowercased() ?? "")))
         }
         return (rows, problems)
     }
 
     public static func encode(_ rows: [Row]) -> String {
-        var out = columns.joined(separator: ",") + "\n"
+        // The `pseudo` column appears only when some row is pseudo-labelled.
+        let pseudo = rows.contains(where: \.pseudoLabelled)
+        var out = (columns + (pseudo ? ["pseudo"] : [])).joined(separator: ",") + "\n"
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
         for row in rows {
             let t = row.fly.traits
@@ -92,6 +97,7 @@ public enum TraitCSV {
             } else {
                 fields += [String](repeating: "", count: 8)
             }
+            if pseudo { fields.append(row.pseudoLabelled ? "yes" : "no") }
             out += fields.joined(separator: ",") + "\n"
         }
         return out

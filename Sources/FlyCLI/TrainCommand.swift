@@ -100,7 +100,9 @@ struct Train: ParsableCommand {
             StandardError.line("resuming after epoch \(trainer.completedEpochs) of \(recipe.totalEpochs)")
         }
         if !output.quiet {
+            let pseudo = training.filter(\.pseudoLabelled).count
             StandardError.line("training \(recipe.model.variant.rawValue) ×\(recipe.model.widthMultiplier) on \(training.count) crops"
+                + (pseudo > 0 ? " (\(pseudo) pseudo-labelled)" : "")
                 + (validation.isEmpty ? "" : ", validating on \(validation.count)") + "; \(recipe.totalEpochs) epochs")
         }
         let progress = EpochProgress(directory: out, quiet: output.quiet, style: output.progressStyle)

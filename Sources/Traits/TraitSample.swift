@@ -75,7 +75,8 @@ public enum TraitSampleLoader {
             let path = (directory as NSString).appendingPathComponent(row.file)
             do {
                 let image = try ImageDecoder.decode(fileAt: path).image
-                samples.append(TraitSample(image: image, traits: row.fly.traits, keypoints: row.fly.keypoints, source: row.file)
+                samples.append(TraitSample(image: image, traits: row.fly.traits, keypoints: row.fly.keypoints, source: row.file,
+                                           pseudoLabelled: row.pseudoLabelled)
                     .limited(to: maxStoredSide))
             } catch {
                 problems.append(DatasetProblem(file: path, message: "\(error.error)"))

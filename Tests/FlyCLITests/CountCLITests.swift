@@ -116,6 +116,11 @@ import Traits
         let rows = try String(contentsOfFile: dir + "/audit/audit.csv", encoding: .utf8).split(separator: "\n")
         #expect(rows.count == 7 && rows[0].hasPrefix("rank,source"))
         #expect(FileManager.default.fileExists(atPath: dir + "/audit/suspects.png"))
+        // Pseudo-labels at a confidence an untrained teacher (probabilities near 0.5) cannot reach: nothing kept.
+        let pseudo = try FlyTallyBinary.run(["pseudo-label", dir + "/crops", "--teacher", dir + "/traits.safetensors", "--confidence", "0.999",
+                                             "--out", dir + "/pseudo"])
+        #expect(pseudo.status == 0, "\(pseudo.stderr)")
+        #expect(pseudo.stdout.hasPrefix("0 of 6 crops pseudo-labelled"))
         let wrong = try FlyTallyBinary.run(["explain", dir + "/detector.safetensors", dir + "/crops/c0.png", "--out", dir + "/x"])
         #expect(wrong.status == 1 && wrong.stderr.contains("not a FlyTally trait classifier"))
     }

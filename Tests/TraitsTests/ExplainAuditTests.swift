@@ -66,3 +66,30 @@ import Testing
         #expect(folds != LabelAudit.folds(count: 23, k: 5, seed: 10))
     }
 }
+
+@Suite struct PseudoLabelTests {
+    @Test func onlyConfidentCallsBecomeLabels() {
+        let teacher = TraitClassifier(TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 32))
+        let labeller = PseudoLabeller(teachers: [teacher], confidence: 0.9)
+        let t = labeller.traits([0.95, 0.5, 0.05])
+        #expect(t.eye == .white && t.wing == nil && t.sex == .female)
+        #expect(labeller.traits([0.9, 0.1, 0.89]) == FlyTraits(eye: .white, wing: .long, sex: nil), "the bound itself is confident")
+    }
+
+    @Test func pseudoFlagSurvivesTheCropCSVAndTheLoader() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-pseudo-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try ImageEncoder.write(RGBImage(width: 20, height: 20, fill: RGB(10, 20, 30)), to: dir + "/a.png")
+        try ImageEncoder.write(RGBImage(width: 20, height: 20, fill: RGB(30, 20, 10)), to: dir + "/b.png")
+        let box = BoundingBox(x: 0, y: 0, width: 20, height: 20)
+        try TraitCSV.write([TraitCSV.Row(file: "a.png", fly: FlyAnnotation(id: 1, box: box, traits: FlyTraits(eye: .red)), pseudoLabelled: true),
+                            TraitCSV.Row(file: "b.png", fly: FlyAnnotation(id: 2, box: box, traits: FlyTraits(sex: .male)))], to: dir + "/crops.csv")
+        let (samples, problems) = TraitSampleLoader.load(dir)
+        #expect(problems.isEmpty)
+        #expect(samples.map(\.pseudoLabelled) == [true, false])
+        #expect(samples[0].traits == FlyTraits(eye: .red) && samples[1].traits == FlyTraits(sex: .male))
+        // Without pseudo-labelled rows the format is unchanged (no extra column).
+        #expect(!TraitCSV.encode([TraitCSV.Row(file: "b.png", fly: FlyAnnotation(id: 2, box: box))]).contains("pseudo"))
+    }
+}
