@@ -12,6 +12,7 @@
 # Usage: scripts/train-detector.sh [WORKDIR] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts=$PWD/scripts
 work=${1:-work/detector-fast}; shift || true
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
@@ -29,19 +30,7 @@ done
 [ -f heldout-dense/annotations.json ] || $B simulate --photos 10 --domain grey-card-dim --flies 100...150 --megapixels 2...4 --seed 92001 --out heldout-dense -q
 real_train=() real_test=()
 if [ -f "$real/annotations.json" ]; then
-  python3 - "$real" <<'PY'
-import json, os, sys
-real = sys.argv[1]
-d = json.load(open(os.path.join(real, "annotations.json")))
-for name, photos in [("real-train", {1, 2, 3, 4, 5}), ("real-test", {6, 7})]:
-    os.makedirs(name, exist_ok=True)
-    images = [i for i in d["images"] if i["photo"] in photos]
-    ids = {i["id"] for i in images}
-    out = dict(d, images=images, annotations=[a for a in d["annotations"] if a["image_id"] in ids])
-    json.dump(out, open(os.path.join(name, "annotations.json"), "w"))
-    if not os.path.exists(os.path.join(name, "images")):
-        os.symlink(os.path.join(real, "images"), os.path.join(name, "images"))
-PY
+  python3 "$scripts/split-real-photos.py" "$real"
   real_train=(real-train) real_test=(real-test)
 else
   echo "note: $real not found; training on FlySim only" >&2

@@ -8,6 +8,7 @@
 # Usage: scripts/train-traits.sh [WORKDIR] [extra flytally train options, e.g. --model large]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scripts=$PWD/scripts
 work=${1:-work/traits-small}; shift || true
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/traits-small.json   # the recipe; extra options below override it
@@ -22,19 +23,7 @@ done
 [ -f heldout-grey/crops/crops.csv ] || $B simulate --photos 25 --domain grey-card-dim --megapixels 1...2 --seed 90001 --crops --out heldout-grey -q
 real_args=()
 if [ -f "$real/annotations.json" ]; then
-  python3 - "$real" <<'PY'
-import json, os, sys
-real = os.path.abspath(sys.argv[1])
-d = json.load(open(os.path.join(real, "annotations.json")))
-for name, photos in [("real-train", {1, 2, 3, 4, 5}), ("real-test", {6, 7})]:
-    os.makedirs(name, exist_ok=True)
-    images = [i for i in d["images"] if i["photo"] in photos]
-    ids = {i["id"] for i in images}
-    out = dict(d, images=images, annotations=[a for a in d["annotations"] if a["image_id"] in ids])
-    json.dump(out, open(os.path.join(name, "annotations.json"), "w"))
-    if not os.path.exists(os.path.join(name, "images")):
-        os.symlink(os.path.join(real, "images"), os.path.join(name, "images"))
-PY
+  python3 "$scripts/split-real-photos.py" "$real"
   real_args=(real-train)
 else
   echo "note: $real not found; training on FlySim only" >&2
