@@ -173,6 +173,8 @@ struct Count: ParsableCommand {
             return
         }
         guard !output.quiet else { return }
+        // Per-photo notes (no flies, unexpected fly size) also go to the terminal.
+        for p in photos { for note in p.notes { StandardError.line("note: \(p.photo): \(note)") } }
         let counts = CountTables.counts(flies)
         var line = "\(flies.count) flies in \(photos.count) photos"
         if let elapsed { line += String(format: " (%.2f s)", elapsed) }
