@@ -23,14 +23,14 @@ public struct Corrections: Sendable {
     /// Reads the file; bad lines are returned as one-line problems naming the file and line.
     public static func read(path: String) throws -> (Corrections, [String]) {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
-            throw CorrectionsError(message: "\(path): cannot read the corrections file")
+            throw CountingError(message: "\(path): cannot read the corrections file")
         }
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
-        guard let header = lines.first else { throw CorrectionsError(message: "\(path): empty corrections file") }
+        guard let header = lines.first else { throw CountingError(message: "\(path): empty corrections file") }
         let columns = split(header).map { $0.lowercased() }
         guard let photoColumn = columns.firstIndex(of: "photo"), let flyColumn = columns.firstIndex(of: "fly") else {
-            throw CorrectionsError(message: "\(path): the header must name the columns photo and fly (and any of eye, wing, sex, remove)")
+            throw CountingError(message: "\(path): the header must name the columns photo and fly (and any of eye, wing, sex, remove)")
         }
         var entries: [Entry] = [], problems: [String] = []
         for (n, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
@@ -102,7 +102,9 @@ public struct Corrections: Sendable {
     }
 }
 
-public struct CorrectionsError: Error, CustomStringConvertible {
+/// A problem with a counting input or output file (corrections, flies.json, the output
+/// directory); the message names the file.
+public struct CountingError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
 }

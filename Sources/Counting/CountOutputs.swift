@@ -21,7 +21,7 @@ public struct CountOutputs {
         do {
             try FileManager.default.createDirectory(atPath: path("annotated"), withIntermediateDirectories: true)
         } catch {
-            throw CorrectionsError(message: "\(directory): cannot create the output directory (\(error.localizedDescription))")
+            throw CountingError(message: "\(directory): cannot create the output directory (\(error.localizedDescription))")
         }
     }
 
@@ -98,16 +98,16 @@ public struct CountOutputs {
     public func readPrevious() throws -> [PhotoCount] {
         let fliesPath = path("flies.json"), photosPath = path("photos.json")
         guard let fliesData = FileManager.default.contents(atPath: fliesPath) else {
-            throw CorrectionsError(message: "\(fliesPath): not found — run flytally count on the photos with this --out first")
+            throw CountingError(message: "\(fliesPath): not found — run flytally count on the photos with this --out first")
         }
         let records: [FlyRecord]
         do { records = try JSONDecoder().decode([FlyRecord].self, from: fliesData) } catch {
-            throw CorrectionsError(message: "\(fliesPath): not a FlyTally flies.json (\(error))")
+            throw CountingError(message: "\(fliesPath): not a FlyTally flies.json (\(error))")
         }
         var entries: [PhotoEntry] = []
         if let data = FileManager.default.contents(atPath: photosPath) {
             do { entries = try JSONDecoder().decode([PhotoEntry].self, from: data) } catch {
-                throw CorrectionsError(message: "\(photosPath): unreadable (\(error))")
+                throw CountingError(message: "\(photosPath): unreadable (\(error))")
             }
         }
         // Photos named only in flies.json (photos.json lost) still count.
@@ -123,7 +123,7 @@ public struct CountOutputs {
         do {
             try data.write(to: URL(fileURLWithPath: path(name)), options: .atomic)
         } catch {
-            throw CorrectionsError(message: "\(path(name)): cannot write (\(error.localizedDescription))")
+            throw CountingError(message: "\(path(name)): cannot write (\(error.localizedDescription))")
         }
     }
 }

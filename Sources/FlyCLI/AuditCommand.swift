@@ -51,12 +51,7 @@ struct Audit: ParsableCommand {
 
     func run() throws {
         EngineThreads.set(threads)
-        var samples: [TraitSample] = [], problems: [DatasetProblem] = []
-        for path in dataset {
-            let (s, p) = TraitSampleLoader.load(path)
-            samples += s
-            problems += p
-        }
+        let (samples, problems) = loadAll(dataset) { TraitSampleLoader.load($0) }
         for p in problems { StandardError.line("skipped: \(p)") }
         guard samples.count >= 2 else { throw InputFailure("an audit needs labelled samples; found \(samples.count) in \(dataset.joined(separator: ", "))") }
         do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {

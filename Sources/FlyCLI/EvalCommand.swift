@@ -42,12 +42,7 @@ struct Eval: ParsableCommand {
         if detector { return try evaluateDetector() }
         let classifier: TraitClassifier
         do { classifier = try TraitModelFile.load(model) } catch { throw InputFailure("\(error)") }
-        var samples: [TraitSample] = [], problems: [DatasetProblem] = []
-        for path in data {
-            let (s, p) = TraitSampleLoader.load(path)
-            samples += s
-            problems += p
-        }
+        let (samples, problems) = loadAll(data) { TraitSampleLoader.load($0) }
         for problem in problems { StandardError.line("skipped: \(problem)") }
         guard !samples.isEmpty else { throw InputFailure("no usable labelled samples in \(data.joined(separator: ", "))") }
         let metrics = TraitEvaluator.evaluate(classifier, samples: samples, size: size)

@@ -8,13 +8,8 @@ extension Eval {
     func evaluateDetector() throws {
         let loaded: (model: FlyDetector, threshold: Float)
         do { loaded = try DetectorModelFile.load(model) } catch { throw InputFailure("\(error)") }
-        var samples: [DetectorSample] = [], problems: [DatasetProblem] = []
-        for path in data {
-            // Original pixels: evaluation sees the photos exactly as `count` would.
-            let (s, p) = DetectorSampleLoader.load(path, maxSide: nil)
-            samples += s
-            problems += p
-        }
+        // Original pixels: evaluation sees the photos exactly as `count` would.
+        let (samples, problems) = loadAll(data) { DetectorSampleLoader.load($0, maxSide: nil) }
         for problem in problems { StandardError.line("skipped: \(problem)") }
         guard !samples.isEmpty else { throw InputFailure("no usable annotated photos in \(data.joined(separator: ", "))") }
         let bar = ProgressBar(title: "detecting", total: samples.count, unit: "photos", style: .automatic(quiet: false))

@@ -143,14 +143,19 @@ struct Train: ParsableCommand {
     }
 
     func loadSamples(_ paths: [String]) -> ([TraitSample], [DatasetProblem]) {
-        var samples: [TraitSample] = [], problems: [DatasetProblem] = []
-        for path in paths {
-            let (s, p) = TraitSampleLoader.load(path)
-            samples += s
-            problems += p
-        }
-        return (samples, problems)
+        loadAll(paths) { TraitSampleLoader.load($0) }
     }
+}
+
+/// Samples and problems of several data paths, in order.
+func loadAll<Sample>(_ paths: [String], _ load: (String) -> ([Sample], [DatasetProblem])) -> ([Sample], [DatasetProblem]) {
+    var samples: [Sample] = [], problems: [DatasetProblem] = []
+    for path in paths {
+        let (s, p) = load(path)
+        samples += s
+        problems += p
+    }
+    return (samples, problems)
 }
 
 /// Output of a training run between epochs: a progress bar over each epoch's batches, then the

@@ -60,12 +60,6 @@ extension Train {
     }
 
     func loadPhotos(_ paths: [String]) -> ([DetectorSample], [DatasetProblem]) {
-        var samples: [DetectorSample] = [], problems: [DatasetProblem] = []
-        for path in paths {
-            let (s, p) = DetectorSampleLoader.load(path)
-            samples += s
-            problems += p
-        }
-        return (samples, problems)
+        loadAll(paths) { DetectorSampleLoader.load($0) }
     }
 }

@@ -73,8 +73,8 @@ private func temporaryDirectory() throws -> String {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("file,eye\na.jpg,red\n".utf8).write(to: URL(fileURLWithPath: dir + "/c.csv"))
-        #expect(throws: CorrectionsError.self) { _ = try Corrections.read(path: dir + "/c.csv") }
-        #expect(throws: CorrectionsError.self) { _ = try Corrections.read(path: dir + "/missing.csv") }
+        #expect(throws: CountingError.self) { _ = try Corrections.read(path: dir + "/c.csv") }
+        #expect(throws: CountingError.self) { _ = try Corrections.read(path: dir + "/missing.csv") }
     }
 
     @Test func reportIsSelfContainedAndStatesTheConclusion() throws {
