@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import ImageIO
 
 extension RGBImage {
@@ -6,6 +8,14 @@ extension RGBImage {
     /// when it shrinks each output pixel is the exact area average of the source pixels it
     /// covers, so no detail aliases. Equal size returns the image unchanged.
     public func resized(width outWidth: Int, height outHeight: Int) -> RGBImage {
+        // Large photos (the detector's letterbox of a 2–24 MP photo) split the rows over the
+        // cores; small images stay on the calling thread (callers may already run in parallel).
+        let parts = width * height >= 1_000_000 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8)) : 1
+        return resized(width: outWidth, height: outHeight, parts: parts)
+    }
+
+    /// The resize with its rows split into `parts` concurrent pieces (same result for any split).
+    func resized(width outWidth: Int, height outHeight: Int, parts: Int) -> RGBImage {
         precondition(outWidth > 0 && outHeight > 0, "resize target \(outWidth)x\(outHeight) must be positive")
         precondition(!isEmpty, "cannot resize an empty image")
         if outWidth == width && outHeight == height { return self }
@@ -14,39 +24,46 @@ extension RGBImage {
 
         // Horizontal pass into floats (height × outWidth × 3), then vertical pass to bytes.
         var horizontal = [Float](repeating: 0, count: height * outWidth * 3)
-        pixels.withUnsafeBufferPointer { src in
-            horizontal.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<height {
-                    let srcRow = y * width * 3, dstRow = y * outWidth * 3
-                    for o in 0..<outWidth {
-                        var r: Float = 0, g: Float = 0, b: Float = 0
-                        var s = srcRow + columns.first[o] * 3
-                        for k in columns.range(o) {
-                            let w = columns.weights[k]
-                            r += w * Float(src[s]); g += w * Float(src[s + 1]); b += w * Float(src[s + 2])
-                            s += 3
+        pixels.withUnsafeBufferPointer { srcBuffer in
+            horizontal.withUnsafeMutableBufferPointer { dstBuffer in
+                nonisolated(unsafe) let src = srcBuffer, dst = dstBuffer
+                let width = self.width, height = self.height
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    for y in (height * part / parts)..<(height * (part + 1) / parts) {
+                        let srcRow = y * width * 3, dstRow = y * outWidth * 3
+                        for o in 0..<outWidth {
+                            var r: Float = 0, g: Float = 0, b: Float = 0
+                            var s = srcRow + columns.first[o] * 3
+                            for k in columns.range(o) {
+                                let w = columns.weights[k]
+                                r += w * Float(src[s]); g += w * Float(src[s + 1]); b += w * Float(src[s + 2])
+                                s += 3
+                            }
+                            dst[dstRow + o * 3] = r; dst[dstRow + o * 3 + 1] = g; dst[dstRow + o * 3 + 2] = b
                         }
-                        dst[dstRow + o * 3] = r; dst[dstRow + o * 3 + 1] = g; dst[dstRow + o * 3 + 2] = b
                     }
                 }
             }
         }
         var out = [UInt8](repeating: 0, count: outWidth * outHeight * 3)
         let rowLength = outWidth * 3
-        horizontal.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                var accumulator = [Float](repeating: 0, count: rowLength)
-                for o in 0..<outHeight {
-                    for i in 0..<rowLength { accumulator[i] = 0 }
-                    var sourceRow = rows.first[o]
-                    for k in rows.range(o) {
-                        let w = rows.weights[k]
-                        let base = sourceRow * rowLength
-                        for i in 0..<rowLength { accumulator[i] += w * src[base + i] }
-                        sourceRow += 1
+        horizontal.withUnsafeBufferPointer { srcBuffer in
+            out.withUnsafeMutableBufferPointer { dstBuffer in
+                nonisolated(unsafe) let src = srcBuffer, dst = dstBuffer
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    var accumulator = [Float](repeating: 0, count: rowLength)
+                    for o in (outHeight * part / parts)..<(outHeight * (part + 1) / parts) {
+                        for i in 0..<rowLength { accumulator[i] = 0 }
+                        var sourceRow = rows.first[o]
+                        for k in rows.range(o) {
+                            let w = rows.weights[k]
+                            let base = sourceRow * rowLength
+                            for i in 0..<rowLength { accumulator[i] += w * src[base + i] }
+                            sourceRow += 1
+                        }
+                        let base = o * rowLength
+                        for i in 0..<rowLength { dst[base + i] = clampToByte(accumulator[i]) }
                     }
-                    let base = o * rowLength
-                    for i in 0..<rowLength { dst[base + i] = clampToByte(accumulator[i]) }
                 }
             }
         }

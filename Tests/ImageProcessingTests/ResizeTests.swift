@@ -57,6 +57,25 @@ import ImageIO
     }
 }
 
+@Suite struct ParallelResizeTests {
+    @Test func splittingTheRowsChangesNothing() {
+        // A large, non-uniform image (the parallel path starts at 1 MP), shrunk and enlarged.
+        var image = RGBImage(width: 1300, height: 800)
+        var state: UInt32 = 12345
+        for y in 0..<800 {
+            for x in 0..<1300 {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                image[x, y] = RGB(UInt8(truncatingIfNeeded: state >> 24), UInt8(truncatingIfNeeded: x), UInt8(truncatingIfNeeded: y))
+            }
+        }
+        for (w, h) in [(512, 315), (97, 1000), (1300, 801)] {
+            let serial = image.resized(width: w, height: h, parts: 1)
+            #expect(image.resized(width: w, height: h, parts: 3) == serial, "\(w)x\(h)")
+            #expect(image.resized(width: w, height: h) == serial, "\(w)x\(h) through the public entry")
+        }
+    }
+}
+
 @Suite struct CropTests {
     let image: RGBImage = {
         var image = RGBImage(width: 4, height: 3)
