@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 
 /// A user's corrections of counted flies, read from a CSV with a header naming its columns:
@@ -28,19 +29,19 @@ public struct Corrections: Sendable {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         while lines.last?.trimmingCharacters(in: .whitespaces).isEmpty == true { lines.removeLast() }
         guard let header = lines.first else { throw CountingError(message: "\(path): empty corrections file") }
-        let columns = split(header).map { $0.lowercased() }
+        let columns = splitCSVLine(header).map { $0.lowercased() }
         guard let photoColumn = columns.firstIndex(of: "photo"), let flyColumn = columns.firstIndex(of: "fly") else {
             throw CountingError(message: "\(path): the header must name the columns photo and fly (and any of eye, wing, sex, remove)")
         }
         var entries: [Entry] = [], problems: [String] = []
         for (n, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
-            let cells = split(line)
+            let cells = splitCSVLine(line)
             func cell(_ name: String) -> String? {
                 guard let i = columns.firstIndex(of: name), i < cells.count else { return nil }
                 let v = cells[i].trimmingCharacters(in: .whitespaces).lowercased()
                 return v.isEmpty ? nil : v
             }
-            guard photoColumn < cells.count, let fly = Int(cells[safe: flyColumn]?.trimmingCharacters(in: .whitespaces) ?? ""), fly >= 1 else {
+            guard photoColumn < cells.count, flyColumn < cells.count, let fly = Int(cells[flyColumn].trimmingCharacters(in: .whitespaces)), fly >= 1 else {
                 problems.append("\(path): line \(n + 1): needs a photo and a fly number ≥ 1")
                 continue
             }
@@ -79,36 +80,9 @@ public struct Corrections: Sendable {
         }
         return (out.enumerated().filter { !removed.contains($0.offset) }.map(\.element), problems)
     }
-
-    /// Cells of one CSV line (double quotes may enclose commas; "" is a quote).
-    static func split(_ line: String) -> [String] {
-        var cells: [String] = [], current = "", quoted = false
-        var chars = Array(line)[...]
-        while let c = chars.popFirst() {
-            if quoted {
-                if c == "\"" {
-                    if chars.first == "\"" { current.append("\""); chars.removeFirst() } else { quoted = false }
-                } else { current.append(c) }
-            } else if c == "\"" {
-                quoted = true
-            } else if c == "," {
-                cells.append(current); current = ""
-            } else {
-                current.append(c)
-            }
-        }
-        cells.append(current)
-        return cells
-    }
 }
 
-/// A problem with a counting input or output file (corrections, flies.json, the output
-/// directory); the message names the file.
 public struct CountingError: Error, CustomStringConvertible {
     public let message: String
     public var description: String { message }
-}
-
-extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

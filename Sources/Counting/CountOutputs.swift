@@ -7,11 +7,9 @@ import ImageProcessing
 /// `--review`. Files are written atomically, so an interrupted run never leaves half a table.
 public struct CountOutputs {
     public let directory: String
-    public let quiet: Bool
 
-    public init(directory: String, quiet: Bool) {
+    public init(directory: String) {
         self.directory = directory
-        self.quiet = quiet
     }
 
     func path(_ name: String) -> String { (directory as NSString).appendingPathComponent(name) }

@@ -1,3 +1,4 @@
+import Datasets
 import Foundation
 import Genetics
 
@@ -25,7 +26,7 @@ public enum CountTables {
     public static func fliesCSV(_ records: [FlyRecord]) -> String {
         var out = csvColumns.joined(separator: ",") + "\n"
         for r in records {
-            var fields = [csvField(r.photo), String(r.fly)] + r.box.map { String(format: "%.1f", $0) }
+            var fields = [quoteCSV(r.photo), String(r.fly)] + r.box.map { String(format: "%.1f", $0) }
             fields += [String(format: "%.4f", r.score), r.eye, r.wing, r.sex]
             fields += [r.pWhite, r.pMiniature, r.pMale].map { String(format: "%.4f", $0) }
             if let k = r.keypoints {
@@ -44,16 +45,11 @@ public enum CountTables {
         var out = (["photo"] + Phenotype.all.map(\.key) + ["total", "needs_review"]).joined(separator: ",") + "\n"
         func row(_ name: String, _ records: [FlyRecord]) -> String {
             let c = counts(records)
-            return ([csvField(name)] + Phenotype.all.map { String(c[$0]) } + [String(c.total), String(records.filter(\.review).count)])
+            return ([quoteCSV(name)] + Phenotype.all.map { String(c[$0]) } + [String(c.total), String(records.filter(\.review).count)])
                 .joined(separator: ",") + "\n"
         }
         for p in photos { out += row(p.photo, p.flies) }
         out += row("TOTAL", photos.flatMap(\.flies))
         return out
-    }
-
-    /// RFC 4180 quoting where needed.
-    static func csvField(_ s: String) -> String {
-        s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
     }
 }

@@ -42,10 +42,14 @@ public struct BoundingBox: Sendable, Equatable, Codable {
     public var center: Point2D { Point2D(x + width / 2, y + height / 2) }
 
     /// Intersection over union with another box (0 when either is empty).
+    /// Area of the overlap with `other` (0 when they do not overlap).
+    public func intersectionArea(_ other: BoundingBox) -> Double {
+        max(0, min(maxX, other.maxX) - max(x, other.x)) * max(0, min(maxY, other.maxY) - max(y, other.y))
+    }
+
     public func iou(_ other: BoundingBox) -> Double {
-        let w = min(maxX, other.maxX) - max(x, other.x), h = min(maxY, other.maxY) - max(y, other.y)
-        guard w > 0, h > 0 else { return 0 }
-        let intersection = w * h
+        let intersection = intersectionArea(other)
+        guard intersection > 0 else { return 0 }
         return intersection / (area + other.area - intersection)
     }
 }

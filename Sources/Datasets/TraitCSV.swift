@@ -109,7 +109,7 @@ public enum TraitCSV {
 }
 
 /// Splits one CSV line, honouring double-quoted fields with "" escapes.
-func splitCSVLine(_ line: String) -> [String] {
+public func splitCSVLine(_ line: String) -> [String] {
     var fields: [String] = [], current = "", quoted = false
     var iterator = Array(line).makeIterator()
     var pending: Character? = nil
@@ -133,6 +133,7 @@ func splitCSVLine(_ line: String) -> [String] {
     return fields
 }
 
-func quoteCSV(_ s: String) -> String {
+/// A CSV field, quoted (RFC 4180) when it holds a comma, quote or newline.
+public func quoteCSV(_ s: String) -> String {
     s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
 }

@@ -72,12 +72,7 @@ public final class DetectorTrainer {
                      warmupEpochs: recipe.warmupEpochs)
     }
 
-    var recipeFingerprint: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        let data = (try? encoder.encode(recipe)) ?? Data()
-        return String(data.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16)
-    }
+    var recipeFingerprint: String { Training.recipeFingerprint(recipe) }
 
     var configurationJSON: String { String(decoding: (try? JSONEncoder().encode(recipe.model)) ?? Data(), as: UTF8.self) }
 

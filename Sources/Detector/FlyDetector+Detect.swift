@@ -92,15 +92,10 @@ enum DetectionMerger {
         var kept: [Detection] = []
         for d in detections.sorted(by: { $0.score > $1.score }) {
             let duplicate = kept.contains { k in
-                let inter = intersection(d.box, k.box)
-                return d.box.iou(k.box) >= 0.5 || inter >= 0.7 * min(d.box.area, k.box.area)
+                d.box.iou(k.box) >= 0.5 || d.box.intersectionArea(k.box) >= 0.7 * min(d.box.area, k.box.area)
             }
             if !duplicate { kept.append(d) }
         }
         return kept
-    }
-
-    static func intersection(_ a: BoundingBox, _ b: BoundingBox) -> Double {
-        max(0, min(a.maxX, b.maxX) - max(a.x, b.x)) * max(0, min(a.maxY, b.maxY) - max(a.y, b.y))
     }
 }

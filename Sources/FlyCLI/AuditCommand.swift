@@ -82,15 +82,11 @@ struct Audit: ParsableCommand {
     }
 
     func ensemblePredictions(_ samples: [TraitSample]) throws -> [[Float]] {
-        var sum = [[Float]](repeating: [0, 0, 0], count: samples.count)
+        var loaded: [TraitClassifier] = []
         for path in models {
-            let model: TraitClassifier
-            do { model = try TraitModelFile.load(path) } catch { throw InputFailure("\(error)") }
-            for (i, p) in TraitEvaluator.predict(model, crops: samples.map(\.image)).enumerated() {
-                for t in 0..<3 { sum[i][t] += p.probabilities[t] / Float(models.count) }
-            }
+            do { loaded.append(try TraitModelFile.load(path)) } catch { throw InputFailure("\(error)") }
         }
-        return sum
+        return TraitEvaluator.meanProbabilities(loaded, crops: samples.map(\.image))
     }
 
     func foldPredictions(_ samples: [TraitSample]) throws -> [[Float]] {

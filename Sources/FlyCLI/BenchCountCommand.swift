@@ -68,7 +68,7 @@ struct BenchCount: ParsableCommand {
         let counter = try loadFlyCounter(detector: detector, model: model, threshold: nil, review: ReviewPolicy(), tiles: 1)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-bench-count-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let outputs = CountOutputs(directory: scratch, quiet: true)
+        let outputs = CountOutputs(directory: scratch)
         do { try outputs.prepare() } catch { throw InputFailure("\(error)") }
         let problems = ProblemReport()
         var runs: [(seconds: Double, timings: CountTimings)] = [], last: [PhotoCount] = []

@@ -89,7 +89,7 @@ struct Count: ParsableCommand {
     func run() throws {
         EngineThreads.set(threads)
         let theCross = try loadCross()
-        let outputs = CountOutputs(directory: out, quiet: output.quiet)
+        let outputs = CountOutputs(directory: out)
         do { try outputs.prepare() } catch { throw InputFailure("\(error)") }
         if let review { return try applyCorrections(review, cross: theCross, outputs: outputs) }
 

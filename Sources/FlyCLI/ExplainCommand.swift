@@ -46,13 +46,15 @@ struct Explain: ParsableCommand {
         let collected = ImageFileCollector.collect(crops)
         let problems = ProblemReport()
         for p in collected.problems { problems.add("\(p)") }
+        // One compiled plan for the keypoints of every crop (not one per crop).
+        let predictor = TraitPredictor(classifier)
         let bar = ProgressBar(title: "explaining", total: collected.files.count, unit: "crops", style: output.progressStyle)
         for path in collected.files {
             defer { bar.advance() }
             let crop: RGBImage
             do { crop = try ImageDecoder.decode(fileAt: path).image } catch { problems.add("\(error)"); continue }
             let cam = GradCAM.explain(classifier, crop: crop)
-            let prediction = TraitEvaluator.predict(classifier, crops: [crop])[0]
+            let prediction = predictor.predict([crop])[0]
             let sheet = Self.sheet(crop: crop, cam: cam, keypoints: prediction.keypoints, panel: panel)
             let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension + "-explain.png"
             do { try ImageEncoder.write(sheet, to: (out as NSString).appendingPathComponent(name)) } catch { problems.add("\(error)") }

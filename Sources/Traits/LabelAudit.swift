@@ -53,8 +53,7 @@ public enum LabelAudit {
     public static func csv(_ entries: [Entry]) -> String {
         var out = "rank,source,eye_label,wing_label,sex_label,p_white,p_miniature,p_male,loss,disagrees_on\n"
         for (i, e) in entries.enumerated() {
-            let source = e.source.contains(",") ? "\"\(e.source.replacingOccurrences(of: "\"", with: "\"\""))\"" : e.source
-            out += "\(i + 1),\(source)," + e.labels.map { $0 ?? "" }.joined(separator: ",") + ","
+            out += "\(i + 1),\(quoteCSV(e.source))," + e.labels.map { $0 ?? "" }.joined(separator: ",") + ","
             out += e.probabilities.map { String(format: "%.4f", $0) }.joined(separator: ",")
             out += String(format: ",%.4f,", e.loss) + e.disagreements.joined(separator: " ") + "\n"
         }

@@ -17,13 +17,7 @@ public struct PseudoLabeller {
 
     /// Mean positive-class probabilities of the teachers.
     public func probabilities(_ crops: [RGBImage]) -> [[Float]] {
-        var sum = [[Float]](repeating: [0, 0, 0], count: crops.count)
-        for teacher in teachers {
-            for (i, p) in TraitEvaluator.predict(teacher, crops: crops).enumerated() {
-                for t in 0..<3 { sum[i][t] += p.probabilities[t] / Float(teachers.count) }
-            }
-        }
-        return sum
+        TraitEvaluator.meanProbabilities(teachers, crops: crops)
     }
 
     /// The confident traits of one prediction (nil where unsure).

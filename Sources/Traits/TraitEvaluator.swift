@@ -70,6 +70,17 @@ public enum TraitEvaluator {
         TraitPredictor(model, size: size, maxBatch: batch).predict(crops)
     }
 
+    /// Mean positive-class probabilities of several models (an ensemble, or one model).
+    public static func meanProbabilities(_ models: [TraitClassifier], crops: [RGBImage]) -> [[Float]] {
+        var sum = [[Float]](repeating: [0, 0, 0], count: crops.count)
+        for model in models {
+            for (i, p) in predict(model, crops: crops).enumerated() {
+                for t in 0..<3 { sum[i][t] += p.probabilities[t] / Float(models.count) }
+            }
+        }
+        return sum
+    }
+
     /// Metrics of the model on labelled samples.
     public static func evaluate(_ model: TraitClassifier, samples: [TraitSample], size: Int? = nil) -> TraitMetrics {
         let predictions = predict(model, crops: samples.map(\.image), size: size)

@@ -59,12 +59,7 @@ public final class TraitTrainer {
         rng.state = progress.randomState
     }
 
-    var recipeFingerprint: String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys   // key order is otherwise not stable on Linux
-        let data = (try? encoder.encode(recipe)) ?? Data()
-        return String(data.reduce(UInt64(14_695_981_039_346_656_037)) { ($0 ^ UInt64($1)) &* 1_099_511_628_211 }, radix: 16)
-    }
+    var recipeFingerprint: String { Training.recipeFingerprint(recipe) }
 
     /// Runs the remaining epochs. `report` is called after each epoch (already checkpointed);
     /// `batchDone` after each batch (for progress bars).

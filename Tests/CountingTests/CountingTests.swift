@@ -100,7 +100,7 @@ private func temporaryDirectory() throws -> String {
     @Test func outputsRoundTripForReview() throws {
         let dir = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let outputs = CountOutputs(directory: dir, quiet: true)
+        let outputs = CountOutputs(directory: dir)
         try outputs.prepare()
         let photos = [PhotoCount(photo: "x/a.jpg", width: 640, height: 480, flies: [record("x/a.jpg", 1), record("x/a.jpg", 2, sex: "male")], notes: []),
                       PhotoCount(photo: "y/empty.jpg", width: 640, height: 480, flies: [], notes: ["no flies found"])]
