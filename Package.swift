@@ -46,10 +46,13 @@ let package = Package(
             name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev"])]),
 
+        // Integer (int8) kernels in C: AVX2 intrinsics chosen at run time, portable C otherwise.
+        .target(name: "CQuantKernels", cSettings: [.unsafeFlags(["-O3"], .when(configuration: .release))]),
+
         // Engine, bottom to top: raw kernels → tensors → autograd → layers → models.
         .target(
             name: "TensorKernels",
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux])), "CQuantKernels"],
             swiftSettings: kernelSettings),
 
         .target(name: "Tensors", dependencies: ["TensorKernels"]),
