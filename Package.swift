@@ -74,6 +74,9 @@ let package = Package(
         // Compiled inference (BN folded, activations fused, buffers planned once); no autograd.
         .target(name: "Inference", dependencies: ["Architectures", "Tensors", "TensorKernels"]),
 
+        // Post-training quantisation: calibration (activation statistics → ranges), quantised model files.
+        .target(name: "Quantization", dependencies: ["Architectures", "Inference", "Tensors", "TensorKernels", "SafeTensors"]),
+
         .target(name: "EngineBenchmark", dependencies: ["Models", "Inference", "Optimizers", "Layers", "Autograd", "Tensors", "TensorKernels"]),
 
         // Model files: safetensors read/write (no dependency on the engine's types).
@@ -108,6 +111,8 @@ let package = Package(
         .executableTarget(name: "flytally", dependencies: ["FlyCLI"]),
 
         .testTarget(name: "TensorKernelsTests", dependencies: ["TensorKernels"]),
+        .testTarget(name: "QuantizationTests",
+                    dependencies: ["Quantization", "Inference", "Models", "Architectures", "Tensors", "TensorKernels", "SafeTensors"]),
         // Test support: counts heap allocations (proves inference plans allocate nothing per call).
         .target(name: "_AllocationCounter", path: "Sources/_AllocationCounter"),
         .testTarget(name: "EngineTests",

@@ -23,7 +23,26 @@ struct FoldedConvolution {
                              padding: ((kernel - 1) / 2 * dilation, (kernel - 1) / 2 * dilation),
                              dilation: (dilation, dilation), groups: groups)
         if let problem = g.problem { throw .invalidInput("\(conv): \(problem)") }
-        var w = try weights.tensor(conv + ".weight", shape: [outChannels, kernel, kernel, inChannels / groups]).scalars
+        let folded = try Self.folded(weights: weights, conv: conv, bn: bn, epsilon: epsilon, geometry: g, hasBias: hasBias)
+        var w = folded.weight
+        let b = folded.bias
+        if g.isDepthwise {
+            w = w.withUnsafeBufferPointer { Depthwise.tapMajor(g, $0.baseAddress!) }
+        } else if g.groups == 1 && PackedGEMM.supports(n: outChannels) {
+            w = w.withUnsafeBufferPointer { PackedGEMM.pack($0.baseAddress!, n: outChannels, k: g.patchSize) }
+            packed = true
+        }
+        geometry = g
+        weight = w
+        bias = b
+        self.activation = activation
+    }
+
+    /// The convolution's OHWI weights and bias with its batch norm folded in (`bn` nil: as stored).
+    static func folded(weights: NamedWeights, conv: String, bn: String?, epsilon: Float, geometry g: ConvGeometry,
+                       hasBias: Bool = false) throws(PlanError) -> (weight: [Float], bias: [Float]) {
+        let outChannels = g.outChannels
+        var w = try weights.tensor(conv + ".weight", shape: [outChannels, g.kernelH, g.kernelW, g.inChannelsPerGroup]).scalars
         var b = hasBias ? try weights.tensor(conv + ".bias", shape: [outChannels]).scalars
                         : [Float](repeating: 0, count: outChannels)
         if let bn {
@@ -38,16 +57,7 @@ struct FoldedConvolution {
                 b[o] = beta[o] + (b[o] - mean[o]) * scale
             }
         }
-        if g.isDepthwise {
-            w = w.withUnsafeBufferPointer { Depthwise.tapMajor(g, $0.baseAddress!) }
-        } else if g.groups == 1 && PackedGEMM.supports(n: outChannels) {
-            w = w.withUnsafeBufferPointer { PackedGEMM.pack($0.baseAddress!, n: outChannels, k: g.patchSize) }
-            packed = true
-        }
-        geometry = g
-        weight = w
-        bias = b
-        self.activation = activation
+        return (w, b)
     }
 
     var outputPixels: Int { geometry.outHeight * geometry.outWidth }

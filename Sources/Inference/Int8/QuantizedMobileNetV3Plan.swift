@@ -1,0 +1,291 @@
+import Architectures
+import Dispatch
+import TensorKernels
+import Tensors
+
+/// MobileNetV3 compiled for integer inference (static int8, Jacob et al. 2018): uint8
+/// activations with per-tensor scales from calibration, int8 per-channel weights, int32
+/// accumulation in the u8×s8 kernels, fixed-point requantisation between layers, hardswish
+/// as a 256-entry table between two uint8 domains. Float appears only at the boundaries (the
+/// input is quantised, the logits dequantised — unless `run(quantizedInput:…)` is used, the
+/// int8-io form) and in the squeeze-excite gates (see `QuantizedSqueezeExcite`).
+///
+/// Not thread-safe: one caller at a time (its buffers are reused between calls).
+public final class QuantizedMobileNetV3Plan {
+    public let network: QuantizedNetwork
+    public let graph: MobileNetV3Graph
+    public let maxBatch: Int
+    public let inputQuantization: AffineQuantization
+    public let outputQuantization: AffineQuantization
+
+    private enum Step {
+        case dense(QuantizedDenseConvolution, from: Int, to: Int)
+        case depthwise(QuantizedDepthwiseConvolution, from: Int, to: Int)
+        case squeezeExcite(QuantizedSqueezeExcite, buffer: Int)
+        case add(QuantizedAdd, into: Int, from: Int, perImage: Int)
+    }
+
+    private let steps: [Step]
+    private let finalBuffer: Int
+    private let finalQuantization: AffineQuantization
+    private let poolRequant: Requantization
+    private let hiddenLayer: QuantizedDenseConvolution
+    private let outputPacked: [Int8]
+    private let outputRowSums: [Int32]
+    private let outputLayer: QuantizedNetwork.Layer
+    private let outputRequant: Requantization
+    private let hiddenQuantization: AffineQuantization
+    private let sizes: QuantizedWorkspace.Sizes
+    private let workspace: QuantizedWorkspace
+    private var workerWorkspaces: [QuantizedWorkspace] = []
+    /// Images each worker pushes through the network at once (as in the float plan).
+    public var imagesPerWorker = 8
+
+    public init(network: QuantizedNetwork, inputHeight: Int, inputWidth: Int, maxBatch: Int) throws(PlanError) {
+        guard maxBatch >= 1, inputHeight >= 32, inputWidth >= 32 else {
+            throw .invalidInput("need maxBatch ≥ 1 and an input of at least 32×32 (got \(maxBatch), \(inputHeight)×\(inputWidth))")
+        }
+        let graph = MobileNetV3Graph(configuration: network.configuration, inputHeight: inputHeight, inputWidth: inputWidth)
+        self.network = network
+        self.graph = graph
+        self.maxBatch = maxBatch
+        func quantization(_ name: String) throws(PlanError) -> AffineQuantization {
+            guard let range = network.ranges[name] else { throw .invalidInput("no calibrated range for tensor '\(name)'") }
+            return AffineQuantization(range: range)
+        }
+        func layer(_ name: String) throws(PlanError) -> QuantizedNetwork.Layer {
+            guard let l = network.layers[name] else { throw .missingTensor(name + ".weight") }
+            return l
+        }
+        inputQuantization = try quantization("input")
+        outputQuantization = try quantization("output")
+
+        // Buffers: a tensor's buffer is free again after its last reader.
+        var lastUse: [String: Int] = [:]
+        for (i, step) in graph.steps.enumerated() {
+            switch step {
+            case .conv(let c): lastUse[c.input] = i
+            case .squeezeExcite(let s): lastUse[s.tensor] = i
+            case .add(let a): lastUse[a.a] = i; lastUse[a.b] = i
+            }
+        }
+        lastUse[graph.final] = graph.steps.count
+        var bufferOf: [String: Int] = ["input": 0]
+        var scalesOf: [String: AffineQuantization] = ["input": inputQuantization]
+        var bufferCount = 1
+        func freeBuffer(at step: Int) -> Int {
+            let busy = Set(bufferOf.filter { (lastUse[$0.key] ?? -1) >= step }.map(\.value))
+            if let free = (0..<bufferCount).first(where: { !busy.contains($0) }) { return free }
+            bufferCount += 1
+            return bufferCount - 1
+        }
+        var steps: [Step] = []
+        var largest = inputHeight * inputWidth * 3, scratch = 0
+        for (i, step) in graph.steps.enumerated() {
+            switch step {
+            case .conv(let c):
+                let out = try quantization(c.output)
+                let pre = c.activation == .hardswish ? try quantization(c.preActivation) : nil
+                let from = bufferOf[c.input]!, to = freeBuffer(at: i)
+                if c.geometry.isDepthwise {
+                    steps.append(.depthwise(try QuantizedDepthwiseConvolution(layer: try layer(c.name), geometry: c.geometry,
+                                                                             activation: c.activation, input: scalesOf[c.input]!,
+                                                                             output: out, preActivation: pre, name: c.name),
+                                            from: from, to: to))
+                } else {
+                    let conv = try QuantizedDenseConvolution(layer: try layer(c.name), geometry: c.geometry, activation: c.activation,
+                                                             input: scalesOf[c.input]!, output: out, preActivation: pre, name: c.name)
+                    scratch = max(scratch, conv.scratchPerImage)
+                    steps.append(.dense(conv, from: from, to: to))
+                }
+                bufferOf[c.output] = to
+                scalesOf[c.output] = out
+                largest = max(largest, c.geometry.outputPixels * c.geometry.outChannels)
+            case .squeezeExcite(let s):
+                let float = try SqueezeExciteStep(weights: network.squeezeExcite, prefix: s.prefix, channels: s.channels,
+                                                  squeezeChannels: s.squeezeChannels, pixels: s.pixels)
+                steps.append(.squeezeExcite(QuantizedSqueezeExcite(float: float, quantization: scalesOf[s.tensor]!), buffer: bufferOf[s.tensor]!))
+            case .add(let a):
+                let out = try quantization(a.output)
+                steps.append(.add(try QuantizedAdd(a: scalesOf[a.a]!, b: scalesOf[a.b]!, output: out, name: a.output),
+                                  into: bufferOf[a.a]!, from: bufferOf[a.b]!, perImage: a.perImage))
+                bufferOf[a.output] = bufferOf[a.a]!
+                scalesOf[a.output] = out
+            }
+        }
+        self.steps = steps
+        finalBuffer = bufferOf[graph.final]!
+        finalQuantization = scalesOf[graph.final]!
+
+        // Head: pooled means requantised from the channel sums, then the two linear layers.
+        let pool = try quantization("pool")
+        let pixels = graph.finalPixels, channels = graph.finalChannels
+        poolRequant = Requantization(bias: [Int32](repeating: -finalQuantization.zeroPoint * Int32(pixels), count: channels),
+                                     realMultipliers: [Double](repeating: Double(finalQuantization.scale) / (Double(pool.scale) * Double(pixels)),
+                                                               count: channels),
+                                     zeroPoint: pool.zeroPoint)
+        let hidden = network.configuration.lastChannels, outputs = network.configuration.outputCount
+        hiddenQuantization = try quantization("classifier.0")
+        hiddenLayer = try QuantizedDenseConvolution(
+            layer: try layer("classifier.0"),
+            geometry: ConvGeometry(batch: 1, inHeight: 1, inWidth: 1, inChannels: channels, outChannels: hidden, kernel: (1, 1)),
+            activation: .hardswish, input: pool, output: hiddenQuantization, preActivation: try quantization("classifier.0:pre"),
+            name: "classifier.0")
+        outputLayer = try layer("classifier.3")
+        outputPacked = QuantizedGEMM.pack(outputLayer.weight, n: outputs, k: hidden)
+        outputRowSums = QuantizedGEMM.rowSums(outputLayer.weight, n: outputs, k: hidden)
+        outputRequant = try requantization(bias: outputLayer.bias, weightScales: outputLayer.scale, rowSums: outputRowSums,
+                                           input: hiddenQuantization, output: outputQuantization, preActivation: nil,
+                                           activation: .identity, layer: "classifier.3")
+        let widestSE = network.configuration.blocks.filter(\.squeezeExcite).map(\.expandedChannels).max() ?? 0
+        sizes = QuantizedWorkspace.Sizes(buffers: bufferCount, activation: largest, scratch: scratch,
+                                         vector: max(channels, hidden, widestSE, outputs))
+        workspace = QuantizedWorkspace(sizes, images: maxBatch)
+    }
+
+    public var outputCount: Int { network.configuration.outputCount }
+    public var inputHeight: Int { graph.inputHeight }
+    public var inputWidth: Int { graph.inputWidth }
+
+    /// Float in, float out: [batch, H, W, 3] normalised → [batch, outputCount]. Large batches
+    /// are split into per-thread sub-batches as in the float plan.
+    public func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>) {
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        let threads = EngineThreads.count
+        guard threads > 1 && batch >= 2 * threads else {
+            run(input: .float(input), batch: batch, output: .float(output), workspace: workspace)
+            return
+        }
+        while workerWorkspaces.count < threads { workerWorkspaces.append(QuantizedWorkspace(sizes, images: imagesPerWorker)) }
+        let imageFloats = inputHeight * inputWidth * 3, outputs = outputCount, chunk = imagesPerWorker
+        let inP = SendablePointer(input), outP = SendablePointer(output)
+        nonisolated(unsafe) let workers = workerWorkspaces
+        nonisolated(unsafe) let plan = self
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let first = batch * t / threads, last = batch * (t + 1) / threads
+            EngineThreads.serially {
+                var start = first
+                while start < last {
+                    let n = min(chunk, last - start)
+                    plan.run(input: .float(UnsafePointer(inP.base) + start * imageFloats), batch: n,
+                             output: .float(outP.base + start * outputs), workspace: workers[t])
+                    start += n
+                }
+            }
+        }
+    }
+
+    /// The int8-io form: uint8 input in `inputQuantization`, uint8 output in
+    /// `outputQuantization` — no float at either end.
+    public func run(quantizedInput: UnsafePointer<UInt8>, batch: Int, quantizedOutput: UnsafeMutablePointer<UInt8>) {
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        run(input: .quantized(quantizedInput), batch: batch, output: .quantized(quantizedOutput), workspace: workspace)
+    }
+
+    /// Convenience: a tensor in, a tensor out (allocates the output).
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[1] == inputHeight && input.shape[2] == inputWidth && input.shape[3] == 3,
+                     "input \(input.shape) does not match the plan's [N, \(inputHeight), \(inputWidth), 3]")
+        var out = Tensor(shape: [input.shape[0], outputCount])
+        var start = 0
+        while start < input.shape[0] {
+            let n = min(maxBatch, input.shape[0] - start)
+            input.withUnsafePointer { ip in
+                out.withUnsafeMutablePointer { op in
+                    run(input: ip + start * inputHeight * inputWidth * 3, batch: n, output: op + start * outputCount)
+                }
+            }
+            start += n
+        }
+        return out
+    }
+
+    private enum Input { case float(UnsafePointer<Float>), quantized(UnsafePointer<UInt8>) }
+    private enum Output { case float(UnsafeMutablePointer<Float>), quantized(UnsafeMutablePointer<UInt8>) }
+
+    private func run(input: Input, batch: Int, output: Output, workspace w: QuantizedWorkspace,
+                     observe: ((String, UnsafePointer<UInt8>) -> Void)? = nil) {
+        let inputCount = batch * inputHeight * inputWidth * 3
+        switch input {
+        case .float(let x):
+            QuantizedElementwise.quantize(x, count: inputCount, scale: inputQuantization.scale,
+                                          zeroPoint: inputQuantization.zeroPoint, output: w.buffers[0])
+        case .quantized(let q): w.buffers[0].update(from: q, count: inputCount)
+        }
+        for step in steps {
+            switch step {
+            case .dense(let conv, let from, let to): conv.run(batch: batch, input: w.buffers[from], output: w.buffers[to], scratch: w.scratch)
+            case .depthwise(let conv, let from, let to): conv.run(batch: batch, input: w.buffers[from], output: w.buffers[to])
+            case .squeezeExcite(let se, let buffer):
+                se.run(batch: batch, data: w.buffers[buffer], sums: w.sums, pooled: w.pooled, hidden: w.hidden)
+            case .add(let add, let into, let from, let perImage): add.run(into: w.buffers[into], from: w.buffers[from], count: batch * perImage)
+            }
+        }
+        // Head.
+        let channels = graph.finalChannels, hidden = network.configuration.lastChannels, outputs = outputCount
+        QuantizedElementwise.channelSums(w.buffers[finalBuffer], batch: batch, pixels: graph.finalPixels, channels: channels, output: w.sums)
+        for i in 0..<batch * channels { w.pooledCodes[i] = poolRequant.reference(w.sums[i], channel: i % channels) }
+        hiddenLayer.run(batch: batch, input: w.pooledCodes, output: w.hiddenCodes, scratch: w.scratch)
+        outputPacked.withUnsafeBufferPointer { b in
+            QuantizedGEMM.multiply(rows: 0..<batch, n: outputs, k: hidden, a: w.hiddenCodes, lda: hidden, packedB: b.baseAddress!,
+                                   c: w.sums, ldc: outputs)
+        }
+        switch output {
+        case .float(let out):
+            // acc·s_h·s_w − z_h·Σw·s_h·s_w + b: the logits and keypoints leave in float.
+            let sh = hiddenQuantization.scale, z = hiddenQuantization.zeroPoint
+            for n in 0..<batch {
+                for o in 0..<outputs {
+                    let acc = w.sums[n * outputs + o] - z * outputRowSums[o]
+                    out[n * outputs + o] = Float(acc) * sh * outputLayer.scale[o] + outputLayer.bias[o]
+                }
+            }
+        case .quantized(let out):
+            for i in 0..<batch * outputs { out[i] = outputRequant.reference(w.sums[i], channel: i % outputs) }
+        }
+    }
+}
+
+/// uint8 activation buffers and scratch for a given number of images, allocated once.
+final class QuantizedWorkspace {
+    struct Sizes {
+        /// Buffer count; bytes per image of the largest activation and of im2col scratch;
+        /// length of the per-image vectors (pooled channels, hidden units, gates).
+        let buffers: Int, activation: Int, scratch: Int, vector: Int
+    }
+
+    let images: Int
+    let buffers: [UnsafeMutablePointer<UInt8>]
+    let scratch: UnsafeMutablePointer<UInt8>
+    let sums: UnsafeMutablePointer<Int32>
+    let pooled: UnsafeMutablePointer<Float>
+    let hidden: UnsafeMutablePointer<Float>
+    let pooledCodes: UnsafeMutablePointer<UInt8>
+    let hiddenCodes: UnsafeMutablePointer<UInt8>
+
+    init(_ sizes: Sizes, images: Int) {
+        self.images = images
+        func allocate<T: Numeric>(_ count: Int, _: T.Type) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, count))
+            p.initialize(repeating: 0, count: max(1, count))
+            return p
+        }
+        buffers = (0..<sizes.buffers).map { _ in allocate(sizes.activation * images, UInt8.self) }
+        scratch = allocate(max(sizes.scratch, 4) * images, UInt8.self)
+        sums = allocate(sizes.vector * images, Int32.self)
+        pooled = allocate(sizes.vector * images, Float.self)
+        hidden = allocate(sizes.vector * images, Float.self)
+        pooledCodes = allocate(sizes.vector * images, UInt8.self)
+        hiddenCodes = allocate(sizes.vector * images, UInt8.self)
+    }
+
+    deinit {
+        for b in buffers { b.deallocate() }
+        scratch.deallocate()
+        sums.deallocate()
+        pooled.deallocate()
+        hidden.deallocate()
+        pooledCodes.deallocate()
+        hiddenCodes.deallocate()
+    }
+}
