@@ -77,7 +77,7 @@ let package = Package(
         // Post-training quantisation: calibration (activation statistics → ranges), quantised model files.
         .target(name: "Quantization", dependencies: ["Architectures", "Inference", "Tensors", "TensorKernels", "SafeTensors"]),
 
-        .target(name: "EngineBenchmark", dependencies: ["Models", "Inference", "Optimizers", "Layers", "Autograd", "Tensors", "TensorKernels"]),
+        .target(name: "EngineBenchmark", dependencies: ["Models", "Inference", "Quantization", "Optimizers", "Layers", "Autograd", "Tensors", "TensorKernels"]),
 
         // Model files: safetensors read/write (no dependency on the engine's types).
         .target(name: "SafeTensors"),

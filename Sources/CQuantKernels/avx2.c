@@ -27,17 +27,21 @@ AVX2 static inline __m256i requant8(__m256i acc, const fly_requant *rq, int c) {
     y = _mm256_srav_epi32(_mm256_add_epi32(y, rounding), right);
     y = _mm256_add_epi32(y, _mm256_set1_epi32(rq->zero_point));
     y = _mm256_max_epi32(y, _mm256_set1_epi32(rq->min));
-    return _mm256_min_epi32(y, _mm256_set1_epi32(rq->max));
+    y = _mm256_min_epi32(y, _mm256_set1_epi32(rq->max));
+    // The table (hardswish) by one gather of eight int32 entries.
+    return rq->lut ? _mm256_i32gather_epi32(rq->lut, y, 4) : y;
 }
 
-/// Stores 8 requantised values (already clamped to 0…255 by min/max) as bytes, through the table.
-AVX2 static inline void store8_u8(__m256i q, const fly_requant *rq, uint8_t *dst, int count) {
+/// Stores 8 requantised values (0…255) as bytes.
+AVX2 static inline void store8_u8(__m256i q, uint8_t *dst) {
     __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    __m128i bytes = _mm_packus_epi16(words, words);
-    uint8_t tmp[16];
-    _mm_storeu_si128((__m128i *)tmp, bytes);
-    if (rq->lut) for (int i = 0; i < count; i++) tmp[i] = rq->lut[tmp[i]];
-    memcpy(dst, tmp, (size_t)count);
+    _mm_storel_epi64((__m128i *)dst, _mm_packus_epi16(words, words));
+}
+
+/// Stores 16 requantised values (0…255; q0 channels 0–7, q1 8–15) as bytes.
+AVX2 static inline void store16_u8(__m256i q0, __m256i q1, uint8_t *dst) {
+    __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
+    _mm_storeu_si128((__m128i *)dst, _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)));
 }
 
 AVX2 static inline void store8_out(__m256i acc, const fly_requant *rq, uint8_t *c, int32_t *c32, int col, int count) {
@@ -48,7 +52,7 @@ AVX2 static inline void store8_out(__m256i acc, const fly_requant *rq, uint8_t *
         memcpy(c32 + col, tmp, (size_t)count * sizeof(int32_t));
         return;
     }
-    if (count == 8) { store8_u8(requant8(acc, rq, col), rq, c + col, 8); return; }
+    if (count == 8) { store8_u8(requant8(acc, rq, col), c + col); return; }
     // Edge columns: the per-channel arrays have only `count` entries left, so go scalar.
     int32_t tmp[8];
     _mm256_storeu_si256((__m256i *)tmp, acc);
@@ -64,17 +68,18 @@ void fly_qgemm_avx2(int row_begin, int row_end, int n, int k, const uint8_t *a, 
                     const fly_requant *rq, uint8_t *c, int32_t *c32, int ldc) AVX2;
 void fly_qgemm_avx2(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda, const int8_t *packed_b,
                     const fly_requant *rq, uint8_t *c, int32_t *c32, int ldc) {
-    const int n8 = fly_round_up(n, 8), steps = fly_round_up(k, 4) / 4;
+    const int steps = fly_round_up(k, 4) / 4;
+    const int64_t stripBytes = (int64_t)steps * 64;
     const __m256i ones = _mm256_set1_epi16(1);
     int r = row_begin;
-    // 4 rows × 16 columns: eight accumulators, two weight vectors, one broadcast.
+    // 4 rows × 16 columns: eight accumulators, two weight vectors, one broadcast; a strip's
+    // weights are contiguous (64 bytes per step of four k).
     for (; r + 4 <= row_end; r += 4) {
         const uint8_t *a0 = a + (int64_t)r * lda, *a1 = a0 + lda, *a2 = a1 + lda, *a3 = a2 + lda;
-        int j = 0;
-        for (; j + 16 <= n8; j += 16) {
+        for (int j = 0; j < n; j += 16) {
             __m256i c00 = _mm256_setzero_si256(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-            const int8_t *bp = packed_b + (int64_t)j * 4;
-            for (int s = 0; s < steps; s++, bp += (int64_t)n8 * 4) {
+            const int8_t *bp = packed_b + (int64_t)(j / 16) * stripBytes;
+            for (int s = 0; s < steps; s++, bp += 64) {
                 __m256i b0 = _mm256_loadu_si256((const __m256i *)bp), b1 = _mm256_loadu_si256((const __m256i *)(bp + 32));
                 int32_t w0, w1, w2, w3;
                 memcpy(&w0, a0 + 4 * s, 4); memcpy(&w1, a1 + 4 * s, 4); memcpy(&w2, a2 + 4 * s, 4); memcpy(&w3, a3 + 4 * s, 4);
@@ -88,43 +93,35 @@ void fly_qgemm_avx2(int row_begin, int row_end, int n, int k, const uint8_t *a, 
                 c30 = _mm256_add_epi32(c30, dot4(x, b0, ones)); c31 = _mm256_add_epi32(c31, dot4(x, b1, ones));
             }
             int left = n - j, first = left < 8 ? left : 8, second = left - 8 < 8 ? left - 8 : 8;
-            uint8_t *o = c ? c + (int64_t)r * ldc : NULL;
-            int32_t *o32 = c32 ? c32 + (int64_t)r * ldc : NULL;
             __m256i rows[4][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
             for (int i = 0; i < 4; i++) {
-                uint8_t *oi = o ? o + (int64_t)i * ldc : NULL;
-                int32_t *oi32 = o32 ? o32 + (int64_t)i * ldc : NULL;
+                uint8_t *oi = c ? c + (int64_t)(r + i) * ldc : NULL;
+                int32_t *oi32 = c32 ? c32 + (int64_t)(r + i) * ldc : NULL;
+                if (oi && second == 8) {
+                    store16_u8(requant8(rows[i][0], rq, j), requant8(rows[i][1], rq, j + 8), oi + j);
+                    continue;
+                }
                 store8_out(rows[i][0], rq, oi, oi32, j, first);
                 if (second > 0) store8_out(rows[i][1], rq, oi, oi32, j + 8, second);
             }
         }
-        for (; j < n8; j += 8) {
-            __m256i acc[4] = {_mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
-            const int8_t *bp = packed_b + (int64_t)j * 4;
-            for (int s = 0; s < steps; s++, bp += (int64_t)n8 * 4) {
-                __m256i b0 = _mm256_loadu_si256((const __m256i *)bp);
-                const uint8_t *rowsA[4] = {a0, a1, a2, a3};
-                for (int i = 0; i < 4; i++) {
-                    int32_t w; memcpy(&w, rowsA[i] + 4 * s, 4);
-                    acc[i] = _mm256_add_epi32(acc[i], dot4(_mm256_set1_epi32(w), b0, ones));
-                }
-            }
-            int count = n - j < 8 ? n - j : 8;
-            for (int i = 0; i < 4; i++)
-                store8_out(acc[i], rq, c ? c + (int64_t)(r + i) * ldc : NULL, c32 ? c32 + (int64_t)(r + i) * ldc : NULL, j, count);
-        }
     }
     for (; r < row_end; r++) {
         const uint8_t *a0 = a + (int64_t)r * lda;
-        for (int j = 0; j < n8; j += 8) {
-            __m256i acc = _mm256_setzero_si256();
-            const int8_t *bp = packed_b + (int64_t)j * 4;
-            for (int s = 0; s < steps; s++, bp += (int64_t)n8 * 4) {
+        for (int j = 0; j < n; j += 16) {
+            __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0;
+            const int8_t *bp = packed_b + (int64_t)(j / 16) * stripBytes;
+            for (int s = 0; s < steps; s++, bp += 64) {
                 int32_t w; memcpy(&w, a0 + 4 * s, 4);
-                acc = _mm256_add_epi32(acc, dot4(_mm256_set1_epi32(w), _mm256_loadu_si256((const __m256i *)bp), ones));
+                __m256i x = _mm256_set1_epi32(w);
+                acc0 = _mm256_add_epi32(acc0, dot4(x, _mm256_loadu_si256((const __m256i *)bp), ones));
+                acc1 = _mm256_add_epi32(acc1, dot4(x, _mm256_loadu_si256((const __m256i *)(bp + 32)), ones));
             }
-            int count = n - j < 8 ? n - j : 8;
-            store8_out(acc, rq, c ? c + (int64_t)r * ldc : NULL, c32 ? c32 + (int64_t)r * ldc : NULL, j, count);
+            int left = n - j, first = left < 8 ? left : 8, second = left - 8 < 8 ? left - 8 : 8;
+            uint8_t *o = c ? c + (int64_t)r * ldc : NULL;
+            int32_t *o32 = c32 ? c32 + (int64_t)r * ldc : NULL;
+            store8_out(acc0, rq, o, o32, j, first);
+            if (second > 0) store8_out(acc1, rq, o, o32, j + 8, second);
         }
     }
 }
@@ -160,23 +157,14 @@ void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, c
                     acc0 = _mm256_add_epi32(acc0, dw_pair8(x0, x1, w));
                     acc1 = _mm256_add_epi32(acc1, dw_pair8(x0 + 8, x1 + 8, w + 16));
                 }
-                __m256i q0 = requant8(acc0, rq, ch), q1 = requant8(acc1, rq, ch + 8);
-                __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
-                __m128i bytes = _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1));
-                if (rq->lut) {
-                    uint8_t tmp[16];
-                    _mm_storeu_si128((__m128i *)tmp, bytes);
-                    for (int i = 0; i < 16; i++) dst[ch + i] = rq->lut[tmp[i]];
-                } else {
-                    _mm_storeu_si128((__m128i *)(dst + ch), bytes);
-                }
+                store16_u8(requant8(acc0, rq, ch), requant8(acc1, rq, ch + 8), dst + ch);
             }
             for (; ch + 8 <= C; ch += 8) {
                 __m256i acc = _mm256_setzero_si256();
                 for (int p = 0; p < pairs; p++)
                     acc = _mm256_add_epi32(acc, dw_pair8(taps[2 * p] + ch, taps[2 * p + 1] + ch,
                                                          packed_w + p * pairStride + (int64_t)ch * 2));
-                store8_u8(requant8(acc, rq, ch), rq, dst + ch, 8);
+                store8_u8(requant8(acc, rq, ch), dst + ch);
             }
             for (; ch < C; ch++) {
                 int32_t acc = 0;

@@ -3,24 +3,30 @@
 #include "kernels_internal.h"
 #include "requant_portable.h"
 
-int64_t fly_qgemm_packed_size(int n, int k) { return (int64_t)fly_round_up(k, 4) * fly_round_up(n, 8); }
+int64_t fly_qgemm_packed_size(int n, int k) { return (int64_t)fly_round_up(k, 4) * fly_round_up(n, 16); }
+
+/// Offset of weight (output o, input p) in the packed layout.
+static inline int64_t packed_index(int o, int p, int k) {
+    int64_t steps = fly_round_up(k, 4) / 4;
+    return (((int64_t)(o / 16) * steps + p / 4) * 16 + o % 16) * 4 + p % 4;
+}
 
 void fly_qgemm_pack(const int8_t *weight, int n, int k, int8_t *packed) {
-    int n8 = fly_round_up(n, 8), k4 = fly_round_up(k, 4);
-    for (int64_t i = 0; i < (int64_t)n8 * k4; i++) packed[i] = 0;
+    int64_t size = fly_qgemm_packed_size(n, k);
+    for (int64_t i = 0; i < size; i++) packed[i] = 0;
     for (int o = 0; o < n; o++)
         for (int p = 0; p < k; p++)
-            packed[((int64_t)(p / 4) * n8 + o) * 4 + p % 4] = weight[(int64_t)o * k + p];
+            packed[packed_index(o, p, k)] = weight[(int64_t)o * k + p];
 }
 
 void fly_qgemm_portable(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda, const int8_t *packed_b,
                         const fly_requant *rq, uint8_t *c, int32_t *c32, int ldc) {
-    int n8 = fly_round_up(n, 8), k4 = fly_round_up(k, 4);
+    int k4 = fly_round_up(k, 4);
     for (int r = row_begin; r < row_end; r++) {
         const uint8_t *row = a + (int64_t)r * lda;
         for (int o = 0; o < n; o++) {
             int32_t acc = 0;
-            for (int p = 0; p < k4; p++) acc += (int32_t)row[p] * packed_b[((int64_t)(p / 4) * n8 + o) * 4 + p % 4];
+            for (int p = 0; p < k4; p++) acc += (int32_t)row[p] * packed_b[packed_index(o, p, k)];
             if (c32) c32[(int64_t)r * ldc + o] = acc;
             else c[(int64_t)r * ldc + o] = fly_requant_one(acc, rq, o);
         }

@@ -13,7 +13,7 @@ static inline uint8_t fly_requant_one(int32_t acc, const fly_requant *rq, int c)
     int32_t q = (int32_t)((uint32_t)y + (uint32_t)rq->zero_point);
     if (q < rq->min) q = rq->min;
     if (q > rq->max) q = rq->max;
-    return rq->lut ? rq->lut[q] : (uint8_t)q;
+    return (uint8_t)(rq->lut ? rq->lut[q] : q);
 }
 
 #endif

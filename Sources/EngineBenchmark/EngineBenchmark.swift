@@ -4,6 +4,7 @@ import Foundation
 import Layers
 import Models
 import Optimizers
+import Quantization
 import TensorKernels
 import Tensors
 
@@ -38,23 +39,56 @@ public struct EngineBenchmark {
     public var includeTraining = true
     public var inferenceBatches = [1, 64]
     public var trainingBatch = 32
+    /// Inference precisions: "fp32", "fp16" (weights rounded to half precision, computed in
+    /// fp32: same plan, so same speed by construction) and "int8" (the static int8 plan,
+    /// calibrated on 8 random images).
+    public var precisions = ["fp32"]
+    public static let knownPrecisions = ["fp32", "fp16", "int8"]
 
     public init() {}
 
-    /// Per-layer-type time and GFLOP/s of the inference plan (one model, input and batch).
-    public func layerProfile(variant: MobileNetV3Configuration.Variant, input: Int, batch: Int, runs: Int = 10) -> [LayerTiming] {
+    /// Per-layer-type time and GFLOP/s of the inference plan (one model, input, batch and precision).
+    public func layerProfile(variant: MobileNetV3Configuration.Variant, input: Int, batch: Int, precision: String = "fp32",
+                             runs: Int = 10) -> [LayerTiming] {
         EngineThreads.set(threads)
         let model = MobileNetV3(MobileNetV3Configuration(variant: variant, logits: 3), seed: 1)
-        model.eval()
-        guard let plan = try? model.inferencePlan(inputHeight: input, inputWidth: input, maxBatch: batch) else { return [] }
+        let plan = compiledPlan(model, input: input, batch: batch, precision: precision)
         var rng = RandomSource(seed: 3)
         let x = Tensor.normal([batch, input, input, 3], using: &rng)
-        var output = [Float](repeating: 0, count: batch * plan.outputCount)
+        var output = [Float](repeating: 0, count: batch * model.configuration.outputCount)
         return x.withUnsafePointer { xp in
             output.withUnsafeMutableBufferPointer { op in
-                plan.run(input: xp, batch: batch, output: op.baseAddress!)
-                return plan.profile(input: xp, batch: batch, output: op.baseAddress!, runs: runs)
+                plan.run(xp, op.baseAddress!)
+                return plan.profile(xp, op.baseAddress!, runs)
             }
+        }
+    }
+
+    /// The model compiled in `precision`: run one batch, and profile it per layer type.
+    func compiledPlan(_ model: MobileNetV3, input: Int, batch: Int, precision: String)
+        -> (run: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void,
+            profile: (UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> [LayerTiming]) {
+        model.eval()
+        var weights: NamedWeights = [:]
+        for entry in model.stateEntries() { weights[entry.name] = entry.get() }
+        if precision == "fp16" { weights = weights.mapValues { Tensor(shape: $0.shape, scalars: $0.scalars.map { Float(Float16($0)) }) } }
+        do {
+            if precision == "int8" {
+                var rng = RandomSource(seed: 5)
+                let calibrator = try Calibrator(configuration: model.configuration, weights: weights, inputHeight: input, inputWidth: input)
+                calibrator.observe(.normal([8, input, input, 3], using: &rng))
+                let network = try QuantizedNetwork.quantize(configuration: model.configuration, weights: weights,
+                                                            ranges: try calibrator.ranges(.minMax))
+                let plan = try QuantizedMobileNetV3Plan(network: network, inputHeight: input, inputWidth: input, maxBatch: batch)
+                return ({ plan.run(input: $0, batch: batch, output: $1) },
+                        { plan.profile(input: $0, batch: batch, output: $1, runs: $2) })
+            }
+            let plan = try MobileNetV3Plan(configuration: model.configuration, weights: weights, inputHeight: input,
+                                           inputWidth: input, maxBatch: batch)
+            return ({ plan.run(input: $0, batch: batch, output: $1) },
+                    { plan.profile(input: $0, batch: batch, output: $1, runs: $2) })
+        } catch {
+            preconditionFailure("a freshly built MobileNetV3 always compiles: \(error)")
         }
     }
 
@@ -64,8 +98,10 @@ public struct EngineBenchmark {
         for variant in variants {
             for input in inputs {
                 let model = MobileNetV3(MobileNetV3Configuration(variant: variant, logits: 3), seed: 1)
-                for batch in inferenceBatches {
-                    report(measureInference(model, variant: variant, input: input, batch: batch))
+                for precision in precisions {
+                    for batch in inferenceBatches {
+                        report(measureInference(model, variant: variant, input: input, batch: batch, precision: precision))
+                    }
                 }
                 if includeTraining {
                     report(measureTraining(model, variant: variant, input: input, batch: trainingBatch))
@@ -74,22 +110,20 @@ public struct EngineBenchmark {
         }
     }
 
-    func measureInference(_ model: MobileNetV3, variant: MobileNetV3Configuration.Variant, input: Int, batch: Int) -> BenchmarkRecord {
-        model.eval()
+    func measureInference(_ model: MobileNetV3, variant: MobileNetV3Configuration.Variant, input: Int, batch: Int,
+                          precision: String = "fp32") -> BenchmarkRecord {
         var rng = RandomSource(seed: 3)
         let x = Tensor.normal([batch, input, input, 3], using: &rng)
+        // The deployed path: a compiled plan (BN folded, activations fused, buffers reused).
+        let plan = compiledPlan(model, input: input, batch: batch, precision: precision)
         PeakMemory.reset()
-        // The deployed path: the compiled plan (BN folded, activations fused, buffers reused).
-        guard let plan = try? model.inferencePlan(inputHeight: input, inputWidth: input, maxBatch: batch) else {
-            preconditionFailure("a freshly built MobileNetV3 always compiles")
-        }
-        var output = [Float](repeating: 0, count: batch * plan.outputCount)
+        var output = [Float](repeating: 0, count: batch * model.configuration.outputCount)
         let times = x.withUnsafePointer { xp in
             output.withUnsafeMutableBufferPointer { op in
-                repeatedTimes { plan.run(input: xp, batch: batch, output: op.baseAddress!) }
+                repeatedTimes { plan.run(xp, op.baseAddress!) }
             }
         }
-        return record(variant, input, batch, "infer", times)
+        return record(variant, input, batch, "infer", times, precision: precision)
     }
 
     func measureTraining(_ model: MobileNetV3, variant: MobileNetV3Configuration.Variant, input: Int, batch: Int) -> BenchmarkRecord {
@@ -110,10 +144,10 @@ public struct EngineBenchmark {
     }
 
     private func record(_ variant: MobileNetV3Configuration.Variant, _ input: Int, _ batch: Int, _ mode: String,
-                        _ times: [Double]) -> BenchmarkRecord {
+                        _ times: [Double], precision: String = "fp32") -> BenchmarkRecord {
         let median = times.sorted()[times.count / 2]
         return BenchmarkRecord(model: "mobilenet_v3_\(variant.rawValue)", input: input, batch: batch, mode: mode,
-                               precision: "fp32", threads: threads, imagesPerSecond: Double(batch) / median,
+                               precision: precision, threads: threads, imagesPerSecond: Double(batch) / median,
                                latencyMs: median * 1000, peakRSSMB: PeakMemory.megabytes, runs: times.count)
     }
 

@@ -31,8 +31,18 @@ struct BenchEngine: ParsableCommand {
     @Option(help: "Threads for the engine and BLAS.")
     var threads: Int = 2
 
-    @Option(help: "Precision to benchmark (fp32 only until the quantization work lands).")
+    @Option(help: ArgumentHelp("Inference precisions, comma-separated: fp32, fp16 (half-precision weights, fp32 arithmetic), int8 (static int8 plan, integer kernels). Training is always fp32.", valueName: "list"))
     var precision: String = "fp32"
+
+    func parsedPrecisions() throws -> [String] {
+        try precision.split(separator: ",").map {
+            let p = $0.trimmingCharacters(in: .whitespaces)
+            guard EngineBenchmark.knownPrecisions.contains(p) else {
+                throw ValidationError("--precision accepts fp32, fp16 and int8 (got '\(p)').")
+            }
+            return p
+        }
+    }
 
     @Option(help: "Seconds of timed runs per configuration.")
     var seconds: Double = 3
@@ -54,9 +64,7 @@ struct BenchEngine: ParsableCommand {
 
     func validate() throws {
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256 (got \(threads)).") }
-        guard precision == "fp32" else {
-            throw ValidationError("--precision \(precision) is not available yet; fp32 is (int8/fp16 arrive with quantization).")
-        }
+        _ = try parsedPrecisions()
         guard seconds > 0 && seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600] (got \(seconds)).") }
         _ = try parsedModels()
         _ = try parsedInputs()
@@ -85,6 +93,7 @@ struct BenchEngine: ParsableCommand {
         benchmark.variants = try parsedModels()
         benchmark.inputs = try parsedInputs()
         benchmark.threads = threads
+        benchmark.precisions = try parsedPrecisions()
         benchmark.secondsPerConfiguration = seconds
         benchmark.includeTraining = !noTraining
         if noInference { benchmark.inferenceBatches = [] }
@@ -92,14 +101,14 @@ struct BenchEngine: ParsableCommand {
         StandardError.line("warning: this is a debug build; benchmark figures are meaningless (use swift build -c release).")
         #endif
         if !json {
-            print("model                input batch mode   threads   images/s   latency ms  peak RSS MB  runs")
+            print("model                input batch mode   precision threads   images/s   latency ms  peak RSS MB  runs")
         }
         var records: [BenchmarkRecord] = []
         benchmark.run { record in
             records.append(record)
             if !json {
-                print(String(format: "%-20@ %5d %5d %-6@ %7d %10.1f %12.2f %12.0f %5d", record.model as NSString, record.input,
-                             record.batch, record.mode as NSString, record.threads, record.imagesPerSecond,
+                print(String(format: "%-20@ %5d %5d %-6@ %-9@ %7d %10.1f %12.2f %12.0f %5d", record.model as NSString, record.input,
+                             record.batch, record.mode as NSString, record.precision as NSString, record.threads, record.imagesPerSecond,
                              record.latencyMs, record.peakRSSMB, record.runs))
                 fflush(nil)
             } else {
@@ -108,18 +117,16 @@ struct BenchEngine: ParsableCommand {
         }
         if json { print(try JSONOutput.encode(records)) }
         if layers && !json {
-            for variant in try parsedModels() {
-                for input in try parsedInputs() {
-                    print("\nper layer type: mobilenet_v3_\(variant.rawValue) \(input)x\(input), batch \(layersBatch), \(threads) threads")
+            for variant in try parsedModels() { for input in try parsedInputs() { for precision in try parsedPrecisions() {
+                    print("\nper layer type: mobilenet_v3_\(variant.rawValue) \(input)x\(input) \(precision), batch \(layersBatch), \(threads) threads")
                     print("layer type            ms/batch   share   GFLOP/s")
-                    let timings = benchmark.layerProfile(variant: variant, input: input, batch: layersBatch)
+                    let timings = benchmark.layerProfile(variant: variant, input: input, batch: layersBatch, precision: precision)
                     let total = timings.reduce(0) { $0 + $1.seconds }
                     for t in timings {
                         print(String(format: "%-20@ %9.2f %6.1f%% %9.1f", t.kind as NSString, t.seconds * 1000,
                                      100 * t.seconds / total, t.gflops))
                     }
-                }
-            }
+            }}}
         }
     }
 }

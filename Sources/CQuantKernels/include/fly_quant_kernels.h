@@ -10,7 +10,7 @@
 //   if shift[c] < 0: v = v << -shift[c]                 (wrapping)
 //   y = (int64(v) * multiplier[c] + 2^30) >> 31        (arithmetic; low 32 bits kept)
 //   if shift[c] > 0: y = (y + 2^(shift[c]-1)) >> shift[c]   (arithmetic, wrapping add)
-//   q = clamp(y + zero_point, min, max);  if lut: q = lut[q]
+//   q = clamp(y + zero_point, min, max);  if lut: q = lut[q]   (lut entries 0…255, as int32)
 #ifndef FLY_QUANT_KERNELS_H
 #define FLY_QUANT_KERNELS_H
 
@@ -29,7 +29,7 @@ typedef struct {
     int32_t zero_point;         // output zero point
     int32_t min;                // clamp in the quantised domain (activation: ReLU = zero point)
     int32_t max;
-    const uint8_t *lut;         // optional 256-entry table applied last (hardswish), or NULL
+    const int32_t *lut;         // optional 256-entry table (values 0…255) applied last (hardswish), or NULL
 } fly_requant;
 
 /// 1 when the AVX2 kernels are in use.
@@ -37,10 +37,11 @@ int fly_quant_uses_avx2(void);
 /// Nonzero: use the portable kernels even where AVX2 exists (for tests and comparisons).
 void fly_quant_force_portable(int portable);
 
-/// Bytes of a packed B matrix for `fly_qgemm_*`: k rounded up to 4, n rounded up to 8.
+/// Bytes of a packed B matrix for `fly_qgemm_*`: k rounded up to 4, n rounded up to 16.
 int64_t fly_qgemm_packed_size(int n, int k);
 /// Packs an [n, k] int8 weight matrix (row o = output channel o) into the kernel layout
-/// [k/4][n8][4] (four consecutive k of one output channel adjacent), zero-padded.
+/// [n/16 strips][k/4 steps][16 outputs][4 k] (four consecutive k of one output channel
+/// adjacent, a strip's steps contiguous), zero-padded.
 void fly_qgemm_pack(const int8_t *weight, int n, int k, int8_t *packed);
 
 /// Rows [row_begin, row_end) of C = requant(A · B): A is uint8 [rows, lda] whose first
@@ -73,6 +74,15 @@ void fly_qdepthwise_pack(const fly_dw_geometry *g, const int8_t *weight, int16_t
 /// Weights in [-127, 127]. `zero_row` is `channels` bytes all equal to the input zero point.
 void fly_qdepthwise_u8(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
                        const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output);
+
+/// Element-wise steps between convolutions (integer only; auto-vectorised per CPU).
+/// a[i] = clamp(z_out + (((a[i] − z_a)·m_a + (b[i] − z_b)·m_b + 2^(shift−1)) >> shift), 0, 255).
+void fly_qadd_u8(uint8_t *a, const uint8_t *b, int64_t count, int32_t z_a, int32_t z_b, int32_t z_out,
+                 int32_t m_a, int32_t m_b, int32_t shift);
+/// Per image n and channel c of [batch, pixels, channels]: x = clamp(z + (((x − z)·gate[n, c] + 2^14) >> 15), 0, 255).
+void fly_qgate_u8(uint8_t *x, int batch, int pixels, int channels, int32_t zero_point, const int32_t *gates);
+/// sums[n, c] = Σ over pixels of x[n, p, c].
+void fly_channel_sums_u8(const uint8_t *x, int batch, int pixels, int channels, int32_t *sums);
 
 #ifdef __cplusplus
 }

@@ -203,8 +203,22 @@ public final class QuantizedMobileNetV3Plan {
     private enum Input { case float(UnsafePointer<Float>), quantized(UnsafePointer<UInt8>) }
     private enum Output { case float(UnsafeMutablePointer<Float>), quantized(UnsafeMutablePointer<UInt8>) }
 
+    /// Time and multiply-accumulates per kind of step over `runs` calls of one batch on all
+    /// threads (for `flytally bench engine --layers --precision int8`).
+    public func profile(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>, runs: Int) -> [LayerTiming] {
+        var totals: [String: (seconds: Double, macs: Int)] = [:]
+        for _ in 0..<runs {
+            run(input: .float(input), batch: batch, output: .float(output), workspace: workspace) { kind, seconds, macs in
+                totals[kind, default: (0, 0)].seconds += seconds
+                totals[kind, default: (0, 0)].macs += macs
+            }
+        }
+        return totals.map { LayerTiming(kind: $0.key, seconds: $0.value.seconds / Double(runs), macs: $0.value.macs / runs) }
+            .sorted { $0.seconds > $1.seconds }
+    }
+
     private func run(input: Input, batch: Int, output: Output, workspace w: QuantizedWorkspace,
-                     observe: ((String, UnsafePointer<UInt8>) -> Void)? = nil) {
+                     time: ((String, Double, Int) -> Void)? = nil) {
         let inputCount = batch * inputHeight * inputWidth * 3
         switch input {
         case .float(let x):
@@ -212,7 +226,24 @@ public final class QuantizedMobileNetV3Plan {
                                           zeroPoint: inputQuantization.zeroPoint, output: w.buffers[0])
         case .quantized(let q): w.buffers[0].update(from: q, count: inputCount)
         }
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap(_ kind: String, _ macs: Int) {
+            guard let time else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            time(kind, Double(now - clock) / 1e9, macs)
+            clock = now
+        }
+        lap("quantize input", 0)
         for step in steps {
+            defer {
+                switch step {
+                case .dense(let conv, _, _):
+                    lap(conv.geometry.kernelH == 1 ? "1x1 conv" : "stem 3x3 conv", batch * conv.geometry.macs)
+                case .depthwise(let conv, _, _): lap("depthwise \(conv.geometry.kernelH)x\(conv.geometry.kernelW)", batch * conv.geometry.macs)
+                case .squeezeExcite: lap("squeeze-excite", 0)
+                case .add: lap("residual add", 0)
+                }
+            }
             switch step {
             case .dense(let conv, let from, let to): conv.run(batch: batch, input: w.buffers[from], output: w.buffers[to], scratch: w.scratch)
             case .depthwise(let conv, let from, let to): conv.run(batch: batch, input: w.buffers[from], output: w.buffers[to])
@@ -230,6 +261,7 @@ public final class QuantizedMobileNetV3Plan {
             QuantizedGEMM.multiply(rows: 0..<batch, n: outputs, k: hidden, a: w.hiddenCodes, lda: hidden, packedB: b.baseAddress!,
                                    c: w.sums, ldc: outputs)
         }
+        defer { lap("pool + classifier", 0) }
         switch output {
         case .float(let out):
             // acc·s_h·s_w − z_h·Σw·s_h·s_w + b: the logits and keypoints leave in float.

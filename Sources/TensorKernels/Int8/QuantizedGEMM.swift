@@ -1,7 +1,7 @@
 import CQuantKernels
 
 /// uint8 activations × int8 weights → int32, on the integer kernels (AVX2 or portable C).
-/// Weights are packed once ([K/4][N/8·8][4]); they must lie in [−63, 63] (see the C header).
+/// Weights are packed once ([N/16][K/4][16][4]); they must lie in [−63, 63] (see the C header).
 public enum QuantizedGEMM {
     /// Largest weight magnitude these kernels take.
     public static let weightLimit: Int8 = 63

@@ -15,7 +15,9 @@ public struct Requantization: Sendable {
     public var min: Int32
     public var max: Int32
     /// Optional 256-entry table applied last (a quantised hardswish).
-    public var table: [UInt8]?
+    public var table: [UInt8]? { didSet { tableEntries = table?.map(Int32.init) } }
+    /// The table as the kernels read it (int32 entries, for AVX2's gather).
+    private var tableEntries: [Int32]?
 
     public init(bias: [Int32], realMultipliers: [Double], zeroPoint: Int32, min: Int32 = 0, max: Int32 = 255,
                 table: [UInt8]? = nil) {
@@ -29,6 +31,7 @@ public struct Requantization: Sendable {
         self.min = min
         self.max = max
         self.table = table
+        tableEntries = table?.map(Int32.init)
     }
 
     public var channels: Int { bias.count }
@@ -63,12 +66,12 @@ public struct Requantization: Sendable {
         bias.withUnsafeBufferPointer { b in
             multiplier.withUnsafeBufferPointer { m in
                 shift.withUnsafeBufferPointer { s in
-                    func call(_ lut: UnsafePointer<UInt8>?) -> R {
+                    func call(_ lut: UnsafePointer<Int32>?) -> R {
                         var parameters = fly_requant(bias: b.baseAddress, multiplier: m.baseAddress, shift: s.baseAddress,
                                                      zero_point: zeroPoint, min: min, max: max, lut: lut)
                         return withUnsafePointer(to: &parameters, body)
                     }
-                    if let table { return table.withUnsafeBufferPointer { call($0.baseAddress) } }
+                    if let tableEntries { return tableEntries.withUnsafeBufferPointer { call($0.baseAddress) } }
                     return call(nil)
                 }
             }
