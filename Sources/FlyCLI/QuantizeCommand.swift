@@ -2,59 +2,143 @@ import ArgumentParser
 import ConsoleOutput
 import Detector
 import Foundation
+import Quantization
 import SafeTensors
 import Traits
 
-/// `flytally quantize`: rewrite a model file in a smaller storage scheme.
+/// `flytally quantize`: rewrite a model in a post-training quantisation scheme, or measure
+/// every scheme and choose one (`--compare`).
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Rewrite a trait classifier or detector in a smaller storage scheme.",
+        abstract: "Quantise a trait classifier (fp16, dynamic-int8, static-int8, int8-io) or a detector (fp16), or compare every scheme.",
         discussion: """
-            fp16: every weight stored as IEEE half precision (half the file); loading converts \
-            back to fp32 and inference runs in fp32, so only the rounding of the weights \
-            changes. The integer schemes of the [quant] issue are not implemented yet.
+            fp16: weights stored as half precision, converted to fp32 at load (fp32 arithmetic). \
+            dynamic-int8: int8 weights per output channel; each GEMM's input quantised per batch at \
+            run time. static-int8: int8 weights, uint8 activations with ranges calibrated on \
+            --calibration data (--method min-max, percentile[:P] or mse), integer arithmetic between \
+            layers. int8-io: static-int8 whose input and output are uint8 codes too. \
+            --compare evaluates the float model and every scheme on --data (test) and --calibration \
+            (train) and prints accuracy, speed, size and the score L (docs/QUANTIZATION.md).
             """)
 
-    enum Scheme: String, ExpressibleByArgument, CaseIterable { case fp16 }
-
-    @Argument(help: "Model file (trait classifier or detector).")
+    @Argument(help: "Model file (trait classifier or detector), float.")
     var model: String
 
-    @Option(help: "Storage scheme.")
-    var scheme: Scheme
+    @Option(help: ArgumentHelp("Scheme: \(QuantizationScheme.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "scheme"))
+    var scheme: String?
+
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("Calibration data (crop directories or annotated photo sets); with --compare also the train subset.", valueName: "dir"))
+    var calibration: [String] = []
+
+    @Option(help: ArgumentHelp("How calibration picks activation ranges: min-max, percentile, percentile:P, mse.", valueName: "method"))
+    var method: String = "percentile"
+
+    @Option(help: "Use at most this many calibration crops (evenly spread).")
+    var calibrationLimit: Int = 512
 
     @Option(help: ArgumentHelp("Output model file.", valueName: "file"))
-    var out: String
+    var out: String?
+
+    @Flag(help: "Evaluate the float model and every scheme, print the comparison and the choice.")
+    var compare = false
+
+    @Option(name: .customLong("data"), parsing: .upToNextOption, help: ArgumentHelp("--compare: test data.", valueName: "dir"))
+    var data: [String] = []
+
+    @Option(help: ArgumentHelp("--compare: where the quantised files are written (default: a temporary folder).", valueName: "dir"))
+    var outDir: String?
+
+    @Flag(help: "--compare: print the table as JSON.")
+    var json = false
+
+    func parsedScheme() throws -> QuantizationScheme? {
+        guard let scheme else { return nil }
+        guard let s = QuantizationScheme(rawValue: scheme) else {
+            throw ValidationError("--scheme must be one of \(QuantizationScheme.allCases.map(\.rawValue).joined(separator: ", ")) (got '\(scheme)').")
+        }
+        return s
+    }
 
     func validate() throws {
+        guard RangeMethod(argument: method) != nil else { throw ValidationError("--method must be min-max, percentile, percentile:P (50 < P ≤ 100) or mse (got '\(method)').") }
+        guard calibrationLimit >= Calibrator.minimumImages else { throw ValidationError("--calibration-limit must be at least \(Calibrator.minimumImages).") }
+        if compare {
+            guard !data.isEmpty, !calibration.isEmpty else { throw ValidationError("--compare needs --data (test) and --calibration (train and calibration) paths.") }
+            return
+        }
+        guard let scheme = try parsedScheme() else { throw ValidationError("Give --scheme (or --compare).") }
+        guard let out else { throw ValidationError("Give --out FILE.") }
         if (model as NSString).standardizingPath == (out as NSString).standardizingPath {
             throw ValidationError("--out must differ from the input model (the input is never overwritten).")
         }
+        if scheme.isCalibrated && calibration.isEmpty { throw ValidationError("--scheme \(scheme.rawValue) needs --calibration data.") }
     }
 
     func run() throws {
+        if compare { return try QuantizeComparison(command: self).run() }
+        let scheme = try parsedScheme()!, out = out!
         let architecture: String?
         do { architecture = try SafeTensorsFile.read(path: model).metadata["architecture"] } catch { throw InputFailure("\(model): \(error)") }
-        do {
-            switch architecture {
-            case TraitModelFile.architecture:
-                try TraitModelFile.save(try TraitModelFile.load(model), to: out, extra: ["quantized_from": (model as NSString).lastPathComponent],
-                                        float16: true)
-            case DetectorModelFile.architecture:
-                let (detector, threshold) = try DetectorModelFile.load(model)
-                try DetectorModelFile.save(detector, threshold: threshold, to: out,
-                                           extra: ["quantized_from": (model as NSString).lastPathComponent], float16: true)
-            default:
-                throw InputFailure("\(model): not a FlyTally trait classifier or detector (architecture '\(architecture ?? "missing")')")
+        let extra = ["quantized_from": (model as NSString).lastPathComponent]
+        switch architecture {
+        case TraitModelFile.architecture:
+            let classifier = try loadFloatClassifier(model)
+            if scheme == .fp16 {
+                do { try TraitModelFile.save(classifier, to: out, extra: extra, float16: true) } catch { throw InputFailure("\(out): \(error)") }
+            } else {
+                let quantized = try quantize(classifier, scheme: scheme)
+                do { try TraitModelFile.save(classifier, quantized: quantized, to: out, extra: extra) } catch { throw InputFailure("\(out): \(error)") }
             }
-        } catch let failure as InputFailure {
-            throw failure
-        } catch {
-            throw InputFailure("\(error)")
+        case DetectorModelFile.architecture:
+            guard scheme == .fp16 else {
+                throw InputFailure("\(model): detectors can be quantised to fp16 only so far (the int8 detector plan is not built yet; see docs/QUANTIZATION.md)")
+            }
+            do {
+                let (detector, threshold) = try DetectorModelFile.load(model)
+                try DetectorModelFile.save(detector, threshold: threshold, to: out, extra: extra, float16: true)
+            } catch { throw InputFailure("\(error)") }
+        default:
+            throw InputFailure("\(model): not a FlyTally trait classifier or detector (architecture '\(architecture ?? "missing")')")
         }
-        let before = (try? FileManager.default.attributesOfItem(atPath: model)[.size] as? Int) ?? 0
-        let after = (try? FileManager.default.attributesOfItem(atPath: out)[.size] as? Int) ?? 0
+        let before = Self.fileSize(model), after = Self.fileSize(out)
         print("\(model) → \(out) (\(scheme.rawValue)): \(before / 1024) KB → \(after / 1024) KB"
               + String(format: " (%.0f%%)", 100 * Double(after) / Double(max(before, 1))))
+    }
+
+    static func fileSize(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }
+
+    func loadFloatClassifier(_ path: String) throws -> TraitClassifier {
+        let classifier: TraitClassifier
+        do { classifier = try TraitModelFile.load(path) } catch { throw InputFailure("\(error)") }
+        if let q = classifier.quantization {
+            throw InputFailure("\(path): already quantised (\(q.scheme.rawValue)); quantise the float model it came from")
+        }
+        return classifier
+    }
+
+    /// Calibration crops: every usable sample of --calibration, thinned evenly to the limit.
+    func calibrationCrops() throws -> [TraitSample] {
+        let (samples, problems) = loadAll(calibration) { TraitSampleLoader.load($0) }
+        for problem in problems { StandardError.line("skipped: \(problem)") }
+        guard samples.count >= Calibrator.minimumImages else {
+            throw InputFailure("\(calibration.joined(separator: ", ")): \(CalibrationError.tooFewImages(found: samples.count, needed: Calibrator.minimumImages))")
+        }
+        guard samples.count > calibrationLimit else { return samples }
+        return (0..<calibrationLimit).map { samples[$0 * samples.count / calibrationLimit] }
+    }
+
+    func quantize(_ classifier: TraitClassifier, scheme: QuantizationScheme, crops: [TraitSample]? = nil) throws -> QuantizedTraitModel {
+        let method = RangeMethod(argument: self.method)!
+        guard scheme.isCalibrated else { return try classifier.quantized(scheme, calibration: []) }
+        let samples = try crops ?? calibrationCrops()
+        let bar = ProgressBar(title: "calibrating (\(method))", total: samples.count, unit: "crops", style: .automatic(quiet: json))
+        defer { bar.finish() }
+        var reported = 0
+        do {
+            return try classifier.quantized(scheme, calibration: samples.map(\.image), method: method) { done, _ in
+                bar.advance(by: done - reported)
+                reported = done
+            }
+        } catch { throw InputFailure("\(error)") }
     }
 }

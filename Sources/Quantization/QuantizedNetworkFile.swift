@@ -24,6 +24,7 @@ public enum QuantizationScheme: String, Sendable, CaseIterable {
 public struct QuantizedFileError: Error, CustomStringConvertible {
     public let problem: String
     public var description: String { problem }
+    public init(problem: String) { self.problem = problem }
 }
 
 /// Storage of a `QuantizedNetwork` in safetensors: per layer "<name>.weight" (I8; OHWI or

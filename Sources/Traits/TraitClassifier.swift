@@ -45,6 +45,9 @@ public final class TraitClassifier: Module {
     public let hidden: Sequential
     public let traitHead: Linear
     public let keypointHead: Linear?
+    /// Set when the model was read from an integer-quantised file: predictions then run on the
+    /// integer plan, and the float weights above are its dequantised copy (for explanations).
+    public var quantization: QuantizedTraitModel?
 
     public init(_ configuration: TraitClassifierConfiguration, seed: UInt64 = 0) {
         self.configuration = configuration
@@ -81,9 +84,16 @@ public final class TraitClassifier: Module {
 
     /// The model compiled for inference (the two heads merged into one final layer).
     public func inferencePlan(inputSize: Int? = nil, maxBatch: Int) throws(PlanError) -> MobileNetV3Plan {
+        let side = inputSize ?? configuration.inputSize
+        return try MobileNetV3Plan(configuration: configuration.backbone, weights: planWeights(), inputHeight: side, inputWidth: side,
+                                   maxBatch: maxBatch)
+    }
+
+    /// The weights by torchvision name as the compiled plans read them: the backbone's, with the
+    /// trait and keypoint heads merged into one final layer "classifier.3".
+    public func planWeights() -> NamedWeights {
         var weights: NamedWeights = [:]
         for entry in stateEntries() { weights[entry.name] = entry.get() }
-        let side = inputSize ?? configuration.inputSize
         var w = traitHead.weight.value.scalars, b = traitHead.bias!.value.scalars
         if let keypointHead {
             w += keypointHead.weight.value.scalars
@@ -91,8 +101,7 @@ public final class TraitClassifier: Module {
         }
         weights["classifier.3.weight"] = Tensor(shape: [configuration.outputCount, w.count / configuration.outputCount], scalars: w)
         weights["classifier.3.bias"] = Tensor(shape: [configuration.outputCount], scalars: b)
-        return try MobileNetV3Plan(configuration: configuration.backbone, weights: weights, inputHeight: side, inputWidth: side,
-                                   maxBatch: maxBatch)
+        return weights
     }
 }
 
@@ -118,6 +127,11 @@ public enum TraitModelFile {
         let configuration = try ModelFileCheck.configuration(of: file, path: path, architecture: architecture, kind: "trait classifier",
                                                              as: TraitClassifierConfiguration.self)
         let model = TraitClassifier(configuration)
+        if let quantized = try quantizedNetwork(in: file, path: path, configuration: configuration) {
+            do { try model.loadDequantized(quantized.network) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+            model.quantization = quantized
+            return model
+        }
         do { try model.loadState(from: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
         return model
     }

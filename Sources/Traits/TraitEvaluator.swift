@@ -3,6 +3,8 @@ import ImageIO
 import Foundation
 import ImageProcessing
 import Inference
+import Quantization
+import TensorKernels
 import Tensors
 
 /// Predictions for crops through the compiled inference plan.
@@ -20,37 +22,84 @@ public final class TraitPredictor {
     public let model: TraitClassifier
     public let inputSize: Int
     public let maxBatch: Int
-    let plan: MobileNetV3Plan
+
+    /// What runs the crops: the float plan, or the integer plan of a quantised model file.
+    enum Runner {
+        case float(MobileNetV3Plan)
+        case staticInt8(QuantizedMobileNetV3Plan, integerIO: Bool)
+        case dynamicInt8(DynamicInt8Plan)
+    }
+    let runner: Runner
 
     public init(_ model: TraitClassifier, size: Int? = nil, maxBatch: Int = 64) {
         self.model = model
         inputSize = size ?? model.configuration.inputSize
         self.maxBatch = maxBatch
         model.eval()
-        guard let plan = try? model.inferencePlan(inputSize: inputSize, maxBatch: maxBatch) else {
-            preconditionFailure("a trait classifier always compiles")
+        do {
+            switch model.quantization?.scheme {
+            case .staticInt8?, .int8IO?:
+                runner = .staticInt8(try QuantizedMobileNetV3Plan(network: model.quantization!.network, inputHeight: inputSize,
+                                                                  inputWidth: inputSize, maxBatch: maxBatch),
+                                     integerIO: model.quantization!.scheme == .int8IO)
+            case .dynamicInt8?:
+                runner = .dynamicInt8(try DynamicInt8Plan(network: model.quantization!.network, inputHeight: inputSize, inputWidth: inputSize))
+            case .fp16?, nil:
+                runner = .float(try model.inferencePlan(inputSize: inputSize, maxBatch: maxBatch))
+            }
+        } catch {
+            preconditionFailure("a loaded trait classifier always compiles: \(error)")
         }
-        self.plan = plan
+    }
+
+    /// Which scheme runs the predictions ("fp32" for float models).
+    public var precision: String { model.quantization?.scheme.rawValue ?? "fp32" }
+
+    /// Crops resized to `side` and ImageNet-normalised, [N, side, side, 3].
+    public static func inputTensor(_ crops: [RGBImage], side: Int) -> Tensor {
+        let pixels = side * side * 3
+        var input = Tensor.uninitialized([crops.count, side, side, 3])
+        input.scalars.withUnsafeMutableBufferPointer { buffer in
+            for (i, crop) in crops.enumerated() {
+                let resized = crop.width == side && crop.height == side ? crop : crop.resized(width: side, height: side)
+                resized.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
+            }
+        }
+        return input
+    }
+
+    /// Raw outputs [N, outputCount] of a prepared input batch (N ≤ maxBatch).
+    public func outputs(_ input: Tensor) -> [Float] {
+        let n = input.shape[0]
+        switch runner {
+        case .float(let plan): return plan(input).scalars
+        case .staticInt8(let plan, let integerIO):
+            guard integerIO else { return plan(input).scalars }
+            // The int8-io interface: uint8 codes in, uint8 codes out (dequantised here for the caller).
+            var codes = [UInt8](repeating: 0, count: input.count)
+            input.withUnsafePointer { x in codes.withUnsafeMutableBufferPointer {
+                QuantizedElementwise.quantize(x, count: input.count, scale: plan.inputQuantization.scale,
+                                              zeroPoint: plan.inputQuantization.zeroPoint, output: $0.baseAddress!)
+            }}
+            var out = [UInt8](repeating: 0, count: n * plan.outputCount)
+            codes.withUnsafeBufferPointer { c in out.withUnsafeMutableBufferPointer {
+                plan.run(quantizedInput: c.baseAddress!, batch: n, quantizedOutput: $0.baseAddress!)
+            }}
+            return out.map { plan.outputQuantization.dequantize($0) }
+        case .dynamicInt8(let plan): return plan.run(input: input.scalars, batch: n)
+        }
     }
 
     public func predict(_ crops: [RGBImage]) -> [TraitPrediction] {
         var predictions: [TraitPrediction] = []
         predictions.reserveCapacity(crops.count)
-        let side = inputSize, pixels = side * side * 3
         var start = 0
         while start < crops.count {
             let chunk = Array(crops[start..<min(start + maxBatch, crops.count)])
-            var input = Tensor.uninitialized([chunk.count, side, side, 3])
-            input.scalars.withUnsafeMutableBufferPointer { buffer in
-                for (i, crop) in chunk.enumerated() {
-                    let resized = crop.width == side && crop.height == side ? crop : crop.resized(width: side, height: side)
-                    resized.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
-                }
-            }
-            let output = plan(input)
+            let output = outputs(Self.inputTensor(chunk, side: inputSize))
             let k = model.configuration.outputCount
             for (i, crop) in chunk.enumerated() {
-                let row = Array(output.scalars[(i * k)..<((i + 1) * k)])
+                let row = Array(output[(i * k)..<((i + 1) * k)])
                 let probabilities = row.prefix(3).map { 1 / (1 + Foundation.exp(-$0)) }
                 var keypoints: FlyKeypoints? = nil
                 if model.configuration.keypoints {

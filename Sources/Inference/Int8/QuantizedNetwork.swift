@@ -75,7 +75,7 @@ public struct QuantizedNetwork: Sendable {
     }
 
     /// Folds batch norm into every convolution of `weights` (float, torchvision names, OHWI) and
-    /// quantises; `ranges` come from calibration.
+    /// quantises; `ranges` come from calibration (empty for dynamic-range int8, which needs none).
     public static func quantize(configuration: MobileNetV3Configuration, weights: NamedWeights,
                                 ranges: [String: ClosedRange<Float>]) throws(PlanError) -> QuantizedNetwork {
         let graph = MobileNetV3Graph(configuration: configuration, inputHeight: 64, inputWidth: 64)
@@ -109,7 +109,7 @@ public struct QuantizedNetwork: Sendable {
             let q = quantizeWeights(w, channels: outputs, limit: weightLimit(depthwise: false))
             layers[name] = Layer(weight: q.values, scale: q.scales, bias: b)
         }
-        for name in graph.calibratedTensors where ranges[name] == nil { throw .invalidInput("no calibrated range for tensor '\(name)'") }
+        for name in graph.calibratedTensors where !ranges.isEmpty && ranges[name] == nil { throw .invalidInput("no calibrated range for tensor '\(name)'") }
         return QuantizedNetwork(configuration: configuration, layers: layers, squeezeExcite: se, ranges: ranges)
     }
 }

@@ -1,0 +1,124 @@
+import Foundation
+import ImageIO
+import Inference
+import Models
+import Quantization
+import SafeTensors
+import Tensors
+
+/// A trait classifier in one of the integer schemes: its int8 network and how it runs.
+public struct QuantizedTraitModel: Sendable {
+    public let scheme: QuantizationScheme
+    public let network: QuantizedNetwork
+
+    public init(scheme: QuantizationScheme, network: QuantizedNetwork) {
+        precondition(scheme.isInteger, "fp16 files hold float weights")
+        self.scheme = scheme
+        self.network = network
+    }
+}
+
+extension TraitClassifier {
+    /// Quantises this (float) classifier: int8 weights, and for the static schemes activation
+    /// ranges calibrated on `calibration` crops (resized to the model's input) with `method`.
+    public func quantized(_ scheme: QuantizationScheme, calibration: [RGBImage], method: RangeMethod = .minMax,
+                          progress: (Int, Int) -> Void = { _, _ in }) throws -> QuantizedTraitModel {
+        precondition(scheme.isInteger, "fp16 is a storage choice: use TraitModelFile.save(float16:)")
+        eval()
+        let weights = planWeights()
+        var ranges: [String: ClosedRange<Float>] = [:]
+        if scheme.isCalibrated {
+            let side = configuration.inputSize
+            let calibrator = try Calibrator(configuration: configuration.backbone, weights: weights, inputHeight: side, inputWidth: side)
+            var start = 0
+            while start < calibration.count {
+                let chunk = Array(calibration[start..<min(start + 16, calibration.count)])
+                calibrator.observe(TraitPredictor.inputTensor(chunk, side: side))
+                start += chunk.count
+                progress(start, calibration.count)
+            }
+            ranges = try calibrator.ranges(method)
+        }
+        let network = try QuantizedNetwork.quantize(configuration: configuration.backbone, weights: weights, ranges: ranges)
+        return QuantizedTraitModel(scheme: scheme, network: network)
+    }
+
+    /// Float copies of an int8 network's weights in this model's layers (batch norm becomes
+    /// the identity plus the folded bias), so explanations and training-side tools work on a
+    /// quantised file too.
+    func loadDequantized(_ network: QuantizedNetwork) throws {
+        var entries: [SafeTensorsEntry] = []
+        let graph = MobileNetV3Graph(configuration: configuration.backbone, inputHeight: 64, inputWidth: 64)
+        func dequantized(_ layer: QuantizedNetwork.Layer) -> [Float] {
+            let per = layer.weight.count / layer.scale.count
+            return (0..<layer.weight.count).map { Float(layer.weight[$0]) * layer.scale[$0 / per] }
+        }
+        for c in graph.convolutions {
+            guard let layer = network.layers[c.name] else { throw QuantizedFileError(problem: "tensor '\(c.name).weight' is missing") }
+            let g = c.geometry, n = g.outChannels
+            entries.append(try SafeTensorsEntry(name: c.name + ".weight", shape: [n, g.kernelH, g.kernelW, g.inChannelsPerGroup],
+                                                floats: dequantized(layer)))
+            // BN(y) = γ(y − μ)/√(σ² + ε) + β with μ = 0, σ² = 1, γ = √(1 + ε): y + β.
+            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".weight", shape: [n],
+                                                floats: [Float](repeating: (1 + 0.001 as Float).squareRoot(), count: n)))
+            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".bias", shape: [n], floats: layer.bias))
+            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".running_mean", shape: [n], floats: [Float](repeating: 0, count: n)))
+            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".running_var", shape: [n], floats: [Float](repeating: 1, count: n)))
+        }
+        for (name, t) in network.squeezeExcite { entries.append(try SafeTensorsEntry(name: name, shape: t.shape, floats: t.scalars)) }
+        guard let hidden = network.layers["classifier.0"], let last = network.layers["classifier.3"] else {
+            throw QuantizedFileError(problem: "classifier layers missing")
+        }
+        let width = configuration.backbone.lastChannels
+        entries.append(try SafeTensorsEntry(name: "classifier.0.weight", shape: [width, hidden.weight.count / width], floats: dequantized(hidden)))
+        entries.append(try SafeTensorsEntry(name: "classifier.0.bias", shape: [width], floats: hidden.bias))
+        let w = dequantized(last)
+        entries.append(try SafeTensorsEntry(name: "traits.weight", shape: [3, width], floats: Array(w[0..<(3 * width)])))
+        entries.append(try SafeTensorsEntry(name: "traits.bias", shape: [3], floats: Array(last.bias[0..<3])))
+        if configuration.keypoints {
+            let k = configuration.outputCount - 3
+            entries.append(try SafeTensorsEntry(name: "keypoints.weight", shape: [k, width], floats: Array(w[(3 * width)...])))
+            entries.append(try SafeTensorsEntry(name: "keypoints.bias", shape: [k], floats: Array(last.bias[3...])))
+        }
+        try loadState(from: try SafeTensorsFile(entries: entries), layout: .ohwi)
+    }
+}
+
+extension TraitModelFile {
+    /// Writes a quantised classifier: the int8 network plus the usual metadata and the scheme.
+    public static func save(_ model: TraitClassifier, quantized: QuantizedTraitModel, to path: String, extra: [String: String] = [:]) throws {
+        var metadata = extra
+        metadata["architecture"] = architecture
+        metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
+        metadata["normalization"] = "imagenet"
+        metadata[QuantizedNetwork.schemeKey] = quantized.scheme.rawValue
+        if quantized.scheme == .int8IO {
+            let input = AffineQuantization(range: quantized.network.ranges["input"] ?? 0...0)
+            let output = AffineQuantization(range: quantized.network.ranges["output"] ?? 0...0)
+            metadata["input_quantization"] = "scale \(input.scale) zero_point \(input.zeroPoint) (of ImageNet-normalised pixels)"
+            metadata["output_quantization"] = "scale \(output.scale) zero_point \(output.zeroPoint)"
+        }
+        try SafeTensorsFile(entries: try quantized.network.entries(), metadata: metadata).write(path: path)
+    }
+
+    /// The integer form of a file that holds one (nil for float files).
+    static func quantizedNetwork(in file: SafeTensorsFile, path: String,
+                                 configuration: TraitClassifierConfiguration) throws -> QuantizedTraitModel? {
+        guard let name = file.metadata[QuantizedNetwork.schemeKey] else { return nil }
+        guard let scheme = QuantizationScheme(rawValue: name), scheme.isInteger else {
+            throw ModelFileError(path: path, problem: "unknown quantization scheme '\(name)'")
+        }
+        do {
+            let network = try QuantizedNetwork(file: file, configuration: configuration.backbone)
+            if scheme.isCalibrated {
+                let needed = MobileNetV3Graph(configuration: configuration.backbone, inputHeight: 64, inputWidth: 64).calibratedTensors
+                if let missing = needed.first(where: { network.ranges[$0] == nil }) {
+                    throw QuantizedFileError(problem: "calibrated range 'range.\(missing)' is missing")
+                }
+            }
+            return QuantizedTraitModel(scheme: scheme, network: network)
+        } catch {
+            throw ModelFileError(path: path, problem: "\(error)")
+        }
+    }
+}
