@@ -13,18 +13,15 @@
 /// Requantises 8 accumulators of channels [c, c+8) (contract in fly_quant_kernels.h).
 AVX2 static inline __m256i requant8(__m256i acc, const fly_requant *rq, int c) {
     __m256i v = _mm256_add_epi32(acc, _mm256_loadu_si256((const __m256i *)(rq->bias + c)));
-    __m256i shift = _mm256_loadu_si256((const __m256i *)(rq->shift + c));
-    __m256i zero = _mm256_setzero_si256();
-    v = _mm256_sllv_epi32(v, _mm256_max_epi32(_mm256_sub_epi32(zero, shift), zero));
+    if (rq->any_left) v = _mm256_sllv_epi32(v, _mm256_loadu_si256((const __m256i *)(rq->left + c)));
     __m256i mult = _mm256_loadu_si256((const __m256i *)(rq->multiplier + c));
     __m256i half = _mm256_set1_epi64x((int64_t)1 << 30);
     __m256i even = _mm256_add_epi64(_mm256_mul_epi32(v, mult), half);
     __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(v, 32), _mm256_srli_epi64(mult, 32)), half);
     // Bits 31…62 of each product: low half of `even` >> 31, high half of `odd` << 1.
     __m256i y = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
-    __m256i right = _mm256_max_epi32(shift, zero);
-    __m256i rounding = _mm256_srli_epi32(_mm256_sllv_epi32(_mm256_set1_epi32(1), right), 1);
-    y = _mm256_srav_epi32(_mm256_add_epi32(y, rounding), right);
+    y = _mm256_srav_epi32(_mm256_add_epi32(y, _mm256_loadu_si256((const __m256i *)(rq->rounding + c))),
+                          _mm256_loadu_si256((const __m256i *)(rq->right + c)));
     y = _mm256_add_epi32(y, _mm256_set1_epi32(rq->zero_point));
     y = _mm256_max_epi32(y, _mm256_set1_epi32(rq->min));
     y = _mm256_min_epi32(y, _mm256_set1_epi32(rq->max));

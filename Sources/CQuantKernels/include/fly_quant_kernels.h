@@ -30,6 +30,11 @@ typedef struct {
     int32_t min;                // clamp in the quantised domain (activation: ReLU = zero point)
     int32_t max;
     const int32_t *lut;         // optional 256-entry table (values 0…255) applied last (hardswish), or NULL
+    // Derived from `shift` once per layer so the epilogue does not recompute them:
+    const int32_t *right;       // max(shift, 0)
+    const int32_t *rounding;    // right > 0 ? 1 << (right - 1) : 0
+    const int32_t *left;        // max(-shift, 0)
+    int32_t any_left;           // nonzero when some left[c] > 0
 } fly_requant;
 
 /// 1 when the AVX2 kernels are in use.

@@ -8,8 +8,8 @@ import Foundation
 public struct Requantization: Sendable {
     /// Per output channel: added to the accumulator (bias and zero-point corrections).
     public var bias: [Int32]
-    public var multiplier: [Int32]
-    public var shift: [Int32]
+    public private(set) var multiplier: [Int32]
+    public private(set) var shift: [Int32]
     public var zeroPoint: Int32
     /// Clamp in the quantised domain (ReLU: `min` = zero point).
     public var min: Int32
@@ -18,6 +18,17 @@ public struct Requantization: Sendable {
     public var table: [UInt8]? { didSet { tableEntries = table?.map(Int32.init) } }
     /// The table as the kernels read it (int32 entries, for AVX2's gather).
     private var tableEntries: [Int32]?
+    /// `shift` split for the kernels' epilogue (see the C header), computed once.
+    private struct Derived: Sendable {
+        var right: [Int32], rounding: [Int32], left: [Int32], anyLeft: Bool
+        init(_ shift: [Int32]) {
+            right = shift.map { Swift.max($0, 0) }
+            rounding = right.map { $0 > 0 ? 1 << ($0 - 1) : 0 }
+            left = shift.map { Swift.max(-$0, 0) }
+            anyLeft = left.contains { $0 > 0 }
+        }
+    }
+    private var derived: Derived
 
     public init(bias: [Int32], realMultipliers: [Double], zeroPoint: Int32, min: Int32 = 0, max: Int32 = 255,
                 table: [UInt8]? = nil) {
@@ -27,6 +38,7 @@ public struct Requantization: Sendable {
         let fixed = realMultipliers.map(Requantization.fixedPoint)
         multiplier = fixed.map(\.multiplier)
         shift = fixed.map(\.shift)
+        derived = Derived(shift)
         self.zeroPoint = zeroPoint
         self.min = min
         self.max = max
@@ -63,16 +75,24 @@ public struct Requantization: Sendable {
 
     /// Runs `body` with the C view of these parameters (valid only during the call).
     public func withUnsafeParameters<R>(_ body: (UnsafePointer<fly_requant>) -> R) -> R {
-        bias.withUnsafeBufferPointer { b in
-            multiplier.withUnsafeBufferPointer { m in
-                shift.withUnsafeBufferPointer { s in
-                    func call(_ lut: UnsafePointer<Int32>?) -> R {
-                        var parameters = fly_requant(bias: b.baseAddress, multiplier: m.baseAddress, shift: s.baseAddress,
-                                                     zero_point: zeroPoint, min: min, max: max, lut: lut)
-                        return withUnsafePointer(to: &parameters, body)
+        derived.right.withUnsafeBufferPointer { right in
+            derived.rounding.withUnsafeBufferPointer { rounding in
+                derived.left.withUnsafeBufferPointer { left in
+                    bias.withUnsafeBufferPointer { b in
+                        multiplier.withUnsafeBufferPointer { m in
+                            shift.withUnsafeBufferPointer { s in
+                                func call(_ lut: UnsafePointer<Int32>?) -> R {
+                                    var parameters = fly_requant(bias: b.baseAddress, multiplier: m.baseAddress, shift: s.baseAddress,
+                                                                 zero_point: zeroPoint, min: min, max: max, lut: lut,
+                                                                 right: right.baseAddress, rounding: rounding.baseAddress,
+                                                                 left: left.baseAddress, any_left: derived.anyLeft ? 1 : 0)
+                                    return withUnsafePointer(to: &parameters, body)
+                                }
+                                if let tableEntries { return tableEntries.withUnsafeBufferPointer { call($0.baseAddress) } }
+                                return call(nil)
+                            }
+                        }
                     }
-                    if let tableEntries { return tableEntries.withUnsafeBufferPointer { call($0.baseAddress) } }
-                    return call(nil)
                 }
             }
         }
