@@ -1,0 +1,95 @@
+import Foundation
+import ImageIO
+import Testing
+import Traits
+
+/// `flytally quantize` end to end with a tiny untrained classifier: every scheme writes a
+/// file that `eval`, `count` and `explain` accept, `--compare` measures them all, and bad
+/// requests get one-line messages.
+@Suite struct QuantizeCLITests {
+    /// The count workspace plus `crops/` with `count` labelled crops.
+    static func workspace(crops count: Int = 12) throws -> String {
+        let dir = try CountCLITests.workspace()
+        try FileManager.default.createDirectory(atPath: dir + "/crops", withIntermediateDirectories: true)
+        var csv = "file,eye,wing,sex\n"
+        for i in 0..<count {
+            var crop = RGBImage(width: 40, height: 40, fill: RGB(UInt8(50 + 7 * i), 90, UInt8(200 - 9 * i)))
+            crop.fillRectangle(x: 6 + i % 5, y: 14, width: 24, height: 10, color: RGB(150, UInt8(40 + 5 * i), 40))
+            try ImageEncoder.write(crop, to: dir + "/crops/c\(i).png")
+            csv += "c\(i).png,\(i % 2 == 0 ? "red" : "white"),\(i % 3 == 0 ? "miniature" : "long"),\(i < count / 2 ? "female" : "male")\n"
+        }
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: dir + "/crops/crops.csv"))
+        return dir
+    }
+
+    static func size(_ path: String) throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.size] as! Int }
+
+    @Test(arguments: ["dynamic-int8", "static-int8", "int8-io"])
+    func everyIntegerSchemeRunsThroughEvalCountAndExplain(scheme: String) throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/q.safetensors"
+        let q = try FlyTallyBinary.run(["quantize", dir + "/traits.safetensors", "--scheme", scheme, "--calibration", dir + "/crops",
+                                        "--method", "mse", "--out", out])
+        #expect(q.status == 0, "\(q.stderr)")
+        #expect(Double(try Self.size(out)) < 0.40 * Double(try Self.size(dir + "/traits.safetensors")))
+        let model = try TraitModelFile.load(out)
+        #expect(model.quantization?.scheme.rawValue == scheme)
+        #expect(TraitPredictor(model).precision == scheme)
+        // The quantised predictions follow the float model's on the same crops.
+        let float = try TraitModelFile.load(dir + "/traits.safetensors")
+        let crops = (0..<12).map { try! ImageDecoder.decode(fileAt: dir + "/crops/c\($0).png").image }
+        for (a, b) in zip(TraitEvaluator.predict(float, crops: crops), TraitEvaluator.predict(model, crops: crops)) {
+            for (x, y) in zip(a.probabilities, b.probabilities) { #expect(abs(x - y) < 0.1, "\(scheme): \(a.probabilities) vs \(b.probabilities)") }
+        }
+        let eval = try FlyTallyBinary.run(["eval", "--model", out, "--data", dir + "/crops"])
+        #expect(eval.status == 0 && eval.stdout.contains("eye"), "\(eval.stderr)")
+        let count = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/out", "--detector", dir + "/detector.safetensors",
+                                            "--model", out], timeout: 120)
+        #expect(count.status == 0, "\(count.stderr)")
+        let explain = try FlyTallyBinary.run(["explain", out, dir + "/crops/c0.png", "--out", dir + "/explain"])
+        #expect(explain.status == 0, "\(explain.stderr)")
+    }
+
+    @Test func compareMeasuresEverySchemeAndNamesTheSmallestScore() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try FlyTallyBinary.run(["quantize", dir + "/traits.safetensors", "--compare", "--data", dir + "/crops",
+                                        "--calibration", dir + "/crops", "--out-dir", dir + "/compare"], timeout: 300)
+        #expect(r.status == 0, "\(r.stderr)")
+        for scheme in ["fp32", "fp16", "dynamic-int8", "static-int8", "int8-io"] {
+            #expect(r.stdout.contains("| \(scheme) |"), "row \(scheme) missing: \(r.stdout)")
+            #expect(FileManager.default.fileExists(atPath: dir + "/compare/traits-\(scheme).safetensors"))
+        }
+        #expect(r.stdout.contains("| fp32 |") && r.stdout.contains("+0.000 |"), "L(fp32) is 0 by definition")
+        #expect(r.stdout.contains("choice (smallest L): "))
+    }
+
+    @Test func badRequestsAreRefusedWithOneLine() throws {
+        let dir = try Self.workspace(crops: 3)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = dir + "/traits.safetensors"
+        let tooFew = try FlyTallyBinary.run(["quantize", model, "--scheme", "static-int8", "--calibration", dir + "/crops", "--out", dir + "/q.safetensors"])
+        #expect(tooFew.status == 1 && tooFew.stderr.contains("at least 8 images"), "\(tooFew.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/q.safetensors"), "nothing written when calibration fails")
+        let noData = try FlyTallyBinary.run(["quantize", model, "--scheme", "int8-io", "--out", dir + "/q.safetensors"])
+        #expect(noData.status == 1 && noData.stderr.contains("needs --calibration"))
+        let method = try FlyTallyBinary.run(["quantize", model, "--scheme", "static-int8", "--calibration", dir + "/crops", "--method", "median",
+                                             "--out", dir + "/q.safetensors"])
+        #expect(method.status == 1 && method.stderr.contains("--method"))
+        let unknown = try FlyTallyBinary.run(["quantize", model, "--scheme", "int4", "--out", dir + "/q.safetensors"])
+        #expect(unknown.status == 1 && unknown.stderr.contains("--scheme must be one of"))
+        let detector = try FlyTallyBinary.run(["quantize", dir + "/detector.safetensors", "--scheme", "dynamic-int8", "--out", dir + "/d.safetensors"])
+        #expect(detector.status == 1 && detector.stderr.contains("fp16 only"))
+        let dynamic = try FlyTallyBinary.run(["quantize", model, "--scheme", "dynamic-int8", "--out", dir + "/dyn.safetensors"])
+        #expect(dynamic.status == 0, "dynamic-int8 needs no calibration: \(dynamic.stderr)")
+        let again = try FlyTallyBinary.run(["quantize", dir + "/dyn.safetensors", "--scheme", "fp16", "--out", dir + "/again.safetensors"])
+        #expect(again.status == 1 && again.stderr.contains("already quantised"))
+        // A truncated quantised file.
+        var damaged = try Data(contentsOf: URL(fileURLWithPath: dir + "/dyn.safetensors"))
+        damaged.removeLast(4096)
+        try damaged.write(to: URL(fileURLWithPath: dir + "/damaged.safetensors"))
+        let broken = try FlyTallyBinary.run(["eval", "--model", dir + "/damaged.safetensors", "--data", dir + "/crops"])
+        #expect(broken.status == 1 && broken.stderr.contains("damaged.safetensors"), "\(broken.stderr)")
+    }
+}
