@@ -26,6 +26,8 @@ public final class QuantizedMobileNetV3Plan {
     }
 
     private let steps: [Step]
+    /// Per step: the tensor it writes, its quantisation and floats per image (for observers).
+    private let stepOutputs: [(name: String, quantization: AffineQuantization, perImage: Int)]
     private let finalBuffer: Int
     private let finalQuantization: AffineQuantization
     private let poolRequant: Requantization
@@ -80,6 +82,7 @@ public final class QuantizedMobileNetV3Plan {
             return bufferCount - 1
         }
         var steps: [Step] = []
+        var observed: [(String, AffineQuantization, Int)] = []
         var largest = inputHeight * inputWidth * 3, scratch = 0
         for (i, step) in graph.steps.enumerated() {
             switch step {
@@ -100,20 +103,24 @@ public final class QuantizedMobileNetV3Plan {
                 }
                 bufferOf[c.output] = to
                 scalesOf[c.output] = out
+                observed.append((c.output, out, c.geometry.outputPixels * c.geometry.outChannels))
                 largest = max(largest, c.geometry.outputPixels * c.geometry.outChannels)
             case .squeezeExcite(let s):
                 let float = try SqueezeExciteStep(weights: network.squeezeExcite, prefix: s.prefix, channels: s.channels,
                                                   squeezeChannels: s.squeezeChannels, pixels: s.pixels)
                 steps.append(.squeezeExcite(QuantizedSqueezeExcite(float: float, quantization: scalesOf[s.tensor]!), buffer: bufferOf[s.tensor]!))
+                observed.append((s.tensor + ":gated", scalesOf[s.tensor]!, s.pixels * s.channels))
             case .add(let a):
                 let out = try quantization(a.output)
                 steps.append(.add(try QuantizedAdd(a: scalesOf[a.a]!, b: scalesOf[a.b]!, output: out, name: a.output),
                                   into: bufferOf[a.a]!, from: bufferOf[a.b]!, perImage: a.perImage))
                 bufferOf[a.output] = bufferOf[a.a]!
                 scalesOf[a.output] = out
+                observed.append((a.output, out, a.perImage))
             }
         }
         self.steps = steps
+        stepOutputs = observed
         finalBuffer = bufferOf[graph.final]!
         finalQuantization = scalesOf[graph.final]!
 
@@ -217,8 +224,18 @@ public final class QuantizedMobileNetV3Plan {
             .sorted { $0.seconds > $1.seconds }
     }
 
+    /// Runs one batch (float in and out) and hands every step's output, dequantised, to
+    /// `observe` by tensor name (as in `MobileNetV3Graph`; squeeze-excite outputs as
+    /// "<tensor>:gated") — for comparing with the float network layer by layer.
+    public func runObserving(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>,
+                             observe: (String, [Float]) -> Void) {
+        withoutActuallyEscaping(observe) { observe in
+            run(input: .float(input), batch: batch, output: .float(output), workspace: workspace, observe: observe)
+        }
+    }
+
     private func run(input: Input, batch: Int, output: Output, workspace w: QuantizedWorkspace,
-                     time: ((String, Double, Int) -> Void)? = nil) {
+                     time: ((String, Double, Int) -> Void)? = nil, observe: ((String, [Float]) -> Void)? = nil) {
         let inputCount = batch * inputHeight * inputWidth * 3
         switch input {
         case .float(let x):
@@ -234,8 +251,18 @@ public final class QuantizedMobileNetV3Plan {
             clock = now
         }
         lap("quantize input", 0)
-        for step in steps {
+        for (index, step) in steps.enumerated() {
             defer {
+                if let observe {
+                    let (name, q, perImage) = stepOutputs[index]
+                    let buffer: Int
+                    switch step {
+                    case .dense(_, _, let to), .depthwise(_, _, let to): buffer = to
+                    case .squeezeExcite(_, let b): buffer = b
+                    case .add(_, let into, _, _): buffer = into
+                    }
+                    observe(name, (0..<batch * perImage).map { q.dequantize(w.buffers[buffer][$0]) })
+                }
                 switch step {
                 case .dense(let conv, _, _):
                     lap(conv.geometry.kernelH == 1 ? "1x1 conv" : "stem 3x3 conv", batch * conv.geometry.macs)
