@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The [quant] comparison (docs/RESULTS.md): the float trait classifier of the training run
+# (scripts/train-traits.sh → work/traits-small/run/model.safetensors, whose fp16 copy is the
+# bundled default) against every post-training scheme, with the score L(φ) and the choice:
+#   1. FlySim held-out domain (grey-card-dim) as test, training-domain crops as train/calibration;
+#   2. the real test photos as test, the real training photos as train/calibration.
+# Quantised files go to work/traits-small/quantized/. Extra arguments go to both runs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+swift build -c release --product flytally >/dev/null
+B=$PWD/.build/release/flytally
+cd work/traits-small
+[ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh first (no work/traits-small/run/model.safetensors)" >&2; exit 1; }
+$B quantize run/model.safetensors --compare --data heldout-grey/crops --calibration sim-petri-dish/crops \
+    --out-dir quantized/flysim "$@"
+if [ -d real-test ] && [ -d real-train ]; then
+  $B quantize run/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
+fi
