@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "Traits", dependencies: ["Models", "Training", "Quantization", "Optimizers", "Layers", "Autograd", "Tensors", "Inference",
                                                "Datasets", "Augmentation", "ImageIO", "ImageProcessing", "SafeTensors"]),
         // The fly detector: centre-based (CenterNet-style) on MobileNetV3, targets, decoding.
-        .target(name: "Detector", dependencies: ["Models", "Training", "Optimizers", "Layers", "Autograd", "Tensors",
+        .target(name: "Detector", dependencies: ["Models", "Training", "Quantization", "Optimizers", "Layers", "Autograd", "Tensors",
                                                  "TensorKernels", "Datasets", "ImageIO", "ImageProcessing", "SafeTensors",
                                                  "Augmentation", "Inference"]),
         // Architecture descriptions shared by the trainable models and the inference plans.

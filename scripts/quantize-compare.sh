@@ -4,7 +4,8 @@
 # bundled default) against every post-training scheme, with the score L(φ) and the choice:
 #   1. FlySim held-out domain (grey-card-dim) as test, training-domain crops as train/calibration;
 #   2. the real test photos as test, the real training photos as train/calibration.
-# Quantised files go to work/traits-small/quantized/. Extra arguments go to both runs.
+#   3. the detector (see below).
+# Quantised files go to work/*/quantized/. Extra arguments go to every run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product flytally >/dev/null
@@ -15,4 +16,12 @@ $B quantize run/model.safetensors --compare --data heldout-grey/crops --calibrat
     --out-dir quantized/flysim "$@"
 if [ -d real-test ] && [ -d real-train ]; then
   $B quantize run/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
+fi
+# 3. The detector of the training run (scripts/train-detector.sh → work/detector-fast/run2, the
+#    bundled one): fp32, fp16 and static-int8 on the held-out FlySim photos and the real test photos.
+cd ../detector-fast
+if [ -f run2/model.safetensors ]; then
+  $B quantize run2/model.safetensors --compare --data heldout-grey --calibration sim-petri-dish real-train \
+      --calibration-limit 64 --out-dir quantized/flysim "$@"
+  $B quantize run2/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
 fi

@@ -25,10 +25,11 @@ public enum DetectorModelFile {
         if file.metadata["flytally.checkpoint"] != nil { return try loadCheckpoint(file, path: path) }
         let configuration = try ModelFileCheck.configuration(of: file, path: path, architecture: architecture, kind: "fly detector",
                                                              as: FlyDetectorConfiguration.self)
+        let threshold = file.metadata["threshold"].flatMap(Float.init) ?? FlyDetector.defaultThreshold
+        if file.metadata["quantization"] != nil { return (try loadQuantized(file, path: path, configuration: configuration), threshold) }
         let model = FlyDetector(configuration)
         do { try model.loadState(from: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
         model.eval()
-        let threshold = file.metadata["threshold"].flatMap(Float.init) ?? FlyDetector.defaultThreshold
         return (model, threshold)
     }
 

@@ -2,6 +2,7 @@ import Autograd
 import Foundation
 import Inference
 import Models
+import Quantization
 import Tensors
 
 /// The detector compiled for inference: the MobileNetV3 backbone runs through the engine's
@@ -11,16 +12,16 @@ import Tensors
 final class DetectorPlan {
     let detector: FlyDetector
     private var plans: [String: MobileNetV3Plan] = [:]
+    private var quantizedPlans: [String: QuantizedMobileNetV3Plan] = [:]
 
     init(_ detector: FlyDetector) {
         self.detector = detector
     }
 
-    /// The backbone weights in the plan's naming, with a 1-output dummy classifier (the plan
-    /// always ends in one; its output is ignored).
+    /// The backbone weights in the plan's naming, with a 1-output dummy classifier (the float
+    /// plan always ends in one; its output is ignored).
     private func backboneWeights(configuration: MobileNetV3Configuration) -> NamedWeights {
-        var weights: NamedWeights = [:]
-        for entry in detector.features.stateEntries() { weights["features." + entry.name] = entry.get() }
+        var weights = detector.backboneWeights()
         let last = configuration.lastChannels, final = 6 * configuration.blocks.last!.outChannels
         weights["classifier.0.weight"] = Tensor(shape: [last, final])
         weights["classifier.0.bias"] = Tensor(shape: [last])
@@ -42,20 +43,41 @@ final class DetectorPlan {
         return p
     }
 
+    private func quantizedPlan(_ network: QuantizedNetwork, height: Int, width: Int, batch: Int) -> QuantizedMobileNetV3Plan {
+        let key = "\(height)x\(width)x\(batch)"
+        if let p = quantizedPlans[key] { return p }
+        do {
+            let p = try QuantizedMobileNetV3Plan(network: network, inputHeight: height, inputWidth: width, maxBatch: batch)
+            quantizedPlans[key] = p
+            return p
+        } catch {
+            preconditionFailure("a loaded int8 detector backbone always compiles: \(error)")
+        }
+    }
+
     /// [N, H, W, 3] normalised input → [N, H/8, W/8, 5].
     func callAsFunction(_ input: Tensor) -> Tensor {
         let n = input.shape[0], h = input.shape[1], w = input.shape[2]
-        let plan = plan(height: h, width: w, batch: n)
         let taps = detector.taps, lastIndex = detector.features.layers.count - 1
         var c8: Tensor? = nil, c16: Tensor? = nil, c32: Tensor? = nil
-        var index = 0
+        func keep(_ index: Int, _ shape: [Int], _ values: () -> [Float]) {
+            guard index == taps.stride8 || index == taps.stride16 || index == lastIndex else { return }
+            let t = Tensor(shape: [n] + shape, scalars: values())
+            if index == taps.stride8 { c8 = t } else if index == taps.stride16 { c16 = t } else { c32 = t }
+        }
         input.withUnsafePointer { p in
-            plan.runObservingFeatures(input: p, batch: n) { shape, pointer in
-                if index == taps.stride8 || index == taps.stride16 || index == lastIndex {
-                    let t = Tensor(shape: [n] + shape, scalars: Array(UnsafeBufferPointer(start: pointer, count: n * shape.reduce(1, *))))
-                    if index == taps.stride8 { c8 = t } else if index == taps.stride16 { c16 = t } else { c32 = t }
+            if let network = detector.quantization {
+                // The int8 backbone hands over dequantised feature maps; the neck and heads are
+                // a float island (about a tenth of the detector's multiply-adds).
+                quantizedPlan(network, height: h, width: w, batch: n).runObservingFeatures(input: p, batch: n) { index, shape, values in
+                    keep(index, shape) { values }
                 }
-                index += 1
+            } else {
+                var index = 0
+                plan(height: h, width: w, batch: n).runObservingFeatures(input: p, batch: n) { shape, pointer in
+                    keep(index, shape) { Array(UnsafeBufferPointer(start: pointer, count: n * shape.reduce(1, *))) }
+                    index += 1
+                }
             }
         }
         detector.eval()

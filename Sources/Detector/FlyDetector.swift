@@ -1,6 +1,7 @@
 import Autograd
 import Foundation
 import Layers
+import Inference
 import Models
 import TensorKernels
 import Tensors
@@ -118,6 +119,10 @@ public final class FlyDetector: Module {
     /// The compiled inference path, built on first use in eval mode and dropped whenever the
     /// model goes back to training (its folded weights would be stale).
     var compiled: DetectorPlan?
+
+    /// Set when the model was read from a static-int8 file: the backbone then runs on the
+    /// integer plan (the float weights are its dequantised copy); the neck and heads stay float.
+    public var quantization: QuantizedNetwork? { didSet { compiled = nil } }
 
     public override func train(_ on: Bool = true) {
         super.train(on)

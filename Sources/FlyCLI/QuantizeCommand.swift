@@ -2,6 +2,7 @@ import ArgumentParser
 import ConsoleOutput
 import Detector
 import Foundation
+import ImageIO
 import Quantization
 import SafeTensors
 import Traits
@@ -10,7 +11,7 @@ import Traits
 /// every scheme and choose one (`--compare`).
 struct Quantize: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Quantise a trait classifier (fp16, dynamic-int8, static-int8, int8-io) or a detector (fp16), or compare every scheme.",
+        abstract: "Quantise a trait classifier (fp16, dynamic-int8, static-int8, int8-io) or a detector (fp16, static-int8), or compare every scheme.",
         discussion: """
             fp16: weights stored as half precision, converted to fp32 at load (fp32 arithmetic). \
             dynamic-int8: int8 weights per output channel; each GEMM's input quantised per batch at \
@@ -90,19 +91,52 @@ struct Quantize: ParsableCommand {
                 do { try TraitModelFile.save(classifier, quantized: quantized, to: out, extra: extra) } catch { throw InputFailure("\(out): \(error)") }
             }
         case DetectorModelFile.architecture:
-            guard scheme == .fp16 else {
-                throw InputFailure("\(model): detectors can be quantised to fp16 only so far (the int8 detector plan is not built yet; see docs/QUANTIZATION.md)")
-            }
-            do {
-                let (detector, threshold) = try DetectorModelFile.load(model)
-                try DetectorModelFile.save(detector, threshold: threshold, to: out, extra: extra, float16: true)
-            } catch { throw InputFailure("\(error)") }
+            try quantizeDetector(scheme: scheme, out: out, extra: extra)
         default:
             throw InputFailure("\(model): not a FlyTally trait classifier or detector (architecture '\(architecture ?? "missing")')")
         }
         let before = Self.fileSize(model), after = Self.fileSize(out)
         print("\(model) → \(out) (\(scheme.rawValue)): \(before / 1024) KB → \(after / 1024) KB"
               + String(format: " (%.0f%%)", 100 * Double(after) / Double(max(before, 1))))
+    }
+
+    /// Detectors: fp16 storage, or a static-int8 backbone calibrated on photos (the neck and
+    /// heads stay float). Dynamic and int8-io have no detector form.
+    func quantizeDetector(scheme: QuantizationScheme, out: String, extra: [String: String]) throws {
+        guard scheme == .fp16 || scheme == .staticInt8 else {
+            throw InputFailure("\(model): detectors can be quantised to fp16 or static-int8 (a detector's float neck needs float feature maps, so dynamic-int8 and int8-io have no detector form)")
+        }
+        let (detector, threshold): (FlyDetector, Float)
+        do { (detector, threshold) = try DetectorModelFile.load(model) } catch { throw InputFailure("\(error)") }
+        if detector.quantization != nil { throw InputFailure("\(model): already quantised (static-int8); quantise the float model it came from") }
+        if scheme == .fp16 {
+            do { try DetectorModelFile.save(detector, threshold: threshold, to: out, extra: extra, float16: true) } catch { throw InputFailure("\(out): \(error)") }
+            return
+        }
+        // Any photos calibrate a detector (labels are not needed): files and folders, thinned
+        // evenly to the limit, unreadable ones skipped with a message.
+        let collected = ImageFileCollector.collect(calibration)
+        for problem in collected.problems { StandardError.line("skipped: \(problem)") }
+        let files = collected.files.count > calibrationLimit
+            ? (0..<calibrationLimit).map { collected.files[$0 * collected.files.count / calibrationLimit] } : collected.files
+        var photos: [RGBImage] = []
+        for file in files {
+            do { photos.append(try ImageDecoder.decode(fileAt: file).image) } catch { StandardError.line("skipped: \(file): \(error)") }
+        }
+        guard photos.count >= Calibrator.minimumImages else {
+            throw InputFailure("\(calibration.joined(separator: ", ")): \(CalibrationError.tooFewImages(found: photos.count, needed: Calibrator.minimumImages))")
+        }
+        let method = RangeMethod(argument: self.method)!
+        let bar = ProgressBar(title: "calibrating (\(method))", total: photos.count, unit: "photos", style: .automatic(quiet: json))
+        var reported = 0
+        do {
+            let backbone = try detector.quantizedBackbone(calibration: photos, method: method) { done, _ in
+                bar.advance(by: done - reported)
+                reported = done
+            }
+            bar.finish()
+            try DetectorModelFile.save(detector, threshold: threshold, backbone: backbone, to: out, extra: extra)
+        } catch { throw InputFailure("\(error)") }
     }
 
     static func fileSize(_ path: String) -> Int { (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0 }

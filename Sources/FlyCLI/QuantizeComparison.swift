@@ -1,7 +1,9 @@
 import ConsoleOutput
+import Detector
 import Dispatch
 import Foundation
 import Quantization
+import SafeTensors
 import TensorKernels
 import Tensors
 import Traits
@@ -9,8 +11,8 @@ import Traits
 /// `flytally quantize MODEL --compare`: the float model and every scheme, each written to a
 /// file and read back, evaluated on the test and train data, timed, and scored with
 ///   L(φ) = (Size_φ − Size₀)/Size₀ + (Time_φ − Time₀)/Time₀ + (Acc₀ − Acc_φ)/Acc₀
-/// (0 for the float model itself; lower is better; Acc = mean per-trait test accuracy, so a
-/// drop in accuracy adds to L). The scheme with the smallest L is named.
+/// (0 for the float model itself; lower is better; Acc = mean per-trait test accuracy — AP@0.5
+/// for detectors — so a drop in accuracy adds to L). The scheme with the smallest L is named.
 struct QuantizeComparison {
     let command: Quantize
 
@@ -27,6 +29,8 @@ struct QuantizeComparison {
     }
 
     func run() throws {
+        let architecture = try? SafeTensorsFile.read(path: command.model).metadata["architecture"]
+        if architecture == DetectorModelFile.architecture { return try runDetector() }
         let original = try command.loadFloatClassifier(command.model)
         let (test, testProblems) = loadAll(command.data) { TraitSampleLoader.load($0) }
         for problem in testProblems { StandardError.line("skipped: \(problem)") }
@@ -52,13 +56,7 @@ struct QuantizeComparison {
             StandardError.line("measuring \(name)…")
             rows.append(measure(loaded, scheme: name, file: path, test: test, train: train))
         }
-        let base = rows[0]
-        for i in rows.indices {
-            let r = rows[i]
-            rows[i].score = (r.fileKB - base.fileKB) / base.fileKB + (r.msPerImage - base.msPerImage) / base.msPerImage
-                + (base.meanTest - r.meanTest) / base.meanTest
-        }
-        let best = rows.min { $0.score < $1.score }!
+        let best = score(&rows)
         if command.json {
             print(try JSONOutput.encode(rows))
             return
@@ -70,6 +68,84 @@ struct QuantizeComparison {
             let perTrait = r.testAccuracy.map { $0.isFinite ? String(format: "%.2f", 100 * $0) : "—" }.joined(separator: " / ")
             print(String(format: "| %@ | %@ | %.2f | %.2f | %.3f | %.0f | %.0f | %+.3f |", r.scheme, perTrait, 100 * r.meanTest,
                          100 * r.meanTrain, r.msPerImage, r.imagesPerSecond, r.fileKB, r.score))
+        }
+        print("choice (smallest L): \(best.scheme)")
+        print("files: \(directory)")
+    }
+
+    /// Fills in L(φ) against row 0 (the float model) and returns the row with the smallest.
+    func score(_ rows: inout [Row]) -> Row {
+        let base = rows[0]
+        for i in rows.indices {
+            let r = rows[i]
+            rows[i].score = (r.fileKB - base.fileKB) / base.fileKB + (r.msPerImage - base.msPerImage) / base.msPerImage
+                + (base.meanTest - r.meanTest) / base.meanTest
+        }
+        return rows.min { $0.score < $1.score }!
+    }
+
+    /// Detectors: fp32, fp16 and static-int8; "accuracy" is AP@0.5 on the test and train photo
+    /// sets, time is milliseconds per photo through `detect` (letterbox, network, decoding).
+    func runDetector() throws {
+        let original: (model: FlyDetector, threshold: Float)
+        do { original = try DetectorModelFile.load(command.model) } catch { throw InputFailure("\(error)") }
+        if original.model.quantization != nil { throw InputFailure("\(command.model): already quantised; compare from the float model") }
+        let (test, testProblems) = loadAll(command.data) { DetectorSampleLoader.load($0, maxSide: nil) }
+        let (train, trainProblems) = loadAll(command.calibration) { DetectorSampleLoader.load($0, maxSide: nil) }
+        for problem in testProblems + trainProblems { StandardError.line("skipped: \(problem)") }
+        guard !test.isEmpty, train.count >= Calibrator.minimumImages else {
+            throw InputFailure("--compare needs annotated test photos and at least \(Calibrator.minimumImages) train photos")
+        }
+        let directory = command.outDir ?? NSTemporaryDirectory() + "flytally-quantize-\(getpid())"
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw InputFailure("\(directory): cannot create (\(error.localizedDescription))")
+        }
+        let stem = ((command.model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let calibration = train.count > command.calibrationLimit
+            ? (0..<command.calibrationLimit).map { train[$0 * train.count / command.calibrationLimit].image } : train.map(\.image)
+        var rows: [Row] = []
+        for name in ["fp32", "fp16", "static-int8"] {
+            let path = (directory as NSString).appendingPathComponent("\(stem)-\(name).safetensors")
+            do {
+                switch name {
+                case "fp32": try DetectorModelFile.save(original.model, threshold: original.threshold, to: path)
+                case "fp16": try DetectorModelFile.save(original.model, threshold: original.threshold, to: path, float16: true)
+                default:
+                    StandardError.line("calibrating on \(calibration.count) photos…")
+                    let backbone = try original.model.quantizedBackbone(calibration: calibration, method: RangeMethod(argument: command.method)!)
+                    try DetectorModelFile.save(original.model, threshold: original.threshold, backbone: backbone, to: path)
+                }
+            } catch { throw InputFailure("\(path): \(error)") }
+            let loaded: (model: FlyDetector, threshold: Float)
+            do { loaded = try DetectorModelFile.load(path) } catch { throw InputFailure("\(error)") }
+            StandardError.line("measuring \(name)…")
+            let testAP = DetectorEvaluator.evaluate(loaded.model, samples: test, threshold: loaded.threshold).ap50
+            let trainAP = DetectorEvaluator.evaluate(loaded.model, samples: train, threshold: loaded.threshold).ap50
+            let photos = test.prefix(8).map(\.image)
+            _ = loaded.model.detect(photos[0], threshold: loaded.threshold)
+            var times: [Double] = []
+            for _ in 0..<3 {
+                for photo in photos {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = loaded.model.detect(photo, threshold: loaded.threshold)
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                }
+            }
+            let median = times.sorted()[times.count / 2]
+            rows.append(Row(scheme: name, testAccuracy: [testAP], trainAccuracy: [trainAP], msPerImage: median * 1000,
+                            imagesPerSecond: 1 / median, fileKB: Double(Quantize.fileSize(path)) / 1024))
+        }
+        let best = score(&rows)
+        if command.json {
+            print(try JSONOutput.encode(rows))
+            return
+        }
+        print("detector \(command.model); test: \(command.data.joined(separator: ", ")) (\(test.count) photos); train: \(command.calibration.joined(separator: ", ")) (\(train.count) photos); \(EngineThreads.count) threads")
+        print("| scheme | test AP@0.5 | train AP@0.5 | ms/photo | photos/s | file KB | L |")
+        print("|---|---|---|---|---|---|---|")
+        for r in rows {
+            print(String(format: "| %@ | %.4f | %.4f | %.1f | %.1f | %.0f | %+.3f |", r.scheme, r.meanTest, r.meanTrain, r.msPerImage,
+                         r.imagesPerSecond, r.fileKB, r.score))
         }
         print("choice (smallest L): \(best.scheme)")
         print("files: \(directory)")

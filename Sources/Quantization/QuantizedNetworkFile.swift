@@ -44,7 +44,7 @@ extension QuantizedNetwork {
             let g = c.geometry
             shapes[c.name] = [g.outChannels, g.kernelH, g.kernelW, g.inChannelsPerGroup]
         }
-        shapes["classifier.0"] = [configuration.lastChannels, graph.finalChannels]
+        shapes["classifier.0"] = [configuration.lastChannels, graph.finalChannels]   // only in networks with a head
         shapes["classifier.3"] = [configuration.outputCount, configuration.lastChannels]
         for name in layers.keys.sorted() {
             let layer = layers[name]!
@@ -91,8 +91,10 @@ extension QuantizedNetwork {
             (name: c.name, outputs: c.geometry.outChannels, count: c.geometry.outChannels * c.geometry.kernelH * c.geometry.kernelW * c.geometry.inChannelsPerGroup,
              depthwise: c.geometry.isDepthwise)
         }
-        specs.append(("classifier.0", configuration.lastChannels, configuration.lastChannels * graph.finalChannels, false))
-        specs.append(("classifier.3", configuration.outputCount, configuration.outputCount * configuration.lastChannels, false))
+        if file["classifier.0.weight"] != nil {   // absent in detector backbones
+            specs.append(("classifier.0", configuration.lastChannels, configuration.lastChannels * graph.finalChannels, false))
+            specs.append(("classifier.3", configuration.outputCount, configuration.outputCount * configuration.lastChannels, false))
+        }
         for spec in specs {
             let weight = try int8s(spec.name + ".weight", count: spec.count)
             let limit = Int8(QuantizedNetwork.weightLimit(depthwise: spec.depthwise))

@@ -47,32 +47,11 @@ extension TraitClassifier {
     /// the identity plus the folded bias), so explanations and training-side tools work on a
     /// quantised file too.
     func loadDequantized(_ network: QuantizedNetwork) throws {
-        var entries: [SafeTensorsEntry] = []
-        let graph = MobileNetV3Graph(configuration: configuration.backbone, inputHeight: 64, inputWidth: 64)
-        func dequantized(_ layer: QuantizedNetwork.Layer) -> [Float] {
-            let per = layer.weight.count / layer.scale.count
-            return (0..<layer.weight.count).map { Float(layer.weight[$0]) * layer.scale[$0 / per] }
-        }
-        for c in graph.convolutions {
-            guard let layer = network.layers[c.name] else { throw QuantizedFileError(problem: "tensor '\(c.name).weight' is missing") }
-            let g = c.geometry, n = g.outChannels
-            entries.append(try SafeTensorsEntry(name: c.name + ".weight", shape: [n, g.kernelH, g.kernelW, g.inChannelsPerGroup],
-                                                floats: dequantized(layer)))
-            // BN(y) = γ(y − μ)/√(σ² + ε) + β with μ = 0, σ² = 1, γ = √(1 + ε): y + β.
-            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".weight", shape: [n],
-                                                floats: [Float](repeating: (1 + 0.001 as Float).squareRoot(), count: n)))
-            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".bias", shape: [n], floats: layer.bias))
-            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".running_mean", shape: [n], floats: [Float](repeating: 0, count: n)))
-            entries.append(try SafeTensorsEntry(name: c.batchNorm + ".running_var", shape: [n], floats: [Float](repeating: 1, count: n)))
-        }
-        for (name, t) in network.squeezeExcite { entries.append(try SafeTensorsEntry(name: name, shape: t.shape, floats: t.scalars)) }
-        guard let hidden = network.layers["classifier.0"], let last = network.layers["classifier.3"] else {
-            throw QuantizedFileError(problem: "classifier layers missing")
-        }
+        // The trait and keypoint heads share the plan's "classifier.3": split it back.
+        var entries = try network.dequantizedEntries().filter { !$0.name.hasPrefix("classifier.3.") }
+        guard let last = network.layers["classifier.3"] else { throw QuantizedFileError(problem: "tensor 'classifier.3.weight' is missing") }
         let width = configuration.backbone.lastChannels
-        entries.append(try SafeTensorsEntry(name: "classifier.0.weight", shape: [width, hidden.weight.count / width], floats: dequantized(hidden)))
-        entries.append(try SafeTensorsEntry(name: "classifier.0.bias", shape: [width], floats: hidden.bias))
-        let w = dequantized(last)
+        let w = last.dequantized
         entries.append(try SafeTensorsEntry(name: "traits.weight", shape: [3, width], floats: Array(w[0..<(3 * width)])))
         entries.append(try SafeTensorsEntry(name: "traits.bias", shape: [3], floats: Array(last.bias[0..<3])))
         if configuration.keypoints {

@@ -196,3 +196,35 @@ enum ActivationObserverProbe {
         }
     }
 }
+
+/// A backbone without the classifier (as detectors use it): features come out dequantised and
+/// follow the float network's.
+@Suite struct QuantizedBackboneTests {
+    @Test func featureMapsFollowTheFloatBackbone() throws {
+        var weights = QuantizedPlanTests.floatWeights()
+        for key in weights.keys where key.hasPrefix("classifier.") { weights[key] = nil }
+        let configuration = QuantizedPlanTests.configuration
+        let calibrator = try Calibrator(configuration: configuration, weights: weights, inputHeight: 64, inputWidth: 64)
+        calibrator.observe(QuantizedPlanTests.images(8, side: 64, seed: 3))
+        calibrator.observe(QuantizedPlanTests.images(4, side: 96, seed: 4).reshaped([4, 96, 96, 3]))   // another input size
+        let network = try QuantizedNetwork.quantize(configuration: configuration, weights: weights, ranges: try calibrator.ranges(.minMax))
+        #expect(!network.hasHead)
+        let plan = try QuantizedMobileNetV3Plan(network: network, inputHeight: 96, inputWidth: 96, maxBatch: 2)
+        let x = QuantizedPlanTests.images(2, side: 96, seed: 11)
+        var reference: [String: [Float]] = [:]
+        _ = try ObservedFloatForward(graph: plan.graph, weights: weights).run(input: x.scalars, batch: 2) { reference[$0] = Array($1) }
+        var seen: [Int] = []
+        x.withUnsafePointer { xp in
+            plan.runObservingFeatures(input: xp, batch: 2) { index, shape, values in
+                seen.append(index)
+                let (name, expectedShape) = plan.graph.featureEnds[index]
+                #expect(shape == expectedShape && values.count == 2 * shape.reduce(1, *))
+                let want = reference[name]!
+                let step = AffineQuantization(range: network.ranges[name]!).scale
+                let rms = (zip(values, want).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / Float(values.count)).squareRoot()
+                #expect(rms <= 4 * step, "\(name): rms \(rms / step) steps")
+            }
+        }
+        #expect(seen == Array(0..<plan.graph.featureEnds.count), "every features[i] observed once, in order")
+    }
+}

@@ -116,7 +116,10 @@ public struct MobileNetV3Graph: Sendable {
     public var convolutions: [Conv] { steps.compactMap { if case .conv(let c) = $0 { return c } else { return nil } } }
 
     /// Every tensor whose range calibration must provide, in execution order.
-    public var calibratedTensors: [String] {
+    public var calibratedTensors: [String] { calibratedTensors(head: true) }
+
+    /// The same, without the pooled classifier head when `head` is false (detector backbones).
+    public func calibratedTensors(head: Bool) -> [String] {
         var names = ["input"]
         for step in steps {
             switch step {
@@ -127,6 +130,6 @@ public struct MobileNetV3Graph: Sendable {
             case .squeezeExcite: break
             }
         }
-        return names + ["pool", "classifier.0:pre", "classifier.0", "output"]
+        return names + (head ? ["pool", "classifier.0:pre", "classifier.0", "output"] : [])
     }
 }

@@ -9,7 +9,8 @@ public final class ObservedFloatForward {
     public let graph: MobileNetV3Graph
     private var folded: [String: (weight: [Float], bias: [Float])] = [:]
     private var squeezeExcite: [String: SqueezeExciteStep] = [:]
-    private let head: ClassifierHead
+    /// nil for backbones without the classifier (detectors): `run` then returns no outputs.
+    private let head: ClassifierHead?
 
     public init(graph: MobileNetV3Graph, weights: NamedWeights) throws(PlanError) {
         self.graph = graph
@@ -25,8 +26,9 @@ public final class ObservedFloatForward {
             case .add: break
             }
         }
-        head = try ClassifierHead(weights: weights, inFeatures: graph.finalChannels, hidden: graph.configuration.lastChannels,
-                                  outputs: graph.configuration.outputCount)
+        head = weights["classifier.0.weight"] == nil ? nil
+            : try ClassifierHead(weights: weights, inFeatures: graph.finalChannels, hidden: graph.configuration.lastChannels,
+                                 outputs: graph.configuration.outputCount)
     }
 
     /// Runs `batch` images ([batch, H, W, 3], normalised) and hands each named tensor (all
@@ -69,6 +71,7 @@ public final class ObservedFloatForward {
                 tensors[a.output] = sum
             }
         }
+        guard let head else { return [] }
         var pooled = [Float](repeating: 0, count: batch * graph.finalChannels)
         tensors[graph.final]!.withUnsafeBufferPointer { f in pooled.withUnsafeMutableBufferPointer { p in
             Pooling.globalAveragePool(f.baseAddress!, batch: batch, pixels: graph.finalPixels, channels: graph.finalChannels,

@@ -16,7 +16,10 @@ public final class QuantizedMobileNetV3Plan {
     public let graph: MobileNetV3Graph
     public let maxBatch: Int
     public let inputQuantization: AffineQuantization
-    public let outputQuantization: AffineQuantization
+    /// The head's output quantisation (int8-io); nil for a backbone without a head.
+    public var outputQuantization: AffineQuantization { head!.output }
+    /// Whether the network ends in the pooled classifier head (backbones for detectors do not).
+    public var hasHead: Bool { head != nil }
 
     private enum Step {
         case dense(QuantizedDenseConvolution, from: Int, to: Int)
@@ -30,13 +33,9 @@ public final class QuantizedMobileNetV3Plan {
     private let stepOutputs: [(name: String, quantization: AffineQuantization, perImage: Int)]
     private let finalBuffer: Int
     private let finalQuantization: AffineQuantization
-    private let poolRequant: Requantization
-    private let hiddenLayer: QuantizedDenseConvolution
-    private let outputPacked: [Int8]
-    private let outputRowSums: [Int32]
-    private let outputLayer: QuantizedNetwork.Layer
-    private let outputRequant: Requantization
-    private let hiddenQuantization: AffineQuantization
+    private let head: QuantizedClassifierHead?
+    /// Step index after which each `features[i]` ends, with its buffer, quantisation and shape.
+    private let featureEnds: [(step: Int, buffer: Int, quantization: AffineQuantization, shape: [Int])]
     private let sizes: QuantizedWorkspace.Sizes
     private let workspace: QuantizedWorkspace
     private var workerWorkspaces: [QuantizedWorkspace] = []
@@ -60,7 +59,6 @@ public final class QuantizedMobileNetV3Plan {
             return l
         }
         inputQuantization = try quantization("input")
-        outputQuantization = try quantization("output")
 
         // Buffers: a tensor's buffer is free again after its last reader.
         var lastUse: [String: Int] = [:]
@@ -124,33 +122,25 @@ public final class QuantizedMobileNetV3Plan {
         finalBuffer = bufferOf[graph.final]!
         finalQuantization = scalesOf[graph.final]!
 
-        // Head: pooled means requantised from the channel sums, then the two linear layers.
-        let pool = try quantization("pool")
-        let pixels = graph.finalPixels, channels = graph.finalChannels
-        poolRequant = Requantization(bias: [Int32](repeating: -finalQuantization.zeroPoint * Int32(pixels), count: channels),
-                                     realMultipliers: [Double](repeating: Double(finalQuantization.scale) / (Double(pool.scale) * Double(pixels)),
-                                                               count: channels),
-                                     zeroPoint: pool.zeroPoint)
+        var ends: [(Int, Int, AffineQuantization, [Int])] = []
+        for (name, shape) in graph.featureEnds {
+            guard let step = observed.lastIndex(where: { $0.0 == name }) else { continue }
+            ends.append((step, bufferOf[name]!, scalesOf[name]!, shape))
+        }
+        featureEnds = ends
+        let channels = graph.finalChannels
         let hidden = network.configuration.lastChannels, outputs = network.configuration.outputCount
-        hiddenQuantization = try quantization("classifier.0")
-        hiddenLayer = try QuantizedDenseConvolution(
-            layer: try layer("classifier.0"),
-            geometry: ConvGeometry(batch: 1, inHeight: 1, inWidth: 1, inChannels: channels, outChannels: hidden, kernel: (1, 1)),
-            activation: .hardswish, input: pool, output: hiddenQuantization, preActivation: try quantization("classifier.0:pre"),
-            name: "classifier.0")
-        outputLayer = try layer("classifier.3")
-        outputPacked = QuantizedGEMM.pack(outputLayer.weight, n: outputs, k: hidden)
-        outputRowSums = QuantizedGEMM.rowSums(outputLayer.weight, n: outputs, k: hidden)
-        outputRequant = try requantization(bias: outputLayer.bias, weightScales: outputLayer.scale, rowSums: outputRowSums,
-                                           input: hiddenQuantization, output: outputQuantization, preActivation: nil,
-                                           activation: .identity, layer: "classifier.3")
+        head = network.hasHead
+            ? try QuantizedClassifierHead(network: network, final: finalQuantization, pixels: graph.finalPixels, channels: channels,
+                                          quantization: quantization)
+            : nil
         let widestSE = network.configuration.blocks.filter(\.squeezeExcite).map(\.expandedChannels).max() ?? 0
         sizes = QuantizedWorkspace.Sizes(buffers: bufferCount, activation: largest, scratch: scratch,
                                          vector: max(channels, hidden, widestSE, outputs))
         workspace = QuantizedWorkspace(sizes, images: maxBatch)
     }
 
-    public var outputCount: Int { network.configuration.outputCount }
+    public var outputCount: Int { hasHead ? network.configuration.outputCount : 0 }
     public var inputHeight: Int { graph.inputHeight }
     public var inputWidth: Int { graph.inputWidth }
 
@@ -208,7 +198,7 @@ public final class QuantizedMobileNetV3Plan {
     }
 
     private enum Input { case float(UnsafePointer<Float>), quantized(UnsafePointer<UInt8>) }
-    private enum Output { case float(UnsafeMutablePointer<Float>), quantized(UnsafeMutablePointer<UInt8>) }
+    private enum Output { case float(UnsafeMutablePointer<Float>), quantized(UnsafeMutablePointer<UInt8>), none }
 
     /// Time and multiply-accumulates per kind of step over `runs` calls of one batch on all
     /// threads (for `flytally bench engine --layers --precision int8`).
@@ -235,7 +225,8 @@ public final class QuantizedMobileNetV3Plan {
     }
 
     private func run(input: Input, batch: Int, output: Output, workspace w: QuantizedWorkspace,
-                     time: ((String, Double, Int) -> Void)? = nil, observe: ((String, [Float]) -> Void)? = nil) {
+                     time: ((String, Double, Int) -> Void)? = nil, observe: ((String, [Float]) -> Void)? = nil,
+                     afterStep: ((Int, QuantizedWorkspace) -> Void)? = nil) {
         let inputCount = batch * inputHeight * inputWidth * 3
         switch input {
         case .float(let x):
@@ -253,6 +244,7 @@ public final class QuantizedMobileNetV3Plan {
         lap("quantize input", 0)
         for (index, step) in steps.enumerated() {
             defer {
+                afterStep?(index, w)
                 if let observe {
                     let (name, q, perImage) = stepOutputs[index]
                     let buffer: Int
@@ -279,28 +271,29 @@ public final class QuantizedMobileNetV3Plan {
             case .add(let add, let into, let from, let perImage): add.run(into: w.buffers[into], from: w.buffers[from], count: batch * perImage)
             }
         }
-        // Head.
-        let channels = graph.finalChannels, hidden = network.configuration.lastChannels, outputs = outputCount
-        QuantizedElementwise.channelSums(w.buffers[finalBuffer], batch: batch, pixels: graph.finalPixels, channels: channels, output: w.sums)
-        for i in 0..<batch * channels { w.pooledCodes[i] = poolRequant.reference(w.sums[i], channel: i % channels) }
-        hiddenLayer.run(batch: batch, input: w.pooledCodes, output: w.hiddenCodes, scratch: w.scratch)
-        outputPacked.withUnsafeBufferPointer { b in
-            QuantizedGEMM.multiply(rows: 0..<batch, n: outputs, k: hidden, a: w.hiddenCodes, lda: hidden, packedB: b.baseAddress!,
-                                   c: w.sums, ldc: outputs)
-        }
         defer { lap("pool + classifier", 0) }
         switch output {
-        case .float(let out):
-            // acc·s_h·s_w − z_h·Σw·s_h·s_w + b: the logits and keypoints leave in float.
-            let sh = hiddenQuantization.scale, z = hiddenQuantization.zeroPoint
-            for n in 0..<batch {
-                for o in 0..<outputs {
-                    let acc = w.sums[n * outputs + o] - z * outputRowSums[o]
-                    out[n * outputs + o] = Float(acc) * sh * outputLayer.scale[o] + outputLayer.bias[o]
+        case .none: break
+        case .float(let out): head!.run(batch: batch, final: w.buffers[finalBuffer], workspace: w, floatOutput: out, codes: nil)
+        case .quantized(let out): head!.run(batch: batch, final: w.buffers[finalBuffer], workspace: w, floatOutput: nil, codes: out)
+        }
+    }
+
+    /// Runs the backbone on `batch` images and hands every `features[i]` map (index, shape
+    /// [H, W, C] per image, values of all images dequantised) to `observe` — for detectors,
+    /// whose float neck reads these maps. The head, if any, is skipped.
+    public func runObservingFeatures(input: UnsafePointer<Float>, batch: Int, observe: (Int, [Int], [Float]) -> Void) {
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        withoutActuallyEscaping(observe) { observe in
+            var index = 0
+            run(input: .float(input), batch: batch, output: .none, workspace: workspace, afterStep: { step, w in
+                while index < self.featureEnds.count && self.featureEnds[index].step == step {
+                    let end = self.featureEnds[index]
+                    let count = batch * end.shape.reduce(1, *), q = end.quantization
+                    observe(index, end.shape, (0..<count).map { q.dequantize(w.buffers[end.buffer][$0]) })
+                    index += 1
                 }
-            }
-        case .quantized(let out):
-            for i in 0..<batch * outputs { out[i] = outputRequant.reference(w.sums[i], channel: i % outputs) }
+            })
         }
     }
 }

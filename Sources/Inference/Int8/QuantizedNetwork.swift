@@ -60,6 +60,9 @@ public struct QuantizedNetwork: Sendable {
     /// saturate), 127 for depthwise kernels (s16 products).
     public static func weightLimit(depthwise: Bool) -> Float { depthwise ? 127 : Float(QuantizedGEMM.weightLimit) }
 
+    /// Whether the network ends in the pooled classifier head (a detector backbone does not).
+    public var hasHead: Bool { layers["classifier.0"] != nil }
+
     /// Symmetric per-channel quantisation of [channels, perChannel] weights.
     public static func quantizeWeights(_ w: [Float], channels: Int, limit: Float) -> (values: [Int8], scales: [Float]) {
         let per = w.count / channels
@@ -102,14 +105,16 @@ public struct QuantizedNetwork: Sendable {
             case .add: break
             }
         }
+        // Backbones without the classifier (detectors) stop at the last feature map.
+        let head = weights["classifier.0.weight"] != nil
         for (name, inputs, outputs) in [("classifier.0", graph.finalChannels, configuration.lastChannels),
-                                        ("classifier.3", configuration.lastChannels, configuration.outputCount)] {
+                                        ("classifier.3", configuration.lastChannels, configuration.outputCount)] where head {
             let w = try weights.tensor(name + ".weight", shape: [outputs, inputs]).scalars
             let b = try weights.tensor(name + ".bias", shape: [outputs]).scalars
             let q = quantizeWeights(w, channels: outputs, limit: weightLimit(depthwise: false))
             layers[name] = Layer(weight: q.values, scale: q.scales, bias: b)
         }
-        for name in graph.calibratedTensors where !ranges.isEmpty && ranges[name] == nil { throw .invalidInput("no calibrated range for tensor '\(name)'") }
+        for name in graph.calibratedTensors(head: head) where !ranges.isEmpty && ranges[name] == nil { throw .invalidInput("no calibrated range for tensor '\(name)'") }
         return QuantizedNetwork(configuration: configuration, layers: layers, squeezeExcite: se, ranges: ranges)
     }
 }
