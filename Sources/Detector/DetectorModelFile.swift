@@ -8,13 +8,18 @@ public enum DetectorModelFile {
     public static let architecture = "flytally-fly-detector"
 
     public static func save(_ model: FlyDetector, threshold: Float, to path: String, extra: [String: String] = [:], float16: Bool = false) throws {
+        try model.stateFile(layout: .ohwi, metadata: try metadata(model, threshold: threshold, extra: extra), float16: float16).write(path: path)
+    }
+
+    /// What every detector file records besides its tensors.
+    static func metadata(_ model: FlyDetector, threshold: Float, extra: [String: String]) throws -> [String: String] {
         var metadata = extra
         metadata["architecture"] = architecture
         metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
         metadata["normalization"] = "imagenet"
         metadata["threshold"] = String(threshold)
         metadata["outputs"] = "heat_logit,width,height,offset_x,offset_y"
-        try model.stateFile(layout: .ohwi, metadata: metadata, float16: float16).write(path: path)
+        return metadata
     }
 
     /// Reads a model file; every problem names the file.

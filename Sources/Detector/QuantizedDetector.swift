@@ -38,12 +38,7 @@ extension DetectorModelFile {
     /// QuantizedNetwork's file format) plus the neck and heads in fp16.
     public static func save(_ model: FlyDetector, threshold: Float, backbone: QuantizedNetwork, to path: String,
                             extra: [String: String] = [:]) throws {
-        var metadata = extra
-        metadata["architecture"] = architecture
-        metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
-        metadata["normalization"] = "imagenet"
-        metadata["threshold"] = String(threshold)
-        metadata["outputs"] = "heat_logit,width,height,offset_x,offset_y"
+        var metadata = try metadata(model, threshold: threshold, extra: extra)
         metadata[QuantizedNetwork.schemeKey] = QuantizationScheme.staticInt8.rawValue
         var entries = try backbone.entries()
         for entry in model.stateEntries() where !entry.name.hasPrefix("features.") {

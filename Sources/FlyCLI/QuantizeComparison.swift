@@ -36,11 +36,7 @@ struct QuantizeComparison {
         for problem in testProblems { StandardError.line("skipped: \(problem)") }
         guard !test.isEmpty else { throw InputFailure("no usable labelled samples in \(command.data.joined(separator: ", "))") }
         let train = try command.calibrationCrops()
-        let directory = command.outDir ?? NSTemporaryDirectory() + "flytally-quantize-\(getpid())"
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw InputFailure("\(directory): cannot create (\(error.localizedDescription))")
-        }
-        let stem = ((command.model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let (directory, stem) = try outputLocation()
         var rows: [Row] = []
         for name in ["fp32"] + QuantizationScheme.allCases.map(\.rawValue) {
             let path = (directory as NSString).appendingPathComponent("\(stem)-\(name).safetensors")
@@ -73,6 +69,15 @@ struct QuantizeComparison {
         print("files: \(directory)")
     }
 
+    /// Where the compared files go (created) and the stem of their names.
+    func outputLocation() throws -> (directory: String, stem: String) {
+        let directory = command.outDir ?? NSTemporaryDirectory() + "flytally-quantize-\(getpid())"
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw InputFailure("\(directory): cannot create (\(error.localizedDescription))")
+        }
+        return (directory, ((command.model as NSString).lastPathComponent as NSString).deletingPathExtension)
+    }
+
     /// Fills in L(φ) against row 0 (the float model) and returns the row with the smallest.
     func score(_ rows: inout [Row]) -> Row {
         let base = rows[0]
@@ -96,11 +101,7 @@ struct QuantizeComparison {
         guard !test.isEmpty, train.count >= Calibrator.minimumImages else {
             throw InputFailure("--compare needs annotated test photos and at least \(Calibrator.minimumImages) train photos")
         }
-        let directory = command.outDir ?? NSTemporaryDirectory() + "flytally-quantize-\(getpid())"
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw InputFailure("\(directory): cannot create (\(error.localizedDescription))")
-        }
-        let stem = ((command.model as NSString).lastPathComponent as NSString).deletingPathExtension
+        let (directory, stem) = try outputLocation()
         let calibration = train.count > command.calibrationLimit
             ? (0..<command.calibrationLimit).map { train[$0 * train.count / command.calibrationLimit].image } : train.map(\.image)
         var rows: [Row] = []

@@ -9,7 +9,7 @@ import Tensors
 ///
 /// Input [N, H, W, 3] (normalised, NHWC) with N ≤ maxBatch; output [N, outputCount].
 /// Not thread-safe: one caller at a time (its buffers are reused between calls).
-public final class MobileNetV3Plan {
+public final class MobileNetV3Plan: BatchedPlan {
     public let configuration: MobileNetV3Configuration
     public let inputHeight: Int
     public let inputWidth: Int
@@ -137,28 +137,13 @@ public final class MobileNetV3Plan {
     /// use every thread inside each layer.
     public func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>) {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
-        let threads = EngineThreads.count
-        guard threads > 1 && batch >= 2 * threads else {
-            run(input: input, batch: batch, output: output, workspace: workspace, observe: nil)
-            return
+        let imageFloats = inputHeight * inputWidth * 3, outputs = outputCount, sizes = sizes, chunk = imagesPerWorker
+        let split = splitAcrossWorkers(batch: batch, chunk: chunk, prepare: { threads in
+            while workerWorkspaces.count < threads { workerWorkspaces.append(Workspace(sizes, images: chunk)) }
+        }) { t, start, n in
+            run(input: input + start * imageFloats, batch: n, output: output + start * outputs, workspace: workerWorkspaces[t], observe: nil)
         }
-        while workerWorkspaces.count < threads { workerWorkspaces.append(Workspace(sizes, images: imagesPerWorker)) }
-        let imageFloats = inputHeight * inputWidth * 3, outputs = outputCount, chunk = imagesPerWorker
-        let inP = SendablePointer(input), outP = SendablePointer(output)
-        nonisolated(unsafe) let workers = workerWorkspaces  // each worker uses only its own workspace
-        nonisolated(unsafe) let plan = self
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let first = batch * t / threads, last = batch * (t + 1) / threads
-            EngineThreads.serially {
-                var start = first
-                while start < last {
-                    let n = min(chunk, last - start)
-                    plan.run(input: UnsafePointer(inP.base) + start * imageFloats, batch: n, output: outP.base + start * outputs,
-                             workspace: workers[t], observe: nil)
-                    start += n
-                }
-            }
-        }
+        if !split { run(input: input, batch: batch, output: output, workspace: workspace, observe: nil) }
     }
 
     /// Runs one batch and also returns the output of every `features[i]` block, NHWC (for
@@ -252,22 +237,7 @@ public final class MobileNetV3Plan {
     }
 
     /// Convenience: a tensor in, a tensor out (allocates the output).
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[1] == inputHeight && input.shape[2] == inputWidth && input.shape[3] == 3,
-                     "input \(input.shape) does not match the plan's [N, \(inputHeight), \(inputWidth), 3]")
-        var out = Tensor(shape: [input.shape[0], outputCount])
-        var start = 0
-        while start < input.shape[0] {
-            let n = min(maxBatch, input.shape[0] - start)
-            input.withUnsafePointer { ip in
-                out.withUnsafeMutablePointer { op in
-                    run(input: ip + start * inputHeight * inputWidth * 3, batch: n, output: op + start * outputCount)
-                }
-            }
-            start += n
-        }
-        return out
-    }
+    public func callAsFunction(_ input: Tensor) -> Tensor { runAll(input) }
 
 }
 

@@ -34,6 +34,24 @@ struct SqueezeExciteStep {
     }
 }
 
+extension SqueezeExciteStep {
+    /// The same on a whole array of `batch` images (allocates its scratch; for the reference
+    /// and dynamic paths, not the zero-allocation plan).
+    func apply(batch: Int, to data: inout [Float]) {
+        var pooled = [Float](repeating: 0, count: batch * channels), hidden = pooled
+        data.withUnsafeMutableBufferPointer { d in pooled.withUnsafeMutableBufferPointer { p in
+            hidden.withUnsafeMutableBufferPointer { h in apply(batch: batch, data: d.baseAddress!, pooled: p.baseAddress!, hidden: h.baseAddress!) }
+        }}
+    }
+}
+
+/// a + b element-wise (a residual sum on whole arrays).
+func sum(_ a: [Float], _ b: [Float]) -> [Float] {
+    var out = a
+    out.withUnsafeMutableBufferPointer { o in b.withUnsafeBufferPointer { Elementwise.addInPlace(o.baseAddress!, $0.baseAddress!, count: o.count) } }
+    return out
+}
+
 /// The classifier: Linear → hardswish → (dropout: identity at inference) → Linear.
 struct ClassifierHead {
     let inFeatures: Int

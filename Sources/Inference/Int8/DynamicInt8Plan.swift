@@ -118,18 +118,9 @@ public final class DynamicInt8Plan {
                     tensors[c.output] = out
                 }
             case .squeezeExcite(let s):
-                var pooled = [Float](repeating: 0, count: batch * s.channels), hidden = pooled
-                tensors[s.tensor]!.withUnsafeMutableBufferPointer { d in pooled.withUnsafeMutableBufferPointer { p in
-                    hidden.withUnsafeMutableBufferPointer { h in
-                        squeezeExcite[s.prefix]!.apply(batch: batch, data: d.baseAddress!, pooled: p.baseAddress!, hidden: h.baseAddress!)
-                    }
-                }}
+                squeezeExcite[s.prefix]!.apply(batch: batch, to: &tensors[s.tensor]!)
             case .add(let a):
-                var sum = tensors[a.a]!
-                sum.withUnsafeMutableBufferPointer { s in tensors[a.b]!.withUnsafeBufferPointer { b in
-                    Elementwise.addInPlace(s.baseAddress!, b.baseAddress!, count: s.count)
-                }}
-                tensors[a.output] = sum
+                tensors[a.output] = sum(tensors[a.a]!, tensors[a.b]!)
             }
         }
         var pooled = [Float](repeating: 0, count: batch * graph.finalChannels)

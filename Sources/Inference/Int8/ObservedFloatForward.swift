@@ -56,19 +56,11 @@ public final class ObservedFloatForward {
                 out.withUnsafeBufferPointer { observe(c.output, $0) }
                 tensors[c.output] = out
             case .squeezeExcite(let se):
-                var pooled = [Float](repeating: 0, count: batch * se.channels), hidden = pooled
-                tensors[se.tensor]!.withUnsafeMutableBufferPointer { d in pooled.withUnsafeMutableBufferPointer { p in
-                    hidden.withUnsafeMutableBufferPointer { h in
-                        squeezeExcite[se.prefix]!.apply(batch: batch, data: d.baseAddress!, pooled: p.baseAddress!, hidden: h.baseAddress!)
-                    }
-                }}
+                squeezeExcite[se.prefix]!.apply(batch: batch, to: &tensors[se.tensor]!)
             case .add(let a):
-                var sum = tensors[a.a]!
-                sum.withUnsafeMutableBufferPointer { s in tensors[a.b]!.withUnsafeBufferPointer { b in
-                    Elementwise.addInPlace(s.baseAddress!, b.baseAddress!, count: s.count)
-                }}
-                sum.withUnsafeBufferPointer { observe(a.output, $0) }
-                tensors[a.output] = sum
+                let total = sum(tensors[a.a]!, tensors[a.b]!)
+                total.withUnsafeBufferPointer { observe(a.output, $0) }
+                tensors[a.output] = total
             }
         }
         guard let head else { return [] }

@@ -11,7 +11,7 @@ import Tensors
 /// int8-io form) and in the squeeze-excite gates (see `QuantizedSqueezeExcite`).
 ///
 /// Not thread-safe: one caller at a time (its buffers are reused between calls).
-public final class QuantizedMobileNetV3Plan {
+public final class QuantizedMobileNetV3Plan: BatchedPlan {
     public let network: QuantizedNetwork
     public let graph: MobileNetV3Graph
     public let maxBatch: Int
@@ -148,28 +148,13 @@ public final class QuantizedMobileNetV3Plan {
     /// are split into per-thread sub-batches as in the float plan.
     public func run(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>) {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
-        let threads = EngineThreads.count
-        guard threads > 1 && batch >= 2 * threads else {
-            run(input: .float(input), batch: batch, output: .float(output), workspace: workspace)
-            return
+        let imageFloats = inputHeight * inputWidth * 3, outputs = outputCount, sizes = sizes, chunk = imagesPerWorker
+        let split = splitAcrossWorkers(batch: batch, chunk: chunk, prepare: { threads in
+            while workerWorkspaces.count < threads { workerWorkspaces.append(QuantizedWorkspace(sizes, images: chunk)) }
+        }) { t, start, n in
+            run(input: .float(input + start * imageFloats), batch: n, output: .float(output + start * outputs), workspace: workerWorkspaces[t])
         }
-        while workerWorkspaces.count < threads { workerWorkspaces.append(QuantizedWorkspace(sizes, images: imagesPerWorker)) }
-        let imageFloats = inputHeight * inputWidth * 3, outputs = outputCount, chunk = imagesPerWorker
-        let inP = SendablePointer(input), outP = SendablePointer(output)
-        nonisolated(unsafe) let workers = workerWorkspaces
-        nonisolated(unsafe) let plan = self
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let first = batch * t / threads, last = batch * (t + 1) / threads
-            EngineThreads.serially {
-                var start = first
-                while start < last {
-                    let n = min(chunk, last - start)
-                    plan.run(input: .float(UnsafePointer(inP.base) + start * imageFloats), batch: n,
-                             output: .float(outP.base + start * outputs), workspace: workers[t])
-                    start += n
-                }
-            }
-        }
+        if !split { run(input: .float(input), batch: batch, output: .float(output), workspace: workspace) }
     }
 
     /// The int8-io form: uint8 input in `inputQuantization`, uint8 output in
@@ -180,22 +165,7 @@ public final class QuantizedMobileNetV3Plan {
     }
 
     /// Convenience: a tensor in, a tensor out (allocates the output).
-    public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[1] == inputHeight && input.shape[2] == inputWidth && input.shape[3] == 3,
-                     "input \(input.shape) does not match the plan's [N, \(inputHeight), \(inputWidth), 3]")
-        var out = Tensor(shape: [input.shape[0], outputCount])
-        var start = 0
-        while start < input.shape[0] {
-            let n = min(maxBatch, input.shape[0] - start)
-            input.withUnsafePointer { ip in
-                out.withUnsafeMutablePointer { op in
-                    run(input: ip + start * inputHeight * inputWidth * 3, batch: n, output: op + start * outputCount)
-                }
-            }
-            start += n
-        }
-        return out
-    }
+    public func callAsFunction(_ input: Tensor) -> Tensor { runAll(input) }
 
     private enum Input { case float(UnsafePointer<Float>), quantized(UnsafePointer<UInt8>) }
     private enum Output { case float(UnsafeMutablePointer<Float>), quantized(UnsafeMutablePointer<UInt8>), none }
