@@ -6,6 +6,8 @@ import Tensors
 /// Initialised as torchvision's MobileNetV3: Kaiming normal with fan-out, zero bias.
 public final class Conv2D: Module {
     public let weight: Variable
+    /// Fake quantiser of the weight for compression-aware training (nil: float weights).
+    public var weightQuantizer: Module?
     public let bias: Variable?
     public let stride: Int
     public let padding: Int
@@ -32,7 +34,12 @@ public final class Conv2D: Module {
         bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
     }
 
+    public override var attachedQuantizers: [(String, Module)] {
+        super.attachedQuantizers + (weightQuantizer.map { [("weight_quantizer", $0)] } ?? [])
+    }
+
     public override func forward(_ x: Variable) -> Variable {
-        conv2d(x, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups)
+        conv2d(x, weight: weightQuantizer.map { $0(weight) } ?? weight, bias: bias, stride: stride, padding: padding, dilation: dilation,
+               groups: groups)
     }
 }

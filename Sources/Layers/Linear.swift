@@ -5,6 +5,8 @@ import Tensors
 /// Initialised as torchvision's MobileNetV3 classifier: normal(0, 0.01), zero bias.
 public final class Linear: Module {
     public let weight: Variable
+    /// Fake quantiser of the weight for compression-aware training (nil: float weights).
+    public var weightQuantizer: Module?
     public let bias: Variable?
 
     public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, std: Float = 0.01, rng: inout RandomSource) {
@@ -16,5 +18,9 @@ public final class Linear: Module {
         bias.map { [("weight", weight), ("bias", $0)] } ?? [("weight", weight)]
     }
 
-    public override func forward(_ x: Variable) -> Variable { linear(x, weight: weight, bias: bias) }
+    public override var attachedQuantizers: [(String, Module)] {
+        super.attachedQuantizers + (weightQuantizer.map { [("weight_quantizer", $0)] } ?? [])
+    }
+
+    public override func forward(_ x: Variable) -> Variable { linear(x, weight: weightQuantizer.map { $0(weight) } ?? weight, bias: bias) }
 }

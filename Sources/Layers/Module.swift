@@ -45,12 +45,30 @@ open class Module {
         preconditionFailure("\(type(of: self)) does not implement forward(_:)")
     }
 
-    public func callAsFunction(_ x: Variable) -> Variable { forward(x) }
+    public func callAsFunction(_ x: Variable) -> Variable {
+        let y = forward(x)
+        return outputQuantizer.map { $0(y) } ?? y
+    }
+
+    /// A fake quantiser applied to this module's output, attached for compression-aware
+    /// training (nil for a plain model). Its parameters and state join the subtree's under
+    /// "output_quantizer".
+    public var outputQuantizer: Module?
+
+    /// Quantisers attached to this module (not architecture: a plain model has none); layers
+    /// with weights add their weight quantiser.
+    open var attachedQuantizers: [(String, Module)] { outputQuantizer.map { [("output_quantizer", $0)] } ?? [] }
+
+    /// Children plus attached quantisers: what parameters, state and mode switches walk.
+    private var everyChild: [(String, Module)] {
+        let attached = attachedQuantizers
+        return attached.isEmpty ? children : children + attached
+    }
 
     /// Every parameter of the subtree with its dotted name, in a stable order.
     public func namedParameters(prefix: String = "") -> [(String, Variable)] {
         var result = localParameters.map { (prefix + $0.0, $0.1) }
-        for (name, child) in children { result += child.namedParameters(prefix: prefix + name + ".") }
+        for (name, child) in everyChild { result += child.namedParameters(prefix: prefix + name + ".") }
         return result
     }
 
@@ -64,7 +82,7 @@ open class Module {
         result += localBuffers.map {
             StateEntry(name: prefix + $0.name, kind: .buffer, optional: $0.optional, get: $0.get, set: $0.set)
         }
-        for (name, child) in children { result += child.stateEntries(prefix: prefix + name + ".") }
+        for (name, child) in everyChild { result += child.stateEntries(prefix: prefix + name + ".") }
         return result
     }
 
@@ -72,7 +90,7 @@ open class Module {
     /// Open so a model can drop state that depends on its weights (a compiled plan).
     open func train(_ on: Bool = true) {
         isTraining = on
-        for (_, child) in children { child.train(on) }
+        for (_, child) in everyChild { child.train(on) }
     }
 
     public func eval() { train(false) }

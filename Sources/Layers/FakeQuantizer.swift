@@ -1,0 +1,89 @@
+import Autograd
+import Tensors
+
+/// A fake quantiser for compression-aware training, attached to a layer's weight
+/// (`Conv2D.weightQuantizer`, `Linear.weightQuantizer`) or output (`Module.outputQuantizer`).
+///
+/// - `.minMax` (plain QAT weights): symmetric, scale max|w|/qmax per output channel, recomputed
+///   from the current weights at every call; straight-through gradient.
+/// - `.movingAverage` (plain QAT activations): asymmetric uint range from an exponential moving
+///   average of each batch's min and max in training, frozen in eval; straight-through.
+/// - `.learned` (LSQ): a trainable step size per channel (weights) or per tensor
+///   (activations), initialised from statistics of the first call as in the LSQ paper
+///   (2·mean|v|/√Qp), trained with the LSQ gradient scaled by g = 1/√(N·Qp).
+public final class FakeQuantizer: Module {
+    public enum Method: String, Sendable, CaseIterable { case minMax, movingAverage, learned }
+
+    public let method: Method
+    public let bits: Int
+    /// One scale per index of axis 0 (weights) or one for the tensor (activations).
+    public let perChannel: Bool
+    /// Signed range [−(2^(b−1) − 1), 2^(b−1) − 1] (weights, and activations that can be negative)
+    /// or unsigned [0, 2^b − 1].
+    public let signed: Bool
+    /// Learned step sizes (`.learned`), created on the first call.
+    public private(set) var step: Variable?
+    /// Moving-average range (`.movingAverage`).
+    public private(set) var runningMin = Tensor(shape: [1]), runningMax = Tensor(shape: [1])
+    private var initialised = Tensor(shape: [1])
+    public var momentum: Float = 0.1
+
+    public init(method: Method, bits: Int, perChannel: Bool, signed: Bool) {
+        precondition((2...16).contains(bits), "bits must be 2…16")
+        self.method = method
+        self.bits = bits
+        self.perChannel = perChannel
+        self.signed = signed
+    }
+
+    public var range: ClosedRange<Int> {
+        signed ? -((1 << (bits - 1)) - 1)...((1 << (bits - 1)) - 1) : 0...((1 << bits) - 1)
+    }
+
+    public override var localParameters: [(String, Variable)] { step.map { [("step", $0)] } ?? [] }
+    public override var localBuffers: [StateEntry] {
+        guard method == .movingAverage else { return [] }
+        return [StateEntry(name: "running_min", kind: .buffer, get: { [unowned self] in runningMin }, set: { [unowned self] in runningMin = $0 }),
+                StateEntry(name: "running_max", kind: .buffer, get: { [unowned self] in runningMax }, set: { [unowned self] in runningMax = $0 }),
+                StateEntry(name: "initialised", kind: .buffer, get: { [unowned self] in initialised }, set: { [unowned self] in initialised = $0 })]
+    }
+
+    public override func forward(_ x: Variable) -> Variable {
+        let channels = perChannel ? x.shape[0] : 1, per = x.value.count / channels
+        let qmax = Float(range.upperBound)
+        switch method {
+        case .minMax:
+            let scales = (0..<channels).map { c in
+                max((c * per..<(c + 1) * per).reduce(Float(0)) { max($0, abs(x.value.scalars[$1])) } / qmax, 1e-12)
+            }
+            return fakeQuantize(x, scales: scales, zeroPoints: [Float](repeating: 0, count: channels), range: range)
+        case .movingAverage:
+            if isTraining {
+                let low = min(x.value.scalars.min() ?? 0, 0), high = max(x.value.scalars.max() ?? 0, 0)
+                if initialised.scalars[0] == 0 {
+                    runningMin.scalars[0] = low
+                    runningMax.scalars[0] = high
+                    initialised.scalars[0] = 1
+                } else {
+                    runningMin.scalars[0] += momentum * (low - runningMin.scalars[0])
+                    runningMax.scalars[0] += momentum * (high - runningMax.scalars[0])
+                }
+            }
+            let low = Float(range.lowerBound), levels = Float(range.upperBound - range.lowerBound)
+            let scale = max((runningMax.scalars[0] - runningMin.scalars[0]) / levels, 1e-12)
+            let zero = (low - runningMin.scalars[0] / scale).rounded()
+            return fakeQuantize(x, scales: [scale], zeroPoints: [zero], range: range)
+        case .learned:
+            if step == nil {
+                let initial = (0..<channels).map { c in
+                    max(2 * (c * per..<(c + 1) * per).reduce(Float(0)) { $0 + abs(x.value.scalars[$1]) } / Float(per) / qmax.squareRoot(), 1e-8)
+                }
+                step = Variable(Tensor(shape: [channels], scalars: initial), requiresGrad: true)
+            }
+            let s = step!
+            // Keep the step positive whatever the optimiser did.
+            for c in 0..<s.value.count where !(s.value.scalars[c] > 1e-8) { s.value.scalars[c] = 1e-8 }
+            return lsqQuantize(x, step: s, range: range, gradientScale: 1 / (Float(per) * qmax).squareRoot())
+        }
+    }
+}
