@@ -1,5 +1,7 @@
 import Autograd
+import Architectures
 import Layers
+import Models
 import Optimizers
 import Tensors
 import Testing
@@ -86,5 +88,37 @@ import Testing
             optimizer.step()
         }
         #expect(error() < 0.9 * before, "LSQ step training lowers the quantisation error: \(before) → \(error())")
+    }
+}
+
+/// Quantisers attached across a whole MobileNetV3.
+@Suite struct QuantizationAwarenessTests {
+    @Test func attachTrainAndDetachAWholeNetwork() {
+        let configuration = MobileNetV3Configuration(variant: .small, widthMultiplier: 0.5, logits: 3)
+        let model = MobileNetV3(configuration, seed: 2)
+        var rng = RandomSource(seed: 3)
+        let x = Variable(.normal([2, 32, 32, 3], using: &rng))
+        model.eval()
+        let float = model(x).value
+        // Attach, run (in eval mode: batch-norm statistics stay as they are), detach: back to float.
+        QuantizationAwareness.attach(to: model, .init(weightBits: 4, activationBits: 8, learned: true))
+        #expect(model(x).value.maxAbsDifference(float) > 0)
+        QuantizationAwareness.detach(from: model)
+        #expect(model(x).value.maxAbsDifference(float) == 0, "detaching restores the float model")
+        model.train()
+        let attached = QuantizationAwareness.attach(to: model, .init(weightBits: 4, activationBits: 8, learned: true))
+        // Every Conv2D and Linear has a weight quantiser; activations and projection BN outputs have one each.
+        let convs = model.namedParameters().filter { $0.0.hasSuffix(".weight") && $0.1.value.rank == 4 }.count
+        #expect(attached.weights == convs + 2, "\(attached.weights) weight quantisers for \(convs) convolutions and 2 linear layers")
+        #expect(attached.activations > 20)
+        let before = model.parameters.count
+        let y = model(x)                          // first call creates the learned steps
+        #expect(model.parameters.count == before + attached.weights + attached.activations)
+        Loss.bceWithLogits(y, targets: Tensor(shape: [2, 3], scalars: [1, 0, 1, 0, 1, 0])).backward()
+        let steps = model.namedParameters().filter { $0.0.hasSuffix("quantizer.step") }
+        #expect(steps.count == attached.weights + attached.activations)
+        #expect(steps.filter { $0.1.grad.map { $0.maxAbs > 0 } ?? false }.count > steps.count / 2, "steps receive LSQ gradients")
+        QuantizationAwareness.detach(from: model)
+        #expect(model.parameters.count == before)
     }
 }
