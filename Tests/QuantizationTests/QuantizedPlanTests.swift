@@ -228,3 +228,18 @@ enum ActivationObserverProbe {
         #expect(seen == Array(0..<plan.graph.featureEnds.count), "every features[i] observed once, in order")
     }
 }
+
+/// The fp16 scheme's quantise → dequantise bound: round to nearest half precision, so every
+/// weight in the normal half range comes back within half a unit in the last place, 2⁻¹¹ of
+/// its magnitude.
+@Suite struct Float16StorageTests {
+    @Test func halfPrecisionStorageIsWithinHalfAnULP() throws {
+        let values: [Float] = (0..<5000).map { i in Float(sin(Double(i) * 0.731)) * powf(10, Float(i % 9) - 5) }
+        let entry = try SafeTensorsEntry(name: "w", shape: [values.count], float16s: values)
+        #expect(entry.data.count == 2 * values.count, "two bytes per weight: half the fp32 file")
+        let back = try entry.floats()
+        for (x, y) in zip(values, back) where abs(x) >= 6.2e-5 && abs(x) <= 65504 {
+            #expect(abs(x - y) <= abs(x) * 0x1p-11, "\(x) → \(y)")
+        }
+    }
+}
