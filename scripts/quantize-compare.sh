@@ -17,11 +17,11 @@ $B quantize run/model.safetensors --compare --data heldout-grey/crops --calibrat
 if [ -d real-test ] && [ -d real-train ]; then
   $B quantize run/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
 fi
-# 3. The detector of the training run (scripts/train-detector.sh → work/detector-fast/run2, the
+# 3. The detector of the training run (scripts/train-detector.sh → work/detector-fast/run3, the
 #    bundled one): fp32, fp16 and static-int8 on the held-out FlySim photos and the real test photos.
 cd ../detector-fast
-if [ -f run2/model.safetensors ]; then
-  $B quantize run2/model.safetensors --compare --data heldout-grey --calibration sim-petri-dish real-train \
+if [ -f run3/model.safetensors ]; then
+  $B quantize run3/model.safetensors --compare --data heldout-grey --calibration sim-petri-dish real-train \
       --calibration-limit 64 --out-dir quantized/flysim "$@"
-  $B quantize run2/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
+  $B quantize run3/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
 fi

@@ -8,7 +8,9 @@
 #     resume): stage 1 (configs/detector-fast.json, 256-px crops) starts its backbone from the
 #     trait classifier of scripts/train-traits.sh when that exists; stage 2
 #     (configs/detector-fast-finetune.json, 320-px crops, lower rate) continues from stage 1;
-#  5. flytally eval --detector on each test set.
+#     stage 3 (configs/detector-fast-long.json, 200 more epochs with cosine decay) continues
+#     from stage 2 — the bundled model is stage 3's;
+#  5. flytally eval --detector on each test set (stage 3's model).
 # Usage: scripts/train-detector.sh [WORKDIR] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +19,7 @@ work=${1:-work/detector-fast}; shift || true
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
+long=$PWD/configs/detector-fast-long.json
 traits=$PWD/work/traits-small/run/model.safetensors
 swift build -c release --product flytally >/dev/null
 B=$PWD/.build/release/flytally
@@ -43,6 +46,10 @@ start=(--init-from run/model.safetensors)
 [ -f run2/checkpoint.safetensors ] && start=(--resume)
 [ -f run2/model.safetensors ] || $B train --detector --config "$finetune" --data sim-* "${real_train[@]}" --validation heldout-grey \
   --out run2 "${start[@]}" "$@"
+start=(--init-from run2/model.safetensors)
+[ -f run3/checkpoint.safetensors ] && start=(--resume)
+[ -f run3/model.safetensors ] || $B train --detector --config "$long" --data sim-* "${real_train[@]}" \
+  --validation heldout-grey --out run3 "${start[@]}" "$@"
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
-  $B eval --detector --model run2/model.safetensors --data "$t" | tee "eval-$t.txt"
+  $B eval --detector --model run3/model.safetensors --data "$t" | tee "eval-$t.txt"
 done
