@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "EngineTests",
                     dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors",
                                    "Inference", "Training", "_AllocationCounter"]),
-        .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd", "Models"]),
+        .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd", "Models", "Layers"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Datasets", "Tensors", "Autograd", "Models"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),

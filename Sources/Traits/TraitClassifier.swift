@@ -79,6 +79,15 @@ public final class TraitClassifier: Module {
         return concatChannels([logits, keypointHead(h)])
     }
 
+    /// Whether fake quantisers are attached anywhere (compression-aware training): the compiled
+    /// plans ignore them, so predictions must then run through the autograd forward.
+    public var hasAttachedQuantizers: Bool {
+        func visit(_ module: Module) -> Bool {
+            !module.attachedQuantizers.isEmpty || module.children.contains { visit($0.1) }
+        }
+        return visit(self)
+    }
+
     /// Parameters that stage 2 of the reference recipe keeps training.
     public var traitLayers: [Module] { [traitHead] }
 

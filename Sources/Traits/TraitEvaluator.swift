@@ -1,3 +1,4 @@
+import Autograd
 import Datasets
 import ImageIO
 import Foundation
@@ -28,6 +29,9 @@ public final class TraitPredictor {
         case float(MobileNetV3Plan)
         case staticInt8(QuantizedMobileNetV3Plan, integerIO: Bool)
         case dynamicInt8(DynamicInt8Plan)
+        /// Fake quantisers attached (compression-aware training): the autograd forward in eval
+        /// mode, which is what simulates the quantised network; no compiled plan applies.
+        case simulated
     }
     let runner: Runner
 
@@ -36,6 +40,10 @@ public final class TraitPredictor {
         inputSize = size ?? model.configuration.inputSize
         self.maxBatch = maxBatch
         model.eval()
+        if model.hasAttachedQuantizers {
+            runner = .simulated
+            return
+        }
         do {
             switch model.quantization?.scheme {
             case .staticInt8?, .int8IO?:
@@ -53,7 +61,10 @@ public final class TraitPredictor {
     }
 
     /// Which scheme runs the predictions ("fp32" for float models).
-    public var precision: String { model.quantization?.scheme.rawValue ?? "fp32" }
+    public var precision: String {
+        if case .simulated = runner { return "fake-quantised" }
+        return model.quantization?.scheme.rawValue ?? "fp32"
+    }
 
     /// Crops resized to `side` and ImageNet-normalised, [N, side, side, 3].
     public static func inputTensor(_ crops: [RGBImage], side: Int) -> Tensor {
@@ -87,6 +98,9 @@ public final class TraitPredictor {
             }}
             return out.map { plan.outputQuantization.dequantize($0) }
         case .dynamicInt8(let plan): return plan.run(input: input.scalars, batch: n)
+        case .simulated:
+            model.eval()
+            return GradientRecording.withoutGradients { model(Variable(input)).value.scalars }
         }
     }
 

@@ -36,12 +36,21 @@ public final class TraitTrainer {
     public private(set) var completedEpochs = 0
     var step = 0
 
-    public init(recipe: TrainingRecipe, training: [TraitSample], validation: [TraitSample], checkpointPath: String) {
+    public convenience init(recipe: TrainingRecipe, training: [TraitSample], validation: [TraitSample], checkpointPath: String) {
+        self.init(recipe: recipe, model: TraitClassifier(recipe.model, seed: recipe.seed), training: training, validation: validation,
+                  checkpointPath: checkpointPath)
+    }
+
+    /// Continues training `model` (fine-tuning, e.g. compression-aware training with fake
+    /// quantisers attached): the optimiser takes every parameter the model has *now*, so
+    /// learned quantiser steps must exist already (run one forward pass first).
+    public init(recipe: TrainingRecipe, model: TraitClassifier, training: [TraitSample], validation: [TraitSample], checkpointPath: String) {
+        precondition(model.configuration == recipe.model, "the model's configuration differs from the recipe's")
         self.recipe = recipe
         self.training = training
         self.validation = validation
         self.checkpointPath = checkpointPath
-        model = TraitClassifier(recipe.model, seed: recipe.seed)
+        self.model = model
         optimizer = SGD(groups: [ParameterGroup(model.parameters, weightDecay: recipe.weightDecay)],
                         learningRate: recipe.learningRate, momentum: recipe.momentum)
         rng = RandomSource(seed: recipe.seed ^ 0x5EED)

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import ImageIO
 import ImageProcessing
+import Layers
 import Models
 import Tensors
 import Testing
@@ -137,5 +138,50 @@ import Testing
         var changed = recipe
         changed.learningRate = 0.2
         #expect(throws: (any Error).self) { try TraitTrainer(recipe: changed, training: training, validation: [], checkpointPath: path).resume() }
+    }
+}
+
+/// Compression-aware fine-tuning of a trained classifier: fake quantisers attached, predictions
+/// through the simulated (autograd) path, a few epochs that keep the accuracy and move the
+/// learned steps, then detached back to float.
+@Suite struct QuantizationAwareFineTuningTests {
+    @Test func lsqFineTuningKeepsWhatTheModelLearned() throws {
+        var rng = RandomSource(seed: 11)   // the data of TraitTrainingTests
+        let training = (0..<256).map { i in TraitTrainingTests.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
+        let validation = (0..<40).map { i in TraitTrainingTests.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
+        // The recipe of TraitTrainingTests (which reaches ≥ 90 % eye accuracy), then a short fine-tune.
+        var recipe = TrainingRecipe()
+        recipe.model = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 48)
+        recipe.stages = 4; recipe.epochsPerStage = 4; recipe.startSize = 48; recipe.endSize = 48
+        recipe.startOps = 0; recipe.endOps = 1; recipe.startMagnitude = 10; recipe.endMagnitude = 10
+        recipe.batchSize = 32; recipe.learningRate = 0.1; recipe.decayGamma = 0.8; recipe.decayEveryEpochs = 2
+        recipe.keypointPhaseShare = 0.0625; recipe.headPhaseShare = 0.0625
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("qat-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let float = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: path)
+        try float.run(report: { _ in })
+        let model = float.model
+        let floatAccuracy = TraitEvaluator.evaluate(model, samples: validation).traits[0].accuracy
+        #expect(floatAccuracy >= 0.9)
+
+        // 4-bit weights, 8-bit activations, learned steps; one forward creates the steps.
+        QuantizationAwareness.attach(to: model, .init(weightBits: 4, activationBits: 8, learned: true))
+        model.eval()
+        _ = GradientRecording.withoutGradients { model(Variable(TraitPredictor.inputTensor(training.prefix(16).map(\.image), side: 48))) }
+        #expect(model.hasAttachedQuantizers && TraitPredictor(model).precision == "fake-quantised")
+        let steps = model.namedParameters().filter { $0.0.hasSuffix("quantizer.step") }.map(\.1)
+        let before = steps.map { $0.value }
+        var tune = recipe
+        tune.stages = 1; tune.epochsPerStage = 2; tune.learningRate = 0.01
+        tune.keypointPhaseShare = 0; tune.headPhaseShare = 0
+        let qat = FileManager.default.temporaryDirectory.appendingPathComponent("qat2-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: qat) }
+        let trainer = TraitTrainer(recipe: tune, model: model, training: training, validation: validation, checkpointPath: qat)
+        try trainer.run(report: { _ in })
+        #expect(zip(steps.map(\.value), before).contains { $0 != $1 }, "the learned steps were trained")
+        let simulated = TraitEvaluator.evaluate(model, samples: validation).traits[0].accuracy
+        #expect(simulated >= floatAccuracy - 0.1, "fake-quantised eye accuracy \(simulated) vs float \(floatAccuracy)")
+        QuantizationAwareness.detach(from: model)
+        #expect(!model.hasAttachedQuantizers)
     }
 }
