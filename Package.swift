@@ -104,7 +104,7 @@ let package = Package(
             name: "FlyCLI",
             dependencies: [
                 "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets", "Traits", "Detector", "Genetics", "Counting", "DefaultModels", "SafeTensors",
-                "TensorKernels", "FlySim", "Inference", "Tensors",
+                "TensorKernels", "FlySim", "Inference", "Tensors", "Layers", "Autograd", "Quantization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cliSettings),

@@ -18,7 +18,7 @@ public struct FlyTally: ParsableCommand {
             files were skipped), 2 internal error.
             """,
         version: version,
-        subcommands: [Count.self, Inspect.self, Simulate.self, DatasetCommand.self, Train.self, Eval.self, Audit.self, PseudoLabel.self, Explain.self, Quantize.self, Bench.self]
+        subcommands: [Count.self, Inspect.self, Simulate.self, DatasetCommand.self, Train.self, Eval.self, Audit.self, PseudoLabel.self, Explain.self, Quantize.self, Compress.self, Bench.self]
     )
 
     public init() {}

@@ -120,4 +120,26 @@ import Traits
                                             dir + "/calibration", "--out", dir + "/again.safetensors"])
         #expect(twice.status == 1 && twice.stderr.contains("already quantised"))
     }
+
+    @Test func compressFineTunesWithFakeQuantisationAndResumes() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let arguments = ["compress", dir + "/traits.safetensors", "--method", "lsq", "--weight-bits", "4", "--activation-bits", "8",
+                         "--epochs", "1", "--data", dir + "/crops", "--validation", dir + "/crops", "--out", dir + "/lsq"]
+        let r = try FlyTallyBinary.run(arguments, timeout: 300)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("lsq W4/A8, fake-quantised"))
+        let model = try TraitModelFile.load(dir + "/lsq/model.safetensors")
+        #expect(model.quantization == nil && !model.hasAttachedQuantizers, "the output is a plain float model")
+        #expect(FileManager.default.fileExists(atPath: dir + "/lsq/checkpoint.safetensors"))
+        let again = try FlyTallyBinary.run(arguments, timeout: 60)
+        #expect(again.status == 1 && again.stderr.contains("--resume"), "an existing checkpoint is never overwritten")
+        let resumed = try FlyTallyBinary.run(arguments + ["--resume"], timeout: 300)
+        #expect(resumed.status == 0 && resumed.stderr.contains("resuming after epoch 1 of 1"), "\(resumed.stderr)")
+        let qat = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors", "--method", "qat", "--epochs", "1", "--data", dir + "/crops",
+                                          "--out", dir + "/qat"], timeout: 300)
+        #expect(qat.status == 0, "\(qat.stderr)")
+        let bad = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors", "--method", "inq", "--data", dir + "/crops", "--out", dir + "/x"])
+        #expect(bad.status == 1)
+    }
 }
