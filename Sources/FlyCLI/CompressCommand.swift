@@ -72,13 +72,7 @@ struct Compress: ParsableCommand {
         let (validation, validationProblems) = loadAll(validationData) { TraitSampleLoader.load($0) }
         for problem in problems + validationProblems { StandardError.line("skipped: \(problem)") }
         guard !training.isEmpty else { throw InputFailure("no usable training samples in \(data.joined(separator: ", "))") }
-        do { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) } catch {
-            throw InputFailure("\(out): cannot create output directory (\(error.localizedDescription))")
-        }
-        let checkpoint = (out as NSString).appendingPathComponent("checkpoint.safetensors")
-        if !resume && FileManager.default.fileExists(atPath: checkpoint) {
-            throw InputFailure("\(checkpoint) exists: add --resume to continue it, or choose another --out")
-        }
+        let checkpoint = try prepareCheckpointDirectory(out, resume: resume)
 
         // A short, gentle recipe at the model's own input size: one stage, no keypoint/head phases.
         var recipe = TrainingRecipe()

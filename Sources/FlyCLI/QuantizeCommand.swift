@@ -117,8 +117,7 @@ struct Quantize: ParsableCommand {
         // evenly to the limit, unreadable ones skipped with a message.
         let collected = ImageFileCollector.collect(calibration)
         for problem in collected.problems { StandardError.line("skipped: \(problem)") }
-        let files = collected.files.count > calibrationLimit
-            ? (0..<calibrationLimit).map { collected.files[$0 * collected.files.count / calibrationLimit] } : collected.files
+        let files = evenlySpread(collected.files, limit: calibrationLimit)
         var photos: [RGBImage] = []
         for file in files {
             do { photos.append(try ImageDecoder.decode(fileAt: file).image) } catch { StandardError.line("skipped: \(file): \(error)") }
@@ -157,8 +156,7 @@ struct Quantize: ParsableCommand {
         guard samples.count >= Calibrator.minimumImages else {
             throw InputFailure("\(calibration.joined(separator: ", ")): \(CalibrationError.tooFewImages(found: samples.count, needed: Calibrator.minimumImages))")
         }
-        guard samples.count > calibrationLimit else { return samples }
-        return (0..<calibrationLimit).map { samples[$0 * samples.count / calibrationLimit] }
+        return evenlySpread(samples, limit: calibrationLimit)
     }
 
     func quantize(_ classifier: TraitClassifier, scheme: QuantizationScheme, crops: [TraitSample]? = nil) throws -> QuantizedTraitModel {
@@ -175,4 +173,10 @@ struct Quantize: ParsableCommand {
             }
         } catch { throw InputFailure("\(error)") }
     }
+}
+
+/// At most `limit` items, evenly spread over `items` (all of them when there are fewer).
+func evenlySpread<T>(_ items: [T], limit: Int) -> [T] {
+    guard items.count > limit else { return items }
+    return (0..<limit).map { items[$0 * items.count / limit] }
 }

@@ -102,8 +102,7 @@ struct QuantizeComparison {
             throw InputFailure("--compare needs annotated test photos and at least \(Calibrator.minimumImages) train photos")
         }
         let (directory, stem) = try outputLocation()
-        let calibration = train.count > command.calibrationLimit
-            ? (0..<command.calibrationLimit).map { train[$0 * train.count / command.calibrationLimit].image } : train.map(\.image)
+        let calibration = evenlySpread(train, limit: command.calibrationLimit).map(\.image)
         var rows: [Row] = []
         for name in ["fp32", "fp16", "static-int8"] {
             let path = (directory as NSString).appendingPathComponent("\(stem)-\(name).safetensors")

@@ -129,22 +129,26 @@ struct Train: ParsableCommand {
     }
 
     /// Creates OUT and returns the checkpoint path; refuses to overwrite a checkpoint without --resume.
-    func prepareOutputDirectory() throws -> String {
-        do {
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        } catch {
-            throw InputFailure("\(out): cannot create output directory (\(error.localizedDescription))")
-        }
-        let checkpoint = (out as NSString).appendingPathComponent("checkpoint.safetensors")
-        if !resume && FileManager.default.fileExists(atPath: checkpoint) {
-            throw InputFailure("\(checkpoint) exists: add --resume to continue it, or choose another --out")
-        }
-        return checkpoint
-    }
+    func prepareOutputDirectory() throws -> String { try prepareCheckpointDirectory(out, resume: resume) }
 
     func loadSamples(_ paths: [String]) -> ([TraitSample], [DatasetProblem]) {
         loadAll(paths) { TraitSampleLoader.load($0) }
     }
+}
+
+/// Creates `out` and returns its checkpoint path; refuses to overwrite a checkpoint without
+/// --resume (training and compression runs alike).
+func prepareCheckpointDirectory(_ out: String, resume: Bool) throws -> String {
+    do {
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+    } catch {
+        throw InputFailure("\(out): cannot create output directory (\(error.localizedDescription))")
+    }
+    let checkpoint = (out as NSString).appendingPathComponent("checkpoint.safetensors")
+    if !resume && FileManager.default.fileExists(atPath: checkpoint) {
+        throw InputFailure("\(checkpoint) exists: add --resume to continue it, or choose another --out")
+    }
+    return checkpoint
 }
 
 /// Samples and problems of several data paths, in order.

@@ -107,16 +107,22 @@ import Testing
                            keypoints: k, source: "synthetic")
     }
 
-    @Test func learnsAndResumes() throws {
-        var rng = RandomSource(seed: 11)
-        let training = (0..<256).map { i in Self.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
-        let validation = (0..<40).map { i in Self.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
+    /// 16 short epochs of a half-width Small model at 48 px: enough to learn eye colour here.
+    static func recipe() -> TrainingRecipe {
         var recipe = TrainingRecipe()
         recipe.model = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 48)
         recipe.stages = 4; recipe.epochsPerStage = 4; recipe.startSize = 48; recipe.endSize = 48
         recipe.startOps = 0; recipe.endOps = 1; recipe.startMagnitude = 10; recipe.endMagnitude = 10
         recipe.batchSize = 32; recipe.learningRate = 0.1; recipe.decayGamma = 0.8; recipe.decayEveryEpochs = 2
         recipe.keypointPhaseShare = 0.0625; recipe.headPhaseShare = 0.0625
+        return recipe
+    }
+
+    @Test func learnsAndResumes() throws {
+        var rng = RandomSource(seed: 11)
+        let training = (0..<256).map { i in Self.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
+        let validation = (0..<40).map { i in Self.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
+        let recipe = Self.recipe()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
 
@@ -150,12 +156,7 @@ import Testing
         let training = (0..<256).map { i in TraitTrainingTests.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
         let validation = (0..<40).map { i in TraitTrainingTests.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
         // The recipe of TraitTrainingTests (which reaches ≥ 90 % eye accuracy), then a short fine-tune.
-        var recipe = TrainingRecipe()
-        recipe.model = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 48)
-        recipe.stages = 4; recipe.epochsPerStage = 4; recipe.startSize = 48; recipe.endSize = 48
-        recipe.startOps = 0; recipe.endOps = 1; recipe.startMagnitude = 10; recipe.endMagnitude = 10
-        recipe.batchSize = 32; recipe.learningRate = 0.1; recipe.decayGamma = 0.8; recipe.decayEveryEpochs = 2
-        recipe.keypointPhaseShare = 0.0625; recipe.headPhaseShare = 0.0625
+        let recipe = TraitTrainingTests.recipe()
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("qat-\(UUID().uuidString).safetensors").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let float = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: path)
