@@ -38,6 +38,12 @@ public final class Variable {
         }
     }
 
+    /// An op defined outside this module (e.g. the compression quantisers): the value and the
+    /// vector-Jacobian product, as the built-in ops do it.
+    public static func operation(value: Tensor, inputs: [Variable], pullback: @escaping (Tensor) -> [Tensor?]) -> Variable {
+        Variable(value: value, inputs: inputs, pullback: pullback)
+    }
+
     public var shape: [Int] { value.shape }
     public var isLeaf: Bool { pullback == nil }
 

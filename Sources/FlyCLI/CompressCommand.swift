@@ -1,54 +1,78 @@
 import ArgumentParser
-import Autograd
-import ConsoleOutput
 import Foundation
-import Layers
-import TensorKernels
 import Traits
 
-/// `flytally compress`: compression-aware fine-tuning of a trained trait classifier. So far
-/// plain QAT (min-max weights, moving-average activations) and LSQ (learned step sizes); the
-/// other methods of the [compress] issue are not built yet.
+/// `flytally compress`: compression-aware training of a trained trait classifier (QAT, LSQ,
+/// LSQ-BN, INQ, SQS) into a compressed model file, and `--report` on such a file.
+/// Methods: docs/COMPRESSION.md.
 struct Compress: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Fine-tune a trained trait classifier with fake quantisation (QAT or LSQ).",
+        abstract: "Compress a trained trait classifier (QAT, LSQ, LSQ-BN, INQ, SQS), or report on a compressed file.",
         discussion: """
-            Attaches fake quantisers (weights per output channel, activations per tensor) where an \
-            integer plan quantises, fine-tunes for --epochs at --learning-rate (checkpoint every \
-            epoch; --resume continues), reports the fake-quantised validation accuracy, and writes \
-            OUT/model.safetensors — the fine-tuned float weights, ready for `flytally quantize`.
+            Fine-tunes MODEL with the chosen method's quantisers attached (checkpoint every epoch; \
+            --resume continues), reports validation accuracy as the compressed model computes it, \
+            and writes the compressed model file (bit-packed weights, sparse where that is smaller) \
+            plus the fine-tuned float weights. --out FILE.safetensors puts the compressed file there \
+            and the working files in FILE.work/; any other --out is a directory holding \
+            compressed.safetensors, model.safetensors and the checkpoints.
+              flytally compress --report FILE prints the size/accuracy metrics of a compressed file.
             """)
 
-    enum Method: String, ExpressibleByArgument, CaseIterable { case qat, lsq }
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case qat, lsq, lsqBN = "lsq-bn", inq, sqs
+    }
 
-    @Argument(help: "Trained float trait classifier.")
-    var model: String
+    enum BatchNormHandling: String, ExpressibleByArgument, CaseIterable { case keep, fold }
 
-    @Option(help: "qat (min-max weights, moving-average activations) or lsq (learned step sizes).")
-    var method: Method
+    @Argument(help: "Trained float trait classifier (not with --report).")
+    var model: String?
+
+    @Option(help: "qat | lsq | lsq-bn | inq | sqs.")
+    var method: Method?
+
+    @Option(help: ArgumentHelp("Print the metrics of a compressed model file and exit.", valueName: "file"))
+    var report: String?
 
     @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Training data (one or more paths).")
-    var data: [String]
+    var data: [String] = []
 
-    @Option(name: .customLong("validation"), parsing: .upToNextOption, help: "Validation data (evaluated after each epoch).")
+    @Option(name: .customLong("validation"), parsing: .upToNextOption, help: "Validation data (accuracy before and after).")
     var validationData: [String] = []
 
-    @Option(help: "Weight bits (2…8).")
+    @Option(help: "Weight bits: qat/lsq/lsq-bn 2…8, inq 2…8 (default 8; 5 is INQ's classic setting).")
     var weightBits: Int = 8
 
-    @Option(help: "Activation bits (2…8).")
+    @Option(help: "Activation bits for qat/lsq/lsq-bn (2…8). INQ and SQS keep activations float.")
     var activationBits: Int = 8
 
-    @Option(help: "Fine-tuning epochs.")
+    @Option(help: "qat/lsq: keep batch norm (fold at export) or fold it into the weights during training (lsq-bn = lsq --bn fold).")
+    var bn: BatchNormHandling = .keep
+
+    @Option(help: "Epochs: of fine-tuning (qat/lsq; 0 = post-training quantisation on the same grid), per INQ round, or of the SQS search.")
     var epochs: Int = 3
 
-    @Option(help: "SGD learning rate.")
+    @Option(help: "SQS: epochs of fine-tuning after the widths and masks are fixed.")
+    var finetuneEpochs: Int = 2
+
+    @Option(help: "INQ: accumulated portions of quantised weights, comma-separated, ending at 1.")
+    var inqPortions: String = "0.5,0.75,0.875,1"
+
+    @Option(help: "SQS: starting sparsity of every layer (0.01…0.99).")
+    var initialSparsity: Double = 0.1
+
+    @Option(help: "SQS: weight of the storage term that pushes towards sparser, narrower layers.")
+    var storageWeight: Float = 0.5
+
+    @Option(help: "SQS: L1 weight on the weights.")
+    var l1: Float = 1e-5
+
+    @Option(help: "SGD learning rate of the weights.")
     var learningRate: Float = 0.005
 
-    @Option(help: ArgumentHelp("Output directory.", valueName: "dir"))
-    var out: String
+    @Option(help: ArgumentHelp("Output: FILE.safetensors or a directory.", valueName: "path"))
+    var out: String?
 
-    @Flag(help: "Continue from OUT/checkpoint.safetensors.")
+    @Flag(help: "Continue an interrupted run from its checkpoints.")
     var resume = false
 
     @Option(help: "Threads.")
@@ -56,83 +80,39 @@ struct Compress: ParsableCommand {
 
     @OptionGroup var output: OutputOptions
 
+    var portions: [Double] { inqPortions.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) } }
+
     func validate() throws {
+        if report != nil {
+            guard model == nil, method == nil else { throw ValidationError("--report takes only the compressed file.") }
+            return
+        }
+        guard model != nil else { throw ValidationError("Give the trained model to compress (or --report FILE).") }
+        guard let method else { throw ValidationError("Give --method (\(Method.allCases.map(\.rawValue).joined(separator: ", "))).") }
+        guard out != nil else { throw ValidationError("Give --out (FILE.safetensors or a directory).") }
         guard (2...8).contains(weightBits), (2...8).contains(activationBits) else { throw ValidationError("--weight-bits and --activation-bits must be 2…8.") }
-        guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be 1…1000.") }
+        let fewestEpochs = method == .inq || method == .sqs ? 1 : 0   // qat/lsq with 0 epochs: post-training quantisation
+        guard (fewestEpochs...1000).contains(epochs), (0...1000).contains(finetuneEpochs) else {
+            throw ValidationError("--epochs must be \(fewestEpochs)…1000 and --finetune-epochs 0…1000.")
+        }
         guard learningRate > 0 && learningRate < 1 else { throw ValidationError("--learning-rate must be within (0, 1).") }
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
+        if method == .inq {
+            let p = portions
+            guard p.count == inqPortions.split(separator: ",").count, !p.isEmpty, p.last == 1, zip(p, p.dropFirst()).allSatisfy({ $0 < $1 }),
+                  p.allSatisfy({ $0 > 0 && $0 <= 1 }) else {
+                throw ValidationError("--inq-portions must be increasing numbers in (0, 1] ending at 1, e.g. 0.5,0.75,0.875,1.")
+            }
+        }
+        guard initialSparsity >= 0.01 && initialSparsity <= 0.99 else { throw ValidationError("--initial-sparsity must be within 0.01…0.99.") }
+        guard storageWeight >= 0 && l1 >= 0 else { throw ValidationError("--storage-weight and --l1 must not be negative.") }
     }
 
     func run() throws {
-        EngineThreads.set(threads)
-        let classifier: TraitClassifier
-        do { classifier = try TraitModelFile.load(model) } catch { throw InputFailure("\(error)") }
-        if let q = classifier.quantization { throw InputFailure("\(model): already quantised (\(q.scheme.rawValue)); compress the float model") }
-        let (training, problems) = loadAll(data) { TraitSampleLoader.load($0) }
-        let (validation, validationProblems) = loadAll(validationData) { TraitSampleLoader.load($0) }
-        for problem in problems + validationProblems { StandardError.line("skipped: \(problem)") }
-        guard !training.isEmpty else { throw InputFailure("no usable training samples in \(data.joined(separator: ", "))") }
-        let checkpoint = try prepareCheckpointDirectory(out, resume: resume)
-
-        // A short, gentle recipe at the model's own input size: one stage, no keypoint/head phases.
-        var recipe = TrainingRecipe()
-        recipe.model = classifier.configuration
-        recipe.stages = 1; recipe.epochsPerStage = epochs
-        recipe.startSize = classifier.configuration.inputSize; recipe.endSize = classifier.configuration.inputSize
-        recipe.startOps = 2; recipe.endOps = 2; recipe.startMagnitude = 30; recipe.endMagnitude = 30
-        recipe.learningRate = learningRate; recipe.keypointPhaseShare = 0; recipe.headPhaseShare = 0
-        if let problem = recipe.problem { throw InputFailure("compression recipe: \(problem)") }
-
-        QuantizationAwareness.attach(to: classifier, .init(weightBits: weightBits, activationBits: activationBits, learned: method == .lsq))
-        initialiseQuantizers(classifier, with: training)
-        let trainer = TraitTrainer(recipe: recipe, model: classifier, training: training, validation: validation, checkpointPath: checkpoint)
-        if resume {
-            do { try trainer.resume() } catch { throw InputFailure("\(error)") }
-            StandardError.line("resuming after epoch \(trainer.completedEpochs) of \(recipe.totalEpochs)")
+        if let report {
+            try CompressionReport.print(file: report, json: output.json)
+            return
         }
-        let progress = EpochProgress(directory: out, quiet: output.quiet, style: output.progressStyle)
-        do {
-            try trainer.run(report: { report in
-                var line = String(format: "epoch %d/%d  loss %.4f  %.0f img/s", report.epoch, recipe.totalEpochs, report.loss, report.imagesPerSecond)
-                if let acc = report.validationAccuracy {
-                    line += "  fake-quantised val eye/wing/sex " + acc.map { $0.isFinite ? String(format: "%.1f%%", 100 * $0) : "n/a" }.joined(separator: " / ")
-                }
-                progress.epochDone(report, line: line)
-            }, batchDone: { _, total in progress.batchDone(epoch: trainer.completedEpochs + 1, total: total) })
-        } catch {
-            throw InputFailure("\(error)")
-        }
-        if !validation.isEmpty {
-            let metrics = TraitEvaluator.evaluate(classifier, samples: validation)
-            print("\(method.rawValue) W\(weightBits)/A\(activationBits), fake-quantised, on \(validation.count) validation crops:")
-            print(metrics.text, terminator: "")
-        }
-        QuantizationAwareness.detach(from: classifier)
-        let modelPath = (out as NSString).appendingPathComponent("model.safetensors")
-        do {
-            try TraitModelFile.save(classifier, to: modelPath, extra: ["compressed": "\(method.rawValue) W\(weightBits)/A\(activationBits)",
-                                                                     "compressed_from": (model as NSString).lastPathComponent])
-        } catch {
-            throw InputFailure("\(modelPath): cannot write model (\(error))")
-        }
-        print("fine-tuned float weights written to \(modelPath) (next: flytally quantize \(modelPath) --scheme static-int8 --calibration …)")
-    }
-
-    /// One forward pass over a few training crops so learned steps and moving-average ranges
-    /// exist before the optimiser is built (and before a checkpoint is loaded into them). The
-    /// network stays in eval mode (batch-norm statistics untouched); the quantisers see the
-    /// batch as in training.
-    func initialiseQuantizers(_ model: TraitClassifier, with samples: [TraitSample]) {
-        model.eval()
-        func visit(_ module: Module) {
-            for (_, q) in module.attachedQuantizers { q.train(true) }
-            for (_, child) in module.children { visit(child) }
-        }
-        visit(model)
-        let crops = samples.prefix(32).map(\.image)
-        _ = GradientRecording.withoutGradients {
-            model(Variable(TraitPredictor.inputTensor(crops, side: model.configuration.inputSize)))
-        }
-        model.eval()
+        try CompressionRun(options: self).run()
     }
 }

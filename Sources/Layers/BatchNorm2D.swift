@@ -11,6 +11,9 @@ public final class BatchNorm2D: Module {
     public let epsilon: Float
     /// Weight of the batch statistics in the running-statistics update.
     public var momentum: Float
+    /// Normalise with the running statistics even in training mode, and leave them unchanged
+    /// (batch-norm-folded quantisation-aware training folds with these statistics).
+    public var frozenStatistics = false
 
     /// torchvision's MobileNetV3 uses eps 0.001 and momentum 0.01.
     public init(channels: Int, epsilon: Float = 1e-5, momentum: Float = 0.1) {
@@ -34,7 +37,7 @@ public final class BatchNorm2D: Module {
     }
 
     public override func forward(_ x: Variable) -> Variable {
-        batchNorm(x, gamma: gamma, beta: beta, statistics: statistics, training: isTraining,
+        batchNorm(x, gamma: gamma, beta: beta, statistics: statistics, training: isTraining && !frozenStatistics,
                   momentum: momentum, epsilon: epsilon)
     }
 }

@@ -87,3 +87,19 @@ public final class FakeQuantizer: Module {
         }
     }
 }
+
+extension FakeQuantizer {
+    /// The integer levels and per-channel scales this weight quantiser gives `w` — exactly the
+    /// grid its forward pass rounds to (for writing compressed model files).
+    public func levels(of w: Tensor) -> (scales: [Float], levels: [Int32]) {
+        precondition(method != .movingAverage, "activation quantisers have no weight grid")
+        let channels = perChannel ? w.shape[0] : 1, per = w.count / channels
+        let qmax = Float(range.upperBound), low = Float(range.lowerBound)
+        let scales: [Float] = (0..<channels).map { c in
+            if method == .learned, let step { return step.value.scalars[c] }
+            return max((c * per..<(c + 1) * per).reduce(Float(0)) { max($0, abs(w.scalars[$1])) } / qmax, 1e-12)
+        }
+        let levels = w.scalars.indices.map { i in Int32(min(max((w.scalars[i] / scales[i / per]).rounded(), low), qmax)) }
+        return (scales, levels)
+    }
+}

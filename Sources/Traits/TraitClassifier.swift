@@ -3,6 +3,7 @@ import Foundation
 import Inference
 import Layers
 import Models
+import Quantization
 import SafeTensors
 import Tensors
 
@@ -131,8 +132,12 @@ public enum TraitModelFile {
 
     /// Reads a model file; every problem names the file (and the tensor where there is one).
     public static func load(_ path: String) throws -> TraitClassifier {
-        let file: SafeTensorsFile
+        var file: SafeTensorsFile
         do { file = try SafeTensorsFile.read(path: path) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        if CompressedModelFile.isCompressed(file) {
+            // Written by `flytally compress`: decompressed to fp32 weights here (docs/COMPRESSION.md).
+            do { file = try CompressedModelFile.decompress(file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+        }
         let configuration = try ModelFileCheck.configuration(of: file, path: path, architecture: architecture, kind: "trait classifier",
                                                              as: TraitClassifierConfiguration.self)
         let model = TraitClassifier(configuration)

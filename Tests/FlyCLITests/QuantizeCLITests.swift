@@ -128,10 +128,10 @@ import Traits
                          "--epochs", "1", "--data", dir + "/crops", "--validation", dir + "/crops", "--out", dir + "/lsq"]
         let r = try FlyTallyBinary.run(arguments, timeout: 300)
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("lsq W4/A8, fake-quantised"))
+        #expect(r.stdout.contains("lsq W4/A8 on") && r.stdout.contains("Ave. bits 4.00"), "\(r.stdout)")
         let model = try TraitModelFile.load(dir + "/lsq/model.safetensors")
         #expect(model.quantization == nil && !model.hasAttachedQuantizers, "the output is a plain float model")
-        #expect(FileManager.default.fileExists(atPath: dir + "/lsq/checkpoint.safetensors"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/lsq/fine-tune.checkpoint.safetensors"))
         let again = try FlyTallyBinary.run(arguments, timeout: 60)
         #expect(again.status == 1 && again.stderr.contains("--resume"), "an existing checkpoint is never overwritten")
         let resumed = try FlyTallyBinary.run(arguments + ["--resume"], timeout: 300)
@@ -139,7 +139,51 @@ import Traits
         let qat = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors", "--method", "qat", "--epochs", "1", "--data", dir + "/crops",
                                           "--out", dir + "/qat"], timeout: 300)
         #expect(qat.status == 0, "\(qat.stderr)")
-        let bad = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors", "--method", "inq", "--data", dir + "/crops", "--out", dir + "/x"])
-        #expect(bad.status == 1)
+        let bad = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors", "--method", "inq", "--inq-portions", "0.5,0.4,1",
+                                          "--data", dir + "/crops", "--out", dir + "/x"])
+        #expect(bad.status != 0 && bad.stderr.contains("--inq-portions"), "\(bad.stderr)")
+    }
+
+    /// LSQ-BN, INQ and SQS end to end on a tiny model: each writes a compressed file that is
+    /// smaller than the float model, loads as an ordinary classifier whose weights are exactly the
+    /// fine-tuned float weights written beside it, and reports its metrics; INQ weights are all
+    /// zero or ± powers of two.
+    @Test func everyMethodWritesASmallerLoadableCompressedFile() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let runs: [(String, [String], Double?)] = [
+            ("lsq-bn", ["--method", "lsq-bn", "--weight-bits", "4", "--epochs", "1"], 4),
+            ("inq", ["--method", "inq", "--weight-bits", "5", "--inq-portions", "0.5,1", "--epochs", "1"], 5),
+            ("sqs", ["--method", "sqs", "--epochs", "1", "--finetune-epochs", "1", "--initial-sparsity", "0.4"], nil),
+        ]
+        let floatBytes = try FileManager.default.attributesOfItem(atPath: dir + "/traits.safetensors")[.size] as! Int
+        for (name, options, bits) in runs {
+            let out = dir + "/\(name).safetensors"
+            let r = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors"] + options
+                                           + ["--data", dir + "/crops", "--validation", dir + "/crops", "--out", out], timeout: 300)
+            #expect(r.status == 0, "\(name): \(r.stderr)")
+            let compressedBytes = try FileManager.default.attributesOfItem(atPath: out)[.size] as! Int
+            #expect(compressedBytes < floatBytes, "\(name): \(compressedBytes) ≥ \(floatBytes) bytes")
+            let loaded = try TraitModelFile.load(out)
+            let baked = try TraitModelFile.load(dir + "/\(name).work/model.safetensors")
+            for ((n, a), (_, b)) in zip(loaded.namedParameters(), baked.namedParameters()) where n.hasSuffix("weight") && a.value.rank >= 2 {
+                let worst = zip(a.value.scalars, b.value.scalars).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= 1e-5 * max(1, b.value.scalars.map(abs).max() ?? 1), "\(name) \(n): decompressed ≠ fine-tuned by \(worst)")
+                if name == "inq" {
+                    #expect(a.value.scalars.allSatisfy { $0 == 0 || abs($0).significandBitPattern == 0 }, "\(n): not powers of two")
+                }
+            }
+            let report = try FlyTallyBinary.run(["compress", "--report", out, "--json"])
+            #expect(report.status == 0, "\(report.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(report.stdout.utf8)) as! [String: Any]
+            if let bits { #expect(json["averageBits"] as? Double == bits, "\(name)") }
+            #expect((json["compressionRatio"] as? Double ?? 0) > 1 && (json["accuracyDropPoints"] as? [Double])?.count == 3)
+        }
+        // A finished INQ run resumes to the same end without retraining.
+        let again = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors", "--method", "inq", "--weight-bits", "5", "--inq-portions", "0.5,1",
+                                            "--epochs", "1", "--data", dir + "/crops", "--out", dir + "/inq.safetensors", "--resume"], timeout: 300)
+        #expect(again.status == 0 && again.stderr.contains("INQ round 1: resuming after epoch 1 of 1"), "\(again.stderr)")
+        let notCompressed = try FlyTallyBinary.run(["compress", "--report", dir + "/traits.safetensors"])
+        #expect(notCompressed.status == 1 && notCompressed.stderr.contains("not a compressed model file"), "\(notCompressed.stderr)")
     }
 }
