@@ -1,4 +1,5 @@
 import ArgumentParser
+import Compression
 import Foundation
 import Traits
 
@@ -18,9 +19,7 @@ struct Compress: ParsableCommand {
               flytally compress --report FILE prints the size/accuracy metrics of a compressed file.
             """)
 
-    enum Method: String, ExpressibleByArgument, CaseIterable {
-        case qat, lsq, lsqBN = "lsq-bn", inq, sqs
-    }
+    typealias Method = CompressionMethod
 
     enum BatchNormHandling: String, ExpressibleByArgument, CaseIterable { case keep, fold }
 
@@ -116,3 +115,5 @@ struct Compress: ParsableCommand {
         try CompressionRun(options: self).run()
     }
 }
+
+extension CompressionMethod: ExpressibleByArgument {}

@@ -12,22 +12,27 @@ import Traits
 /// rounds and the SQS search/fine-tune), evaluate, export the compressed file.
 struct CompressionRun {
     let options: Compress
-    var method: Compress.Method { options.method! }
+    var method: CompressionMethod { options.method! }
+
+    var spec: CompressionSpec {
+        var spec = CompressionSpec(method: method)
+        spec.weightBits = options.weightBits
+        spec.activationBits = options.activationBits
+        spec.foldBatchNorm = options.bn == .fold
+        spec.epochs = options.epochs
+        spec.finetuneEpochs = options.finetuneEpochs
+        spec.inqPortions = options.portions
+        spec.sqs.initialSparsity = options.initialSparsity
+        spec.sqs.storageWeight = options.storageWeight
+        spec.sqs.l1 = options.l1
+        return spec
+    }
 
     /// Where the compressed file and the working files (checkpoints, log, float weights) go.
     var paths: (work: String, compressed: String) {
         let out = options.out!
         if out.hasSuffix(".safetensors") { return (String(out.dropLast(".safetensors".count)) + ".work", out) }
         return (out, (out as NSString).appendingPathComponent("compressed.safetensors"))
-    }
-
-    /// Bits label of the result, e.g. "W4/A8", "W5/A32" (INQ), "Wmixed/A32" (SQS).
-    var bitsLabel: String {
-        switch method {
-        case .qat, .lsq, .lsqBN: return "W\(options.weightBits)/A\(options.activationBits)"
-        case .inq: return "W\(options.weightBits)/A32"
-        case .sqs: return "Wmixed/A32"
-        }
     }
 
     func run() throws {
@@ -51,50 +56,17 @@ struct CompressionRun {
         if let floatMetrics, !options.output.quiet { StandardError.line("fp32 validation eye/wing/sex " + percentages(floatMetrics)) }
 
         let phases = PhaseRunner(options: options, classifier: classifier, training: training, validation: validation, work: work)
-        switch method {
-        case .qat, .lsq, .lsqBN:
-            let learned = method != .qat
-            QuantizationAwareness.attach(to: classifier, .init(weightBits: options.weightBits, activationBits: options.activationBits, learned: learned))
-            if method == .lsqBN || options.bn == .fold {
-                let folded = CompressionAttachment.foldBatchNorms(in: classifier)
-                if !options.output.quiet { StandardError.line("folding \(folded) batch norms into their convolutions' quantised weights") }
-            }
-            phases.initialiseQuantizers()
-            // --epochs 0: post-training quantisation on the same grid (the PTQ rows of the tables).
-            if options.epochs > 0 { try phases.fineTune(epochs: options.epochs, checkpoint: "fine-tune", title: method.rawValue) }
-        case .inq:
-            CompressionAttachment.attachPowerOfTwo(to: classifier, bits: options.weightBits)
-            let portions = options.portions
-            for (round, portion) in portions.enumerated() {
-                CompressionAttachment.quantizeLargest(portion: portion, in: classifier)
-                if !options.output.quiet {
-                    StandardError.line(String(format: "INQ round %d/%d: %.1f%% of the weights are powers of two", round + 1, portions.count, 100 * portion))
-                }
-                // The last portion (100 %) leaves nothing float to retrain.
-                if portion < 1 { try phases.fineTune(epochs: options.epochs, checkpoint: "inq-round-\(round + 1)", title: "INQ round \(round + 1)") }
-            }
-        case .sqs:
-            var settings = SparseMixedPrecisionQuantizer.Settings()
-            settings.initialSparsity = options.initialSparsity
-            settings.storageWeight = options.storageWeight
-            settings.l1 = options.l1
-            CompressionAttachment.attachSparseMixedPrecision(to: classifier, settings: settings)
-            try phases.fineTune(epochs: options.epochs, checkpoint: "sqs-search", title: "SQS search")
-            CompressionAttachment.fixSparseMixedPrecision(in: classifier)
-            if !options.output.quiet { StandardError.line("SQS: widths and masks fixed; fine-tuning") }
-            if options.finetuneEpochs > 0 {
-                try phases.fineTune(epochs: options.finetuneEpochs, checkpoint: "sqs-finetune", title: "SQS fine-tune")
-            }
-        }
+        let quiet = options.output.quiet
+        try CompressionProcedure.run(spec, on: classifier, initialise: phases.initialiseQuantizers,
+                                     fineTune: { try phases.fineTune(epochs: $0, checkpoint: $1, title: $2) },
+                                     log: { if !quiet { StandardError.line($0) } })
 
         let compressedMetrics = validation.isEmpty ? nil : TraitEvaluator.evaluate(classifier, samples: validation)
         let tensors: [String: CompressedTensor]
-        do { tensors = try CompressionAttachment.compressedTensors(of: classifier) } catch { throw InputFailure("export: \(error)") }
-        CompressionAttachment.bakeQuantizedWeights(into: classifier)
-        QuantizationAwareness.detach(from: classifier)
+        do { tensors = try CompressionProcedure.finish(classifier) } catch { throw InputFailure("export: \(error)") }
 
         let floatPath = (work as NSString).appendingPathComponent("model.safetensors")
-        var metadata = ["compression": "\(method.rawValue) \(bitsLabel)", "compressed_from": (modelPath as NSString).lastPathComponent,
+        var metadata = ["compression": "\(method.rawValue) \(spec.bitsLabel)", "compressed_from": (modelPath as NSString).lastPathComponent,
                         "original_bytes": String(originalBytes)]
         if let floatMetrics { metadata["fp32_accuracy"] = floatMetrics.traits.map { String($0.accuracy) }.joined(separator: ",") }
         if let compressedMetrics { metadata["accuracy"] = compressedMetrics.traits.map { String($0.accuracy) }.joined(separator: ",") }
@@ -109,7 +81,7 @@ struct CompressionRun {
             throw InputFailure("\(compressedPath): cannot write the compressed model (\(error))")
         }
         if !options.output.quiet, let compressedMetrics {
-            print("\(method.rawValue) \(bitsLabel) on \(validation.count) validation crops (\(method == .qat || method == .lsq || method == .lsqBN ? "weights and activations fake-quantised" : "compressed weights")):")
+            print("\(method.rawValue) \(spec.bitsLabel) on \(validation.count) validation crops (\(spec.quantizesActivations ? "weights and activations fake-quantised" : "compressed weights, float activations")):")
             print(compressedMetrics.text, terminator: "")
         }
         // The file as the runtime uses it: reloaded, decompressed, through the compiled fp32 plan.
