@@ -100,13 +100,15 @@ let package = Package(
         .target(name: "DefaultModels", resources: [.copy("Bundled")]),
         // Compression-aware training: BN-folded, power-of-two (INQ) and sparse mixed-precision (SQS) weight quantisers, export to compressed files.
         .target(name: "Compression", dependencies: ["Quantization", "Optimizers", "Layers", "Autograd", "Tensors"]),
+        // The [compress] method table on a generated public-style benchmark (10-class synthetic shapes).
+        .target(name: "CompressionBenchmark", dependencies: ["Compression", "Quantization", "Models", "Training", "Optimizers", "Layers", "Autograd", "Tensors", "SafeTensors"]),
         // The count: photos → detections → crops → traits → records, tables, report.
         .target(name: "Counting", dependencies: ["Detector", "Traits", "Genetics", "Datasets", "ImageIO", "ImageProcessing"]),
         .target(
             name: "FlyCLI",
             dependencies: [
                 "ImageIO", "ImageProcessing", "ConsoleOutput", "EngineBenchmark", "Models", "Datasets", "Traits", "Detector", "Genetics", "Counting", "DefaultModels", "SafeTensors",
-                "TensorKernels", "FlySim", "Inference", "Tensors", "Layers", "Autograd", "Quantization", "Compression",
+                "TensorKernels", "FlySim", "Inference", "Tensors", "Layers", "Autograd", "Quantization", "Compression", "CompressionBenchmark",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: cliSettings),
@@ -122,7 +124,7 @@ let package = Package(
                                    "Inference", "Training", "_AllocationCounter"]),
         .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd", "Models", "Layers"]),
         .testTarget(name: "DetectorTests", dependencies: ["Detector", "Datasets", "Tensors", "Autograd", "Models"]),
-        .testTarget(name: "CompressionTests", dependencies: ["Compression", "Quantization", "Layers", "Autograd", "Tensors", "SafeTensors", "Models"]),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "CompressionBenchmark", "Quantization", "Layers", "Autograd", "Tensors", "SafeTensors", "Models"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "ImageIO", "ImageProcessing"]),

@@ -113,6 +113,20 @@ public enum CompressionAttachment {
         return result
     }
 
+    /// One forward pass over `input` with only the quantisers in training mode, so learned steps
+    /// and moving-average ranges exist (and start from statistics) before an optimiser is built
+    /// or a checkpoint is loaded into them; batch-norm statistics stay untouched.
+    public static func initialiseQuantizers(in model: Module, with input: Tensor) {
+        model.eval()
+        func visit(_ module: Module) {
+            for (_, q) in module.attachedQuantizers { q.train(true) }
+            for (_, child) in module.children { visit(child) }
+        }
+        visit(model)
+        _ = GradientRecording.withoutGradients { model(Variable(input)) }
+        model.eval()
+    }
+
     /// Writes into every weight the value its quantiser gives it (so the detached float model
     /// computes what the fake-quantised one did).
     public static func bakeQuantizedWeights(into model: Module) {

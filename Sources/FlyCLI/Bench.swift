@@ -8,7 +8,7 @@ import Models
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure FlyTally's speed.",
-        subcommands: [BenchEngine.self, BenchFlySim.self, BenchCount.self, BenchDetector.self])
+        subcommands: [BenchEngine.self, BenchFlySim.self, BenchCount.self, BenchDetector.self, BenchCompress.self])
 }
 
 struct BenchEngine: ParsableCommand {

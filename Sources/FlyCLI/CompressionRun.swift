@@ -164,21 +164,9 @@ struct PhaseRunner {
         }
     }
 
-    /// One forward pass over a few training crops so learned steps and moving-average ranges
-    /// exist before the optimiser is built (and before a checkpoint is loaded into them). The
-    /// network stays in eval mode (batch-norm statistics untouched); the quantisers see the
-    /// batch as in training.
+    /// Learned steps and moving-average ranges from the first 32 training crops.
     func initialiseQuantizers() {
-        classifier.eval()
-        func visit(_ module: Module) {
-            for (_, q) in module.attachedQuantizers { q.train(true) }
-            for (_, child) in module.children { visit(child) }
-        }
-        visit(classifier)
         let crops = training.prefix(32).map(\.image)
-        _ = GradientRecording.withoutGradients {
-            classifier(Variable(TraitPredictor.inputTensor(crops, side: classifier.configuration.inputSize)))
-        }
-        classifier.eval()
+        CompressionAttachment.initialiseQuantizers(in: classifier, with: TraitPredictor.inputTensor(crops, side: classifier.configuration.inputSize))
     }
 }
