@@ -27,6 +27,17 @@ public final class FakeQuantizer: Module {
     public private(set) var runningMin = Tensor(shape: [1]), runningMax = Tensor(shape: [1])
     private var initialised = Tensor(shape: [1])
     public var momentum: Float = 0.1
+    /// How a learned step starts (`.learned` only; read at the first call).
+    public var stepInitialisation = StepInitialisation.minimumError
+
+    public enum StepInitialisation: String, Sendable {
+        /// 2·mean|v|/√Qp (the LSQ paper). At 8 bits this is several times coarser than the
+        /// min-max step, and short fine-tuning does not recover from it.
+        case paper
+        /// The step among 50 fractions of the min-max step with the least squared quantisation
+        /// error on the first batch (as later LSQ variants initialise).
+        case minimumError
+    }
 
     public init(method: Method, bits: Int, perChannel: Bool, signed: Bool) {
         precondition((2...16).contains(bits), "bits must be 2…16")
@@ -76,7 +87,11 @@ public final class FakeQuantizer: Module {
         case .learned:
             if step == nil {
                 let initial = (0..<channels).map { c in
-                    max(2 * (c * per..<(c + 1) * per).reduce(Float(0)) { $0 + abs(x.value.scalars[$1]) } / Float(per) / qmax.squareRoot(), 1e-8)
+                    let values = Array(x.value.scalars[(c * per)..<((c + 1) * per)])
+                    switch stepInitialisation {
+                    case .paper: return max(2 * values.reduce(Float(0)) { $0 + abs($1) } / Float(per) / qmax.squareRoot(), 1e-8)
+                    case .minimumError: return minimumErrorStep(values)
+                    }
                 }
                 step = Variable(Tensor(shape: [channels], scalars: initial), requiresGrad: true)
             }
@@ -89,6 +104,27 @@ public final class FakeQuantizer: Module {
 }
 
 extension FakeQuantizer {
+    /// The step s = f·max/Qp, f ∈ {0.02, 0.04, …, 1}, minimising Σ(clamp(round(v/s))·s − v)²
+    /// over `values` (at most 16,384 of them, evenly spaced, are scored).
+    func minimumErrorStep(_ values: [Float]) -> Float {
+        let low = Float(range.lowerBound), high = Float(range.upperBound)
+        let stride = max(1, values.count / 16_384)
+        let sample = Swift.stride(from: 0, to: values.count, by: stride).map { values[$0] }
+        let largest = signed ? sample.reduce(Float(0)) { max($0, abs($1)) } : max(sample.max() ?? 0, 0)
+        guard largest > 0 else { return 1e-8 }
+        var best = largest / high, bestError = Float.infinity
+        for k in 1...50 {
+            let s = largest * Float(k) / 50 / high
+            var error: Float = 0
+            for v in sample {
+                let q = min(max((v / s).rounded(), low), high) * s - v
+                error += q * q
+            }
+            if error < bestError { (best, bestError) = (s, error) }
+        }
+        return max(best, 1e-8)
+    }
+
     /// The integer levels and per-channel scales this weight quantiser gives `w` — exactly the
     /// grid its forward pass rounds to (for writing compressed model files).
     public func levels(of w: Tensor) -> (scales: [Float], levels: [Int32]) {
