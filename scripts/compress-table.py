@@ -8,7 +8,7 @@ import statistics
 import sys
 
 ORDER = ["ptq-w8a8", "ptq-w4a8", "qat-w8a8", "qat-w4a8", "lsq-w8a8", "lsq-w4a8", "lsq-w4a4", "lsq-w2a8",
-         "lsqbn-w8a8", "lsqbn-w4a8", "inq-w4", "inq-w5", "inq-w8", "sqs"]
+         "lsqbn-w8a8", "lsqbn-w4a8", "inq-w4", "inq-w5", "inq-w8", "sqs", "sqs-strong"]
 NAMES = {"ptq": "PTQ (min-max, no training)", "qat": "QAT", "lsq": "LSQ", "lsqbn": "LSQ-BN", "inq": "INQ", "sqs": "SQS"}
 
 
@@ -25,6 +25,13 @@ def main():
         if os.path.exists(path):
             with open(path) as f:
                 rows[name] = json.load(f)
+            # Re-timed on a quiet machine by `scripts/compress-table.sh --speed`, when done.
+            speed = os.path.join(root, name, "speed.json")
+            if os.path.exists(speed):
+                with open(speed) as f:
+                    timed = json.load(f)
+                for key in ("runtimeImagesPerSecond", "fp32ImagesPerSecond"):
+                    rows[name][key] = timed[key]
     if not rows:
         sys.exit(f"no result.json under {root}")
     first = next(iter(rows.values()))

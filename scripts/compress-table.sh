@@ -6,6 +6,8 @@
 # to work/traits-small/compress/<row>/ (compressed.safetensors, model.safetensors, result.json,
 # log.jsonl); rerunning resumes an interrupted row and skips finished ones. The table is printed
 # by scripts/compress-table.py. Usage: scripts/compress-table.sh [ROW...] (default: all rows).
+# scripts/compress-table.sh --speed re-times every finished row's file beside the fp32 model on a
+# quiet machine (median of 5 passes each, alternating; written to compress/<row>/speed.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product flytally >/dev/null
@@ -28,8 +30,19 @@ declare -A ROWS=(
   [inq-w5]="--method inq --weight-bits 5 --epochs 2"
   [inq-w8]="--method inq --weight-bits 8 --epochs 2"
   [sqs]="--method sqs --epochs 4 --finetune-epochs 2"
+  [sqs-strong]="--method sqs --epochs 4 --finetune-epochs 2 --initial-sparsity 0.3 --storage-weight 2"
 )
-ORDER="ptq-w8a8 ptq-w4a8 lsq-w4a8 inq-w5 sqs lsq-w8a8 qat-w8a8 qat-w4a8 lsqbn-w8a8 lsqbn-w4a8 inq-w4 inq-w8 lsq-w4a4 lsq-w2a8"
+ORDER="ptq-w8a8 ptq-w4a8 lsq-w4a8 inq-w5 sqs lsq-w8a8 qat-w8a8 qat-w4a8 lsqbn-w8a8 lsqbn-w4a8 inq-w4 inq-w8 lsq-w4a4 lsq-w2a8 sqs-strong"
+if [ "${1:-}" = --speed ]; then
+  for row in $ORDER; do
+    [ -f compress/$row/result.json ] || continue
+    echo "== $row: timing"
+    $B compress --report compress/$row/compressed.safetensors --data heldout-grey/crops --original run/model.safetensors \
+        --repeats 5 --json > compress/$row/speed.json
+  done
+  python3 ../../scripts/compress-table.py compress
+  exit 0
+fi
 for row in ${*:-$ORDER}; do
   [ -n "${ROWS[$row]:-}" ] || { echo "unknown row $row (rows: $ORDER)" >&2; exit 2; }
   out=compress/$row

@@ -7,20 +7,25 @@ import Tensors
 ///
 ///     forward(w) = Q(w · k) / k
 ///
-/// so that conv(x, forward(w)) followed by the (frozen-statistics) batch norm equals
+/// so that conv(x, forward(w)) followed by the batch norm *with its running statistics* equals
 /// conv(x, Q(w·k)) + (β − μ·k) — exactly the folded integer layer. The inner quantiser's grid
-/// (learned step or min-max scale) lives on the folded weights; gradients reach w, γ and the
-/// step. The batch norm's statistics are frozen (`frozenStatistics`) so the fold is exact in
-/// training as in inference.
+/// (learned step or min-max scale) lives on the folded weights; gradients reach w and the step.
+///
+/// In training the batch norm either keeps normalising with batch statistics and updating its
+/// running ones (default: the fold then follows the running statistics as they move, as in
+/// Krishnamoorthi 2018 without the correction factor), or — `freezeStatistics` — uses its
+/// running statistics in training too, which makes every training step compute exactly the
+/// integer layer (Jacob et al.'s frozen phase). On the shapes benchmark freezing from the
+/// start of a short fine-tune cost accuracy (docs/RESULTS.md), hence the default.
 public final class BatchNormFoldedQuantizer: Module {
     public let inner: FakeQuantizer
     public unowned let batchNorm: BatchNorm2D
 
-    public init(inner: FakeQuantizer, batchNorm: BatchNorm2D) {
+    public init(inner: FakeQuantizer, batchNorm: BatchNorm2D, freezeStatistics: Bool = false) {
         precondition(inner.perChannel, "folded weights are quantised per output channel")
         self.inner = inner
         self.batchNorm = batchNorm
-        batchNorm.frozenStatistics = true
+        if freezeStatistics { batchNorm.frozenStatistics = true }
     }
 
     public override var children: [(String, Module)] { [("inner", inner)] }
@@ -38,7 +43,10 @@ public final class BatchNormFoldedQuantizer: Module {
     }
 
     public override func forward(_ w: Variable) -> Variable {
-        let gamma = safeGamma, inverse = inverseDeviation
+        // k enters as a constant: γ trains through the batch norm as usual. (Through the fold and
+        // the unfold, with the straight-through estimator, its two gradients cancel up to the
+        // rounding error — and that remainder, ∝ 1/γ², overflowed where γ ≈ 0.)
+        let gamma = Variable(safeGamma.value), inverse = inverseDeviation
         let folded = scaleRows(w, by: gamma, power: 1, constant: inverse)
         return scaleRows(inner(folded), by: gamma, power: -1, constant: inverse.map { 1 / $0 })
     }

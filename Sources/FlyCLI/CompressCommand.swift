@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compression
 import Foundation
+import TensorKernels
 import Traits
 
 /// `flytally compress`: compression-aware training of a trained trait classifier (QAT, LSQ,
@@ -32,7 +33,13 @@ struct Compress: ParsableCommand {
     @Option(help: ArgumentHelp("Print the metrics of a compressed model file and exit.", valueName: "file"))
     var report: String?
 
-    @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Training data (one or more paths).")
+    @Option(help: ArgumentHelp("With --report and --data: the float model to time beside the compressed one.", valueName: "file"))
+    var original: String?
+
+    @Option(help: "With --report and --data: timed passes over the data (the median is reported).")
+    var repeats: Int = 3
+
+    @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Training data (one or more paths); with --report, data to measure accuracy and speed on.")
     var data: [String] = []
 
     @Option(name: .customLong("validation"), parsing: .upToNextOption, help: "Validation data (accuracy before and after).")
@@ -83,7 +90,9 @@ struct Compress: ParsableCommand {
 
     func validate() throws {
         if report != nil {
-            guard model == nil, method == nil else { throw ValidationError("--report takes only the compressed file.") }
+            guard model == nil, method == nil else { throw ValidationError("--report takes only the compressed file (and --data, --original, --repeats).") }
+            guard (1...50).contains(repeats) else { throw ValidationError("--repeats must be 1…50.") }
+            guard original == nil || !data.isEmpty else { throw ValidationError("--original needs --data to time the models on.") }
             return
         }
         guard model != nil else { throw ValidationError("Give the trained model to compress (or --report FILE).") }
@@ -109,7 +118,10 @@ struct Compress: ParsableCommand {
 
     func run() throws {
         if let report {
-            try CompressionReport.print(file: report, json: output.json)
+            EngineThreads.set(threads)
+            var summary = try CompressionReport.summary(file: report)
+            if !data.isEmpty { try CompressionReport.measure(&summary, data: data, original: original, repeats: repeats) }
+            try CompressionReport.print(summary, json: output.json)
             return
         }
         try CompressionRun(options: self).run()

@@ -2,6 +2,7 @@ import ConsoleOutput
 import Foundation
 import Quantization
 import SafeTensors
+import Traits
 
 /// `flytally compress --report FILE`: the source studies' metrics of a compressed model file —
 /// accuracy drop (Acc↓) where the run recorded accuracies, sparsity (Sp), average bits, and
@@ -59,6 +60,33 @@ enum CompressionReport {
                        accuracyDropPoints: drop,
                        layers: stats.layers.map { Layer(name: $0.name, values: $0.count, bits: $0.bits, grid: $0.grid, sparsity: $0.sparsity,
                                                          storedBytes: $0.storedBytes, shareOfStorage: Double($0.storedBytes) / Double(storage)) })
+    }
+
+    /// The file's accuracy and median speed as the runtime loads it (and the float model's,
+    /// timed alternately in the same run) on labelled crops.
+    static func measure(_ summary: inout Summary, data: [String], original: String?, repeats: Int) throws {
+        let (samples, problems) = loadAll(data) { TraitSampleLoader.load($0) }
+        for problem in problems { StandardError.line("skipped: \(problem)") }
+        guard !samples.isEmpty else { throw InputFailure("no usable samples in \(data.joined(separator: ", "))") }
+        let compressed: TraitClassifier, float: TraitClassifier?
+        do {
+            compressed = try TraitModelFile.load(summary.file)
+            float = try original.map { try TraitModelFile.load($0) }
+        } catch { throw InputFailure("\(error)") }
+        func timed(_ model: TraitClassifier) -> (TraitMetrics, Double) {
+            let started = Date()
+            let metrics = TraitEvaluator.evaluate(model, samples: samples)
+            return (metrics, Double(samples.count) / Date().timeIntervalSince(started))
+        }
+        var speeds: [Double] = [], floatSpeeds: [Double] = []
+        for _ in 0..<repeats {
+            let (metrics, speed) = timed(compressed)
+            summary.runtimeAccuracy = metrics.traits.map(\.accuracy)
+            speeds.append(speed)
+            if let float { floatSpeeds.append(timed(float).1) }
+        }
+        summary.runtimeImagesPerSecond = speeds.sorted()[speeds.count / 2]
+        if !floatSpeeds.isEmpty { summary.fp32ImagesPerSecond = floatSpeeds.sorted()[floatSpeeds.count / 2] }
     }
 
     static func print(file path: String, json: Bool) throws {

@@ -52,7 +52,8 @@ import Testing
         bn.beta.value = Tensor(shape: [3], scalars: [0.1, -0.2, 0.3])
         bn.statistics.runningMean = Tensor(shape: [3], scalars: [0.5, -1, 2])
         bn.statistics.runningVariance = Tensor(shape: [3], scalars: [4, 0.25, 1])
-        let folded = BatchNormFoldedQuantizer(inner: FakeQuantizer(method: .minMax, bits: 4, perChannel: true, signed: true), batchNorm: bn)
+        let folded = BatchNormFoldedQuantizer(inner: FakeQuantizer(method: .minMax, bits: 4, perChannel: true, signed: true), batchNorm: bn,
+                                              freezeStatistics: true)
         #expect(bn.frozenStatistics)
         let w = Self.tensor([3, 1, 1, 2], seed: 3)
         let y = folded(Variable(w)).value
@@ -72,7 +73,7 @@ import Testing
         #expect(zip(decoded, y.scalars).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
-    @Test func foldedLSQPassesGradientsToWeightGammaAndStep() {
+    @Test func foldedLSQPassesGradientsToWeightAndStepOnly() {
         let bn = BatchNorm2D(channels: 2)
         bn.statistics.runningVariance = Tensor(shape: [2], scalars: [2, 0.5])
         bn.gamma.value = Tensor(shape: [2], scalars: [0.8, 1.2])
@@ -80,8 +81,9 @@ import Testing
         let w = Variable(Self.tensor([2, 3], seed: 4), requiresGrad: true)
         let y = folded(w)
         y.backward(seed: Self.tensor([2, 3], seed: 5))
-        #expect(w.grad != nil && bn.gamma.grad != nil && folded.inner.step?.grad != nil)
-        #expect(bn.gamma.grad!.scalars.allSatisfy { $0.isFinite } && folded.inner.step!.grad!.scalars.contains { $0 != 0 })
+        #expect(w.grad != nil && folded.inner.step?.grad != nil)
+        #expect(bn.gamma.grad == nil, "γ trains through the batch norm, not through the fold")
+        #expect(folded.inner.step!.grad!.scalars.contains { $0 != 0 })
     }
 
     // MARK: SQS
