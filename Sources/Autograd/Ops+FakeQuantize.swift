@@ -36,8 +36,10 @@ public func fakeQuantize(_ x: Variable, scales: [Float], zeroPoints: [Float], ra
 ///   ∂v̂/∂v = 1 inside [qmin, qmax], 0 outside (straight-through)
 ///   ∂v̂/∂s = round(v̄) − v̄ inside, qmin or qmax where clipped,
 /// and the step's gradient is multiplied by `gradientScale` (the paper's g = 1/√(N·Qp), N the
-/// number of values sharing the step). `step` holds one value, or one per index of axis 0.
-public func lsqQuantize(_ x: Variable, step: Variable, range: ClosedRange<Int>, gradientScale: Float) -> Variable {
+/// number of values sharing the step), and by `channelGradientScales[c]` where given (one per
+/// step). `step` holds one value, or one per index of axis 0.
+public func lsqQuantize(_ x: Variable, step: Variable, range: ClosedRange<Int>, gradientScale: Float,
+                        channelGradientScales: [Float]? = nil) -> Variable {
     let channels = step.value.count, per = x.value.count / channels
     precondition(channels >= 1 && x.value.count % channels == 0, "one step, or one per index of axis 0")
     let low = Float(range.lowerBound), high = Float(range.upperBound)
@@ -73,7 +75,7 @@ public func lsqQuantize(_ x: Variable, step: Variable, range: ClosedRange<Int>, 
                 total += gradOut.scalars[i] * stepSlope[i]
                 if !inside[i] { gx.scalars[i] = 0 }
             }
-            gs.scalars[c] = total * gradientScale
+            gs.scalars[c] = total * gradientScale * (channelGradientScales?[c] ?? 1)
         }
         return [gx, gs]
     }

@@ -47,6 +47,14 @@ public final class BatchNormFoldedQuantizer: Module {
         // the unfold, with the straight-through estimator, its two gradients cancel up to the
         // rounding error — and that remainder, ∝ 1/γ², overflowed where γ ≈ 0.)
         let gamma = Variable(safeGamma.value), inverse = inverseDeviation
+        // A learned step on the folded weights sees gradients 1/k times those of the raw weights
+        // while being k times larger, so its relative updates scale with 1/k²: channels with a
+        // small k had their steps thrown around until training diverged (shapes benchmark).
+        // Scaling the step gradient by k² gives every channel LSQ's own dynamics.
+        inner.stepGradientMultipliers = (0..<inverse.count).map { c in
+            let k = gamma.value.scalars[c] * inverse[c]
+            return k * k
+        }
         let folded = scaleRows(w, by: gamma, power: 1, constant: inverse)
         return scaleRows(inner(folded), by: gamma, power: -1, constant: inverse.map { 1 / $0 })
     }

@@ -27,6 +27,9 @@ public final class FakeQuantizer: Module {
     public private(set) var runningMin = Tensor(shape: [1]), runningMax = Tensor(shape: [1])
     private var initialised = Tensor(shape: [1])
     public var momentum: Float = 0.1
+    /// Extra factor per step on the LSQ step gradient (`.learned`; nil = 1). Batch-norm folding
+    /// sets k² here: see `BatchNormFoldedQuantizer`.
+    public var stepGradientMultipliers: [Float]?
     /// How a learned step starts (`.learned` only; read at the first call).
     public var stepInitialisation = StepInitialisation.minimumError
 
@@ -98,7 +101,8 @@ public final class FakeQuantizer: Module {
             let s = step!
             // Keep the step positive whatever the optimiser did.
             for c in 0..<s.value.count where !(s.value.scalars[c] > 1e-8) { s.value.scalars[c] = 1e-8 }
-            return lsqQuantize(x, step: s, range: range, gradientScale: 1 / (Float(per) * qmax).squareRoot())
+            return lsqQuantize(x, step: s, range: range, gradientScale: 1 / (Float(per) * qmax).squareRoot(),
+                               channelGradientScales: stepGradientMultipliers)
         }
     }
 }

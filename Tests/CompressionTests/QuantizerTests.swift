@@ -84,6 +84,17 @@ import Testing
         #expect(w.grad != nil && folded.inner.step?.grad != nil)
         #expect(bn.gamma.grad == nil, "γ trains through the batch norm, not through the fold")
         #expect(folded.inner.step!.grad!.scalars.contains { $0 != 0 })
+        // The step's gradient is k² times LSQ's on the folded weights (k = γ/√(σ² + ε)).
+        let k = (0..<2).map { bn.gamma.value.scalars[$0] / (bn.statistics.runningVariance.scalars[$0] + bn.epsilon).squareRoot() }
+        let foldedWeights = Variable(Tensor(shape: [2, 3], scalars: (0..<6).map { w.value.scalars[$0] * k[$0 / 3] }))
+        let step = Variable(folded.inner.step!.value, requiresGrad: true)
+        let seed = Self.tensor([2, 3], seed: 5)
+        lsqQuantize(foldedWeights, step: step, range: folded.inner.range, gradientScale: 1 / (3 * Float(127)).squareRoot())
+            .backward(seed: Tensor(shape: [2, 3], scalars: (0..<6).map { seed.scalars[$0] / k[$0 / 3] }))
+        for c in 0..<2 {
+            let expected = step.grad!.scalars[c] * k[c] * k[c]
+            #expect(abs(folded.inner.step!.grad!.scalars[c] - expected) <= 1e-4 * max(abs(expected), 1e-3), "channel \(c)")
+        }
     }
 
     // MARK: SQS
