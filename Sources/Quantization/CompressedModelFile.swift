@@ -51,7 +51,7 @@ public enum CompressedModelFile {
     /// The same model as an ordinary fp32 state file (what `loadState` reads).
     public static func decompress(_ file: SafeTensorsFile) throws -> SafeTensorsFile {
         let compressed = try tensors(in: file)
-        let auxiliary = Set(compressed.keys.flatMap { [$0 + ".nonzero", $0 + ".scale"] })
+        let auxiliary = Set(compressed.keys.flatMap { [$0 + ".nonzero", $0 + ".gaps", $0 + ".scale"] })
         var entries: [SafeTensorsEntry] = []
         for entry in file.entries where !auxiliary.contains(entry.name) {
             if let tensor = compressed[entry.name] {

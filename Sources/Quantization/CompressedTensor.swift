@@ -53,12 +53,48 @@ public struct CompressedTensor: Sendable, Equatable {
     public var nonZeroCount: Int { levels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
     public var sparsity: Double { 1 - Double(nonZeroCount) / Double(count) }
 
-    /// Bits of the stored codes: dense (every value's code) or sparse (a bitmap plus the codes of
-    /// the non-zero values), whichever is smaller.
-    public var denseBits: Int { count * bits }
-    public var sparseBits: Int { count + nonZeroCount * bits }
-    public var isStoredSparse: Bool { sparseBits < denseBits }
-    public var storedCodeBytes: Int { ((isStoredSparse ? sparseBits : denseBits) + 7) / 8 }
+    /// How the positions of the non-zero values are stored.
+    public enum Index: Equatable, Sendable {
+        /// No index: every value's code is stored.
+        case dense
+        /// A bitmap (one bit per value), then the codes of the non-zero values.
+        case bitmap
+        /// Rice-coded gaps (zeros before each non-zero value: ⌊gap/2^k⌋ in unary, then k low
+        /// bits), then the codes of the non-zero values — smaller than a bitmap at high sparsity.
+        case riceGaps(k: Int)
+    }
+
+    /// Zeros before each non-zero value.
+    var gaps: [Int] {
+        var result: [Int] = [], run = 0
+        for level in levels {
+            if level == 0 { run += 1 } else { result.append(run); run = 0 }
+        }
+        return result
+    }
+
+    func indexBits(_ index: Index) -> Int {
+        switch index {
+        case .dense: return 0
+        case .bitmap: return count
+        case .riceGaps(let k): return gaps.reduce(0) { $0 + ($1 >> k) + 1 + k }
+        }
+    }
+
+    /// Bits of index plus codes for an index kind.
+    func storedBits(_ index: Index) -> Int { indexBits(index) + (index == .dense ? count : nonZeroCount) * bits }
+
+    /// The smallest storage: dense, bitmap, or Rice-coded gaps with the best k.
+    public var index: Index {
+        let candidates: [Index] = [.dense, .bitmap] + (0...12).map { .riceGaps(k: $0) }
+        return candidates.min { storedBits($0) < storedBits($1) }!
+    }
+
+    public var isStoredSparse: Bool { index != .dense }
+    public var storedCodeBytes: Int {
+        let i = index
+        return i == .dense ? (storedBits(i) + 7) / 8 : (indexBits(i) + 7) / 8 + (nonZeroCount * bits + 7) / 8
+    }
 
     /// The float values the levels stand for.
     public func decoded() -> [Float] {
@@ -93,19 +129,29 @@ public struct CompressedTensor: Sendable, Equatable {
     }
 
     /// The tensor as safetensors entries: "<name>" (U8, packed codes), "<name>.nonzero" (U8
-    /// bitmap, sparse storage only), "<name>.scale" (F32, uniform grid only). The shape, bit
+    /// bitmap) or "<name>.gaps" (U8, Rice-coded gaps) for sparse storage, "<name>.scale" (F32,
+    /// uniform grid only). The shape, bit
     /// width and grid go into `descriptor` (kept in the file's metadata).
     public func entries(name: String) throws -> [SafeTensorsEntry] {
         var writer = BitWriter()
         var entries: [SafeTensorsEntry] = []
-        if isStoredSparse {
+        switch index {
+        case .dense:
+            for level in levels { writer.append(code(level), bits: bits) }
+        case .bitmap:
             var bitmap = BitWriter()
             for level in levels { bitmap.append(level != 0 ? 1 : 0, bits: 1) }
-            for level in levels where level != 0 { writer.append(code(level), bits: bits) }
             entries.append(try SafeTensorsEntry(name: name + ".nonzero", dtype: .u8, shape: [bitmap.bytes.count], data: bitmap.bytes))
-        } else {
-            for level in levels { writer.append(code(level), bits: bits) }
+        case .riceGaps(let k):
+            var stream = BitWriter()
+            for gap in gaps {
+                for _ in 0..<(gap >> k) { stream.append(1, bits: 1) }
+                stream.append(0, bits: 1)
+                stream.append(UInt32(gap & ((1 << k) - 1)), bits: k)
+            }
+            entries.append(try SafeTensorsEntry(name: name + ".gaps", dtype: .u8, shape: [stream.bytes.count], data: stream.bytes))
         }
+        if index != .dense { for level in levels where level != 0 { writer.append(code(level), bits: bits) } }
         entries.append(try SafeTensorsEntry(name: name, dtype: .u8, shape: [writer.bytes.count], data: writer.bytes))
         if case .uniform(let scales) = grid {
             entries.append(try SafeTensorsEntry(name: name + ".scale", shape: [scales.count], floats: scales))
@@ -113,15 +159,25 @@ public struct CompressedTensor: Sendable, Equatable {
         return entries
     }
 
-    /// "bits=4 grid=uniform shape=16,3,3,3 sparse=1" or "bits=5 grid=pow2 exponent=-9 shape=… sparse=0".
+    /// "bits=4 grid=uniform shape=16,3,3,3 sparse=1" (bitmap), "… sparse=rice:3" (gaps, k = 3) or
+    /// "bits=5 grid=pow2 exponent=-9 shape=… sparse=0" (dense).
     public var descriptor: String {
         var parts = ["bits=\(bits)"]
         switch grid {
         case .uniform: parts.append("grid=uniform")
         case .powerOfTwo(let n2): parts += ["grid=pow2", "exponent=\(n2)"]
         }
-        parts += ["shape=" + shape.map(String.init).joined(separator: ","), "sparse=\(isStoredSparse ? 1 : 0)"]
+        parts += ["shape=" + shape.map(String.init).joined(separator: ","), "sparse=" + indexDescriptor]
+        if case .riceGaps = index { parts.append("nonzero=\(nonZeroCount)") }
         return parts.joined(separator: " ")
+    }
+
+    var indexDescriptor: String {
+        switch index {
+        case .dense: return "0"
+        case .bitmap: return "1"
+        case .riceGaps(let k): return "rice:\(k)"
+        }
     }
 
     /// Reads the tensor back from the entries written by `entries(name:)` and its descriptor.
@@ -168,8 +224,33 @@ public struct CompressedTensor: Sendable, Equatable {
                 guard let flag = bitmap.read(bits: 1) else { throw QuantizedFileError(problem: "compressed tensor '\(name)': bitmap ends early") }
                 if flag == 1 { levels[i] = try next() }
             }
-        } else {
+        } else if sparse.hasPrefix("rice:"), let k = Int(sparse.dropFirst(5)), (0...12).contains(k) {
+            guard let gapEntry = file[name + ".gaps"], gapEntry.dtype == .u8 else {
+                throw QuantizedFileError(problem: "compressed tensor '\(name)': gaps '\(name).gaps' missing")
+            }
+            guard let nonZero = fields["nonzero"].flatMap({ Int($0) }), (0...count).contains(nonZero) else {
+                throw QuantizedFileError(problem: "compressed tensor '\(name)': count of non-zero values missing")
+            }
+            var stream = BitReader(bytes: gapEntry.data)
+            var position = 0
+            for _ in 0..<nonZero {
+                var quotient = 0
+                while true {
+                    guard let bit = stream.read(bits: 1) else { throw QuantizedFileError(problem: "compressed tensor '\(name)': gaps end early") }
+                    if bit == 0 { break }
+                    quotient += 1
+                    guard quotient <= count else { throw QuantizedFileError(problem: "compressed tensor '\(name)': gap longer than the tensor") }
+                }
+                guard let low = stream.read(bits: k) else { throw QuantizedFileError(problem: "compressed tensor '\(name)': gaps end early") }
+                position += (quotient << k) + Int(low)
+                guard position < count else { throw QuantizedFileError(problem: "compressed tensor '\(name)': gaps run past the tensor") }
+                levels[position] = try next()
+                position += 1
+            }
+        } else if sparse == "0" {
             for i in 0..<count { levels[i] = try next() }
+        } else {
+            throw QuantizedFileError(problem: "compressed tensor '\(name)': unknown index '\(sparse)'")
         }
         try self.init(shape: shape, bits: bits, grid: grid, levels: levels)
     }
