@@ -8,7 +8,7 @@ import statistics
 import sys
 
 ORDER = ["ptq-w8a8", "ptq-w4a8", "qat-w8a8", "qat-w4a8", "lsq-w8a8", "lsq-w4a8", "lsq-w4a4", "lsq-w2a8",
-         "lsqbn-w8a8", "lsqbn-w4a8", "inq-w4", "inq-w5", "inq-w8", "sqs", "sqs-strong"]
+         "lsqbn-w8a8", "lsqbn-w4a8", "inq-w4", "inq-w5", "inq-w8", "sqs", "sqs-strong", "sqs-smallest"]
 NAMES = {"ptq": "PTQ (min-max, no training)", "qat": "QAT", "lsq": "LSQ", "lsqbn": "LSQ-BN", "inq": "INQ", "sqs": "SQS"}
 
 
@@ -44,10 +44,11 @@ def main():
     for name in [n for n in order if n in rows] + [n for n in rows if n not in order]:
         r = rows[name]
         kind = name.split("-")[0]
+        label = NAMES.get(kind, kind) + (f" ({name.split('-', 1)[1]})" if kind == "sqs" and "-" in name else "")
         bits = r["method"].split(" ")[-1].replace("W", "").replace("A", "")
         worst = max(r["accuracyDropPoints"])
         runtime = "/".join(f"{100 * v:.2f}" for v in r.get("runtimeAccuracy") or [])
-        print(f"| {NAMES.get(kind, kind)} | {bits} | {pct(r['accuracy'])} | {worst:+.2f} | {runtime} | {100 * r['sparsity']:.1f} "
+        print(f"| {label} | {bits} | {pct(r['accuracy'])} | {worst:+.2f} | {runtime} | {100 * r['sparsity']:.1f} "
               f"| {r['averageBits']:.2f} | {r['compressionRatio']:.1f} | {r['fileBytes'] / 1024:.0f} | {r.get('runtimeImagesPerSecond', 0):.0f} |")
 
 

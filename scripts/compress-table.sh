@@ -31,8 +31,9 @@ declare -A ROWS=(
   [inq-w8]="--method inq --weight-bits 8 --epochs 2"
   [sqs]="--method sqs --epochs 4 --finetune-epochs 2"
   [sqs-strong]="--method sqs --epochs 4 --finetune-epochs 2 --initial-sparsity 0.3 --storage-weight 2"
+  [sqs-smallest]="--method sqs --epochs 4 --finetune-epochs 2 --initial-sparsity 0.5 --storage-weight 5"
 )
-ORDER="ptq-w8a8 ptq-w4a8 lsq-w4a8 inq-w5 sqs lsq-w8a8 qat-w8a8 qat-w4a8 lsqbn-w8a8 lsqbn-w4a8 inq-w4 inq-w8 lsq-w4a4 lsq-w2a8 sqs-strong"
+ORDER="ptq-w8a8 ptq-w4a8 lsq-w4a8 inq-w5 sqs lsq-w8a8 qat-w8a8 qat-w4a8 lsqbn-w8a8 lsqbn-w4a8 inq-w4 inq-w8 lsq-w4a4 lsq-w2a8 sqs-strong sqs-smallest"
 if [ "${1:-}" = --speed ]; then
   for row in $ORDER; do
     [ -f compress/$row/result.json ] || continue

@@ -33,13 +33,13 @@ public enum CompressionAttachment {
     /// Wraps the weight quantiser of every convolution that a batch norm follows (in the same
     /// `Sequential`) into a `BatchNormFoldedQuantizer`. Returns how many were folded.
     @discardableResult
-    public static func foldBatchNorms(in model: Module) -> Int {
+    public static func foldBatchNorms(in model: Module, freezeStatistics: Bool = false) -> Int {
         var folded = 0
         func visit(_ module: Module) {
             if let sequential = module as? Sequential {
                 for (conv, bn) in zip(sequential.layers, sequential.layers.dropFirst()) {
                     if let conv = conv as? Conv2D, let bn = bn as? BatchNorm2D, let inner = conv.weightQuantizer as? FakeQuantizer {
-                        conv.weightQuantizer = BatchNormFoldedQuantizer(inner: inner, batchNorm: bn)
+                        conv.weightQuantizer = BatchNormFoldedQuantizer(inner: inner, batchNorm: bn, freezeStatistics: freezeStatistics)
                         folded += 1
                     }
                 }

@@ -22,6 +22,9 @@ public struct CompressionSpec: Sendable {
     public var activationBits = 8
     /// qat/lsq: fold batch norm into the quantised weights during training (lsq-bn always does).
     public var foldBatchNorm = false
+    /// With folding: batch norm normalises with its running statistics in training too (frozen)
+    /// instead of batch statistics.
+    public var freezeBatchNormStatistics = false
     /// Fine-tuning epochs (qat/lsq; 0 = post-training quantisation), per INQ round, or of the SQS search.
     public var epochs = 3
     /// SQS: epochs after the widths and masks are fixed.
@@ -57,7 +60,9 @@ public enum CompressionProcedure {
         case .qat, .lsq, .lsqBN:
             QuantizationAwareness.attach(to: model, .init(weightBits: spec.weightBits, activationBits: spec.activationBits, learned: spec.method != .qat))
             if spec.method == .lsqBN || spec.foldBatchNorm {
-                log("folding \(CompressionAttachment.foldBatchNorms(in: model)) batch norms into their convolutions' quantised weights")
+                let folded = CompressionAttachment.foldBatchNorms(in: model, freezeStatistics: spec.freezeBatchNormStatistics)
+                log("folding \(folded) batch norms into their convolutions' quantised weights"
+                    + (spec.freezeBatchNormStatistics ? " (statistics frozen)" : ""))
             }
             initialise()
             if spec.epochs > 0 { try fineTune(spec.epochs, "fine-tune", spec.method.rawValue) }

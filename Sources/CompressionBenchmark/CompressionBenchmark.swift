@@ -23,6 +23,8 @@ public struct CompressionBenchmark {
         public var finetuneEpochs = 2
         public var finetuneLearningRate: Float = 0.005
         public var seed: UInt64 = 1
+        /// LSQ-BN rows: batch-norm statistics frozen during fine-tuning.
+        public var freezeBatchNormStatistics = false
         public init() {}
     }
 
@@ -48,6 +50,7 @@ public struct CompressionBenchmark {
             s.activationBits = a
             s.epochs = epochs ?? settings.finetuneEpochs
             s.finetuneEpochs = max(1, settings.finetuneEpochs / 2)
+            s.freezeBatchNormStatistics = settings.freezeBatchNormStatistics
             return s
         }
         let inqEpochs = max(1, settings.finetuneEpochs / 2)

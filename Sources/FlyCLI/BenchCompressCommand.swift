@@ -38,6 +38,9 @@ struct BenchCompress: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Only these rows (default: all).")
     var rows: [String] = []
 
+    @Flag(help: "LSQ-BN rows: batch-norm statistics frozen during fine-tuning.")
+    var freezeBNStatistics = false
+
     @Flag(help: "After the rows: re-time every row's file alternately with fp32 (median of 5), for a table timed in one quiet run.")
     var retime = false
 
@@ -64,6 +67,7 @@ struct BenchCompress: ParsableCommand {
         settings.widthMultiplier = width
         settings.epochs = epochs
         settings.finetuneEpochs = finetuneEpochs
+        settings.freezeBatchNormStatistics = freezeBNStatistics
         let quiet = output.quiet
         let result: [CompressionBenchmark.Row]
         do {

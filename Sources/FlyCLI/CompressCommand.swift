@@ -23,6 +23,7 @@ struct Compress: ParsableCommand {
     typealias Method = CompressionMethod
 
     enum BatchNormHandling: String, ExpressibleByArgument, CaseIterable { case keep, fold }
+    enum BatchNormStatistics: String, ExpressibleByArgument, CaseIterable { case batch, frozen }
 
     @Argument(help: "Trained float trait classifier (not with --report).")
     var model: String?
@@ -53,6 +54,9 @@ struct Compress: ParsableCommand {
 
     @Option(help: "qat/lsq: keep batch norm (fold at export) or fold it into the weights during training (lsq-bn = lsq --bn fold).")
     var bn: BatchNormHandling = .keep
+
+    @Option(help: "With folding: batch norm normalises with batch statistics in training (batch) or with its running ones (frozen).")
+    var bnStatistics: BatchNormStatistics = .batch
 
     @Option(help: "Epochs: of fine-tuning (qat/lsq; 0 = post-training quantisation on the same grid), per INQ round, or of the SQS search.")
     var epochs: Int = 3

@@ -19,6 +19,7 @@ struct CompressionRun {
         spec.weightBits = options.weightBits
         spec.activationBits = options.activationBits
         spec.foldBatchNorm = options.bn == .fold
+        spec.freezeBatchNormStatistics = options.bnStatistics == .frozen
         spec.epochs = options.epochs
         spec.finetuneEpochs = options.finetuneEpochs
         spec.inqPortions = options.portions
