@@ -13,6 +13,9 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Model file (trait classifier, or detector with --detector).", valueName: "file"))
     var model: String
 
+    @Option(parsing: .upToNextOption, help: ArgumentHelp("More trait classifiers: evaluate the mean of their trait probabilities with --model's (an ensemble, e.g. of INQ models); keypoints are not averaged.", valueName: "file"))
+    var ensemble: [String] = []
+
     @Flag(help: "Evaluate a fly detector on annotated photos.")
     var detector = false
 
@@ -35,6 +38,7 @@ struct Eval: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
+        if detector && !ensemble.isEmpty { throw ValidationError("--ensemble is for trait classifiers, not with --detector.") }
         guard (1...8).contains(tiles) else { throw ValidationError("--tiles must be 1…8.") }
     }
 
@@ -45,11 +49,21 @@ struct Eval: ParsableCommand {
         let (samples, problems) = loadAll(data) { TraitSampleLoader.load($0) }
         for problem in problems { StandardError.line("skipped: \(problem)") }
         guard !samples.isEmpty else { throw InputFailure("no usable labelled samples in \(data.joined(separator: ", "))") }
-        let metrics = TraitEvaluator.evaluate(classifier, samples: samples, size: size)
+        let metrics: TraitMetrics
+        if ensemble.isEmpty {
+            metrics = TraitEvaluator.evaluate(classifier, samples: samples, size: size)
+        } else {
+            var members = [classifier]
+            for path in ensemble {
+                do { members.append(try TraitModelFile.load(path)) } catch { throw InputFailure("\(error)") }
+            }
+            let probabilities = TraitEvaluator.meanProbabilities(members, crops: samples.map(\.image))
+            metrics = TraitMetrics(probabilities: probabilities, labels: samples.map(\.traits), keypoints: [])
+        }
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
-            print("model \(model) on \(data.joined(separator: ", "))")
+            print("model \(([model] + ensemble).joined(separator: " + "))\(ensemble.isEmpty ? "" : " (mean probabilities)") on \(data.joined(separator: ", "))")
             print(metrics.text, terminator: "")
         }
         if !problems.isEmpty { throw BatchHadProblems() }

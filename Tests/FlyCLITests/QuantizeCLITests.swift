@@ -183,6 +183,17 @@ import Traits
         let again = try FlyTallyBinary.run(["compress", dir + "/traits.safetensors", "--method", "inq", "--weight-bits", "5", "--inq-portions", "0.5,1",
                                             "--epochs", "1", "--data", dir + "/crops", "--out", dir + "/inq.safetensors", "--resume"], timeout: 300)
         #expect(again.status == 0 && again.stderr.contains("INQ round 1: resuming after epoch 1 of 1"), "\(again.stderr)")
+        // An ensemble of a model with itself is the model; a wrong member file is named.
+        func accuracies(_ arguments: [String]) throws -> [Double] {
+            let r = try FlyTallyBinary.run(["eval", "--data", dir + "/crops", "--json"] + arguments)
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+            return (json["traits"] as! [[String: Any]]).map { $0["accuracy"] as! Double }
+        }
+        let single = try accuracies(["--model", dir + "/inq.safetensors"])
+        #expect(try accuracies(["--model", dir + "/inq.safetensors", "--ensemble", dir + "/inq.safetensors"]) == single)
+        let badMember = try FlyTallyBinary.run(["eval", "--model", dir + "/inq.safetensors", "--ensemble", dir + "/crops/crops.csv", "--data", dir + "/crops"])
+        #expect(badMember.status == 1 && badMember.stderr.contains("crops.csv"), "\(badMember.stderr)")
         let notCompressed = try FlyTallyBinary.run(["compress", "--report", dir + "/traits.safetensors"])
         #expect(notCompressed.status == 1 && notCompressed.stderr.contains("not a compressed model file"), "\(notCompressed.stderr)")
     }
