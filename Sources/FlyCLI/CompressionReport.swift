@@ -68,11 +68,14 @@ enum CompressionReport {
         let (samples, problems) = loadAll(data) { TraitSampleLoader.load($0) }
         for problem in problems { StandardError.line("skipped: \(problem)") }
         guard !samples.isEmpty else { throw InputFailure("no usable samples in \(data.joined(separator: ", "))") }
-        let compressed: TraitClassifier, float: TraitClassifier?
-        do {
-            compressed = try TraitModelFile.load(summary.file)
-            float = try original.map { try TraitModelFile.load($0) }
-        } catch { throw InputFailure("\(error)") }
+        let float: TraitClassifier?
+        do { float = try original.map { try TraitModelFile.load($0) } } catch { throw InputFailure("\(error)") }
+        try measure(&summary, samples: samples, float: float, repeats: repeats)
+    }
+
+    static func measure(_ summary: inout Summary, samples: [TraitSample], float: TraitClassifier?, repeats: Int) throws {
+        let compressed: TraitClassifier
+        do { compressed = try TraitModelFile.load(summary.file) } catch { throw InputFailure("\(error)") }
         func timed(_ model: TraitClassifier) -> (TraitMetrics, Double) {
             let started = Date()
             let metrics = TraitEvaluator.evaluate(model, samples: samples)

@@ -87,14 +87,7 @@ struct CompressionRun {
         }
         // The file as the runtime uses it: reloaded, decompressed, through the compiled fp32 plan.
         var summary = try CompressionReport.summary(file: compressedPath)
-        if !validation.isEmpty {
-            let reloaded: TraitClassifier
-            do { reloaded = try TraitModelFile.load(compressedPath) } catch { throw InputFailure("\(error)") }
-            let started = Date()
-            let runtime = TraitEvaluator.evaluate(reloaded, samples: validation)
-            summary.runtimeAccuracy = runtime.traits.map(\.accuracy)
-            summary.runtimeImagesPerSecond = Double(validation.count) / Date().timeIntervalSince(started)
-        }
+        if !validation.isEmpty { try CompressionReport.measure(&summary, samples: validation, float: nil, repeats: 1) }
         summary.fp32ImagesPerSecond = floatImagesPerSecond
         let resultPath = (work as NSString).appendingPathComponent("result.json")
         let encoder = JSONEncoder()

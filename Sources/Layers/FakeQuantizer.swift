@@ -67,9 +67,7 @@ public final class FakeQuantizer: Module {
         let qmax = Float(range.upperBound)
         switch method {
         case .minMax:
-            let scales = (0..<channels).map { c in
-                max((c * per..<(c + 1) * per).reduce(Float(0)) { max($0, abs(x.value.scalars[$1])) } / qmax, 1e-12)
-            }
+            let scales = minMaxScales(x.value, channels: channels)
             return fakeQuantize(x, scales: scales, zeroPoints: [Float](repeating: 0, count: channels), range: range)
         case .movingAverage:
             if isTraining {
@@ -108,6 +106,12 @@ public final class FakeQuantizer: Module {
 }
 
 extension FakeQuantizer {
+    /// max|v|/Qp per channel (index of axis 0) — the symmetric min-max scale.
+    func minMaxScales(_ v: Tensor, channels: Int) -> [Float] {
+        let per = v.count / channels, qmax = Float(range.upperBound)
+        return (0..<channels).map { c in max((c * per..<(c + 1) * per).reduce(Float(0)) { max($0, abs(v.scalars[$1])) } / qmax, 1e-12) }
+    }
+
     /// The step s = f·max/Qp, f ∈ {0.02, 0.04, …, 1}, minimising Σ(clamp(round(v/s))·s − v)²
     /// over `values` (at most 16,384 of them, evenly spaced, are scored).
     func minimumErrorStep(_ values: [Float]) -> Float {
@@ -135,10 +139,8 @@ extension FakeQuantizer {
         precondition(method != .movingAverage, "activation quantisers have no weight grid")
         let channels = perChannel ? w.shape[0] : 1, per = w.count / channels
         let qmax = Float(range.upperBound), low = Float(range.lowerBound)
-        let scales: [Float] = (0..<channels).map { c in
-            if method == .learned, let step { return step.value.scalars[c] }
-            return max((c * per..<(c + 1) * per).reduce(Float(0)) { max($0, abs(w.scalars[$1])) } / qmax, 1e-12)
-        }
+        let scales = method == .learned ? step.map { Array($0.value.scalars) } ?? minMaxScales(w, channels: channels)
+                                        : minMaxScales(w, channels: channels)
         let levels = w.scalars.indices.map { i in Int32(min(max((w.scalars[i] / scales[i / per]).rounded(), low), qmax)) }
         return (scales, levels)
     }

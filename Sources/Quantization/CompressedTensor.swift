@@ -20,6 +20,10 @@ public struct CompressedTensor: Sendable, Equatable {
     public let bits: Int
     public let grid: Grid
     public let levels: [Int32]
+    /// Zeros before each non-zero value (so `gaps.count` is the number of non-zero values).
+    let gaps: [Int]
+    /// The smallest storage of these levels (chosen once, here).
+    public let index: Index
 
     public init(shape: [Int], bits: Int, grid: Grid, levels: [Int32]) throws(QuantizedFileError) {
         guard (2...8).contains(bits) else { throw QuantizedFileError(problem: "bit width \(bits) is outside 2…8") }
@@ -40,6 +44,12 @@ public struct CompressedTensor: Sendable, Equatable {
         self.bits = bits
         self.grid = grid
         self.levels = levels
+        var gaps: [Int] = [], run = 0
+        for level in levels {
+            if level == 0 { run += 1 } else { gaps.append(run); run = 0 }
+        }
+        self.gaps = gaps
+        index = Self.smallestIndex(count: levels.count, bits: bits, gaps: gaps)
     }
 
     static func largestLevel(bits: Int, grid: Grid) -> Int {
@@ -50,7 +60,7 @@ public struct CompressedTensor: Sendable, Equatable {
     }
 
     public var count: Int { levels.count }
-    public var nonZeroCount: Int { levels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
+    public var nonZeroCount: Int { gaps.count }
     public var sparsity: Double { 1 - Double(nonZeroCount) / Double(count) }
 
     /// How the positions of the non-zero values are stored.
@@ -64,16 +74,7 @@ public struct CompressedTensor: Sendable, Equatable {
         case riceGaps(k: Int)
     }
 
-    /// Zeros before each non-zero value.
-    var gaps: [Int] {
-        var result: [Int] = [], run = 0
-        for level in levels {
-            if level == 0 { run += 1 } else { result.append(run); run = 0 }
-        }
-        return result
-    }
-
-    func indexBits(_ index: Index) -> Int {
+    static func indexBits(_ index: Index, count: Int, gaps: [Int]) -> Int {
         switch index {
         case .dense: return 0
         case .bitmap: return count
@@ -82,18 +83,20 @@ public struct CompressedTensor: Sendable, Equatable {
     }
 
     /// Bits of index plus codes for an index kind.
-    func storedBits(_ index: Index) -> Int { indexBits(index) + (index == .dense ? count : nonZeroCount) * bits }
+    static func storedBits(_ index: Index, count: Int, bits: Int, gaps: [Int]) -> Int {
+        indexBits(index, count: count, gaps: gaps) + (index == .dense ? count : gaps.count) * bits
+    }
 
     /// The smallest storage: dense, bitmap, or Rice-coded gaps with the best k.
-    public var index: Index {
+    static func smallestIndex(count: Int, bits: Int, gaps: [Int]) -> Index {
         let candidates: [Index] = [.dense, .bitmap] + (0...12).map { .riceGaps(k: $0) }
-        return candidates.min { storedBits($0) < storedBits($1) }!
+        return candidates.min { storedBits($0, count: count, bits: bits, gaps: gaps) < storedBits($1, count: count, bits: bits, gaps: gaps) }!
     }
 
     public var isStoredSparse: Bool { index != .dense }
     public var storedCodeBytes: Int {
-        let i = index
-        return i == .dense ? (storedBits(i) + 7) / 8 : (indexBits(i) + 7) / 8 + (nonZeroCount * bits + 7) / 8
+        index == .dense ? (count * bits + 7) / 8
+            : (Self.indexBits(index, count: count, gaps: gaps) + 7) / 8 + (nonZeroCount * bits + 7) / 8
     }
 
     /// The float values the levels stand for.
