@@ -25,6 +25,8 @@ public struct CompressionSpec: Sendable {
     /// With folding: batch norm normalises with its running statistics in training too (frozen)
     /// instead of batch statistics.
     public var freezeBatchNormStatistics = false
+    /// lsq/lsq-bn: where learned steps start.
+    public var lsqStart = FakeQuantizer.StepInitialisation.minimumError
     /// Fine-tuning epochs (qat/lsq; 0 = post-training quantisation), per INQ round, or of the SQS search.
     public var epochs = 3
     /// SQS: epochs after the widths and masks are fixed.
@@ -58,7 +60,8 @@ public enum CompressionProcedure {
                            log: (String) -> Void) throws {
         switch spec.method {
         case .qat, .lsq, .lsqBN:
-            QuantizationAwareness.attach(to: model, .init(weightBits: spec.weightBits, activationBits: spec.activationBits, learned: spec.method != .qat))
+            QuantizationAwareness.attach(to: model, .init(weightBits: spec.weightBits, activationBits: spec.activationBits, learned: spec.method != .qat,
+                                                          stepInitialisation: spec.lsqStart))
             if spec.method == .lsqBN || spec.foldBatchNorm {
                 let folded = CompressionAttachment.foldBatchNorms(in: model, freezeStatistics: spec.freezeBatchNormStatistics)
                 log("folding \(folded) batch norms into their convolutions' quantised weights"

@@ -25,6 +25,8 @@ public struct CompressionBenchmark {
         public var seed: UInt64 = 1
         /// LSQ-BN rows: batch-norm statistics frozen during fine-tuning.
         public var freezeBatchNormStatistics = false
+        /// LSQ rows: where learned steps start.
+        public var lsqStart = FakeQuantizer.StepInitialisation.minimumError
         public init() {}
     }
 
@@ -51,6 +53,7 @@ public struct CompressionBenchmark {
             s.epochs = epochs ?? settings.finetuneEpochs
             s.finetuneEpochs = max(1, settings.finetuneEpochs / 2)
             s.freezeBatchNormStatistics = settings.freezeBatchNormStatistics
+            s.lsqStart = settings.lsqStart
             return s
         }
         let inqEpochs = max(1, settings.finetuneEpochs / 2)

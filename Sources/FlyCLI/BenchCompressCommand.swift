@@ -41,6 +41,9 @@ struct BenchCompress: ParsableCommand {
     @Flag(help: "LSQ-BN rows: batch-norm statistics frozen during fine-tuning.")
     var freezeBNStatistics = false
 
+    @Option(help: "LSQ rows: learned steps start at min-error or at the LSQ paper's formula (paper).")
+    var lsqStart: Compress.LSQStart = .minError
+
     @Flag(help: "After the rows: re-time every row's file alternately with fp32 (median of 5), for a table timed in one quiet run.")
     var retime = false
 
@@ -68,6 +71,7 @@ struct BenchCompress: ParsableCommand {
         settings.epochs = epochs
         settings.finetuneEpochs = finetuneEpochs
         settings.freezeBatchNormStatistics = freezeBNStatistics
+        settings.lsqStart = lsqStart.initialisation
         let quiet = output.quiet
         let result: [CompressionBenchmark.Row]
         do {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Compression
 import Foundation
+import Layers
 import TensorKernels
 import Traits
 
@@ -24,6 +25,10 @@ struct Compress: ParsableCommand {
 
     enum BatchNormHandling: String, ExpressibleByArgument, CaseIterable { case keep, fold }
     enum BatchNormStatistics: String, ExpressibleByArgument, CaseIterable { case batch, frozen }
+    enum LSQStart: String, ExpressibleByArgument, CaseIterable {
+        case minError = "min-error", paper
+        var initialisation: FakeQuantizer.StepInitialisation { self == .paper ? .paper : .minimumError }
+    }
 
     @Argument(help: "Trained float trait classifier (not with --report).")
     var model: String?
@@ -57,6 +62,9 @@ struct Compress: ParsableCommand {
 
     @Option(help: "With folding: batch norm normalises with batch statistics in training (batch) or with its running ones (frozen).")
     var bnStatistics: BatchNormStatistics = .batch
+
+    @Option(help: "lsq/lsq-bn: learned steps start at the least-error step of the first batch (min-error) or at the LSQ paper's 2·mean|v|/√Qp (paper).")
+    var lsqStart: LSQStart = .minError
 
     @Option(help: "Epochs: of fine-tuning (qat/lsq; 0 = post-training quantisation on the same grid), per INQ round, or of the SQS search.")
     var epochs: Int = 3

@@ -20,6 +20,7 @@ struct CompressionRun {
         spec.activationBits = options.activationBits
         spec.foldBatchNorm = options.bn == .fold
         spec.freezeBatchNormStatistics = options.bnStatistics == .frozen
+        spec.lsqStart = options.lsqStart.initialisation
         spec.epochs = options.epochs
         spec.finetuneEpochs = options.finetuneEpochs
         spec.inqPortions = options.portions

@@ -9,10 +9,13 @@ public enum QuantizationAwareness {
         public var activationBits: Int
         /// `.minMax` weights with `.movingAverage` activations (plain QAT), or `.learned` for both (LSQ).
         public var learned: Bool
-        public init(weightBits: Int, activationBits: Int, learned: Bool) {
+        /// Where learned steps start.
+        public var stepInitialisation: FakeQuantizer.StepInitialisation
+        public init(weightBits: Int, activationBits: Int, learned: Bool, stepInitialisation: FakeQuantizer.StepInitialisation = .minimumError) {
             self.weightBits = weightBits
             self.activationBits = activationBits
             self.learned = learned
+            self.stepInitialisation = stepInitialisation
         }
     }
 
@@ -58,10 +61,14 @@ public enum QuantizationAwareness {
     }
 
     static func weightQuantizer(_ s: Settings) -> FakeQuantizer {
-        FakeQuantizer(method: s.learned ? .learned : .minMax, bits: s.weightBits, perChannel: true, signed: true)
+        let q = FakeQuantizer(method: s.learned ? .learned : .minMax, bits: s.weightBits, perChannel: true, signed: true)
+        q.stepInitialisation = s.stepInitialisation
+        return q
     }
 
     static func activationQuantizer(_ s: Settings, signed: Bool) -> FakeQuantizer {
-        FakeQuantizer(method: s.learned ? .learned : .movingAverage, bits: s.activationBits, perChannel: false, signed: signed)
+        let q = FakeQuantizer(method: s.learned ? .learned : .movingAverage, bits: s.activationBits, perChannel: false, signed: signed)
+        q.stepInitialisation = s.stepInitialisation
+        return q
     }
 }

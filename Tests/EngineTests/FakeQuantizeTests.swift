@@ -114,6 +114,24 @@ extension FakeQuantizeTests {
     }
 }
 
+extension FakeQuantizeTests {
+    /// The start chosen in the settings reaches every learned quantiser attached.
+    @Test func attachedQuantizersStartWhereTheSettingsSay() {
+        let model = MobileNetV3(MobileNetV3Configuration(variant: .small, widthMultiplier: 0.5, logits: 3), seed: 2)
+        for start in [FakeQuantizer.StepInitialisation.paper, .minimumError] {
+            QuantizationAwareness.attach(to: model, .init(weightBits: 4, activationBits: 8, learned: true, stepInitialisation: start))
+            var starts: [FakeQuantizer.StepInitialisation] = []
+            func visit(_ m: Module) {
+                for (_, q) in m.attachedQuantizers { if let q = q as? FakeQuantizer { starts.append(q.stepInitialisation) } }
+                for (_, child) in m.children { visit(child) }
+            }
+            visit(model)
+            #expect(!starts.isEmpty && starts.allSatisfy { $0 == start })
+            QuantizationAwareness.detach(from: model)
+        }
+    }
+}
+
 /// Quantisers attached across a whole MobileNetV3.
 @Suite struct QuantizationAwarenessTests {
     @Test func attachTrainAndDetachAWholeNetwork() {
