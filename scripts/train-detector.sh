@@ -21,8 +21,12 @@ config=$PWD/configs/detector-fast.json   # the recipes; extra options below over
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
 traits=$PWD/work/traits-small/run/model.safetensors
-swift build -c release --product flytally >/dev/null
-B=$PWD/.build/release/flytally
+if [ -n "${FLYTALLY_BIN:-}" ]; then   # a prebuilt binary, for machines without Swift
+  B=$FLYTALLY_BIN
+else
+  swift build -c release --product flytally >/dev/null
+  B=$PWD/.build/release/flytally
+fi
 mkdir -p "$work" && cd "$work"
 for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
   [ -f "sim-$d/annotations.json" ] && continue

@@ -12,8 +12,12 @@ scripts=$PWD/scripts
 work=${1:-work/traits-small}; shift || true
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/traits-small.json   # the recipe; extra options below override it
-swift build -c release --product flytally >/dev/null
-B=$PWD/.build/release/flytally
+if [ -n "${FLYTALLY_BIN:-}" ]; then   # a prebuilt binary, for machines without Swift
+  B=$FLYTALLY_BIN
+else
+  swift build -c release --product flytally >/dev/null
+  B=$PWD/.build/release/flytally
+fi
 mkdir -p "$work" && cd "$work"
 for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
   [ -f "sim-$d/crops/crops.csv" ] && continue

@@ -31,6 +31,11 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     public var headPhaseShare = 0.15
     public var keypointPhaseTraitWeight: Float = 0.1
     public var keypointLossWeight: Float = 1
+    /// "mse", or "smoothL1" (Huber with threshold `keypointSmoothL1Beta`): past the threshold its
+    /// gradient stays ±1 per value, so a large weight speeds the keypoints up without the
+    /// divergence that MSE × 3 or × 10 showed at the start, when errors are large.
+    public var keypointLoss = "mse"
+    public var keypointSmoothL1Beta: Float = 0.02
     public var finalPhaseLearningRateScale: Float = 0.3
 
     public init() {}
@@ -71,6 +76,9 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         if !(0...100).contains(startMagnitude) || !(0...100).contains(endMagnitude) { return "magnitudes must be 0…100" }
         if startOps < 0 || endOps < 0 || startOps > 20 || endOps > 20 { return "ops per image must be 0…20" }
         if !(learningRate > 0) || !learningRate.isFinite { return "learningRate must be positive" }
+        if !["mse", "smoothL1"].contains(keypointLoss) { return "keypointLoss must be \"mse\" or \"smoothL1\"" }
+        if !(keypointSmoothL1Beta > 0) || !keypointSmoothL1Beta.isFinite { return "keypointSmoothL1Beta must be positive" }
+        if !(keypointLossWeight >= 0) || !keypointLossWeight.isFinite { return "keypointLossWeight must be 0 or more" }
         if keypointPhaseShare < 0 || headPhaseShare < 0 || keypointPhaseShare + headPhaseShare > 1 { return "phase shares must add up to at most 1" }
         return nil
     }
@@ -107,6 +115,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.decayGamma, &decayGamma); try read(.decayEveryEpochs, &decayEveryEpochs)
         try read(.keypointPhaseShare, &keypointPhaseShare); try read(.headPhaseShare, &headPhaseShare)
         try read(.keypointPhaseTraitWeight, &keypointPhaseTraitWeight); try read(.keypointLossWeight, &keypointLossWeight)
+        try read(.keypointLoss, &keypointLoss); try read(.keypointSmoothL1Beta, &keypointSmoothL1Beta)
         try read(.finalPhaseLearningRateScale, &finalPhaseLearningRateScale)
     }
 }

@@ -130,7 +130,7 @@ public final class TraitTrainer {
         return report
     }
 
-    /// BCE over known traits (× `traitWeight`) plus MSE over known keypoint codes.
+    /// BCE over known traits (× `traitWeight`) plus the recipe's keypoint loss over known keypoint codes.
     func traitLoss(_ output: Variable, _ batch: TraitBatch, traitWeight: Float) -> Variable {
         let n = batch.input.shape[0]
         let logits: Variable, keypoints: Variable?
@@ -141,8 +141,10 @@ public final class TraitTrainer {
         }
         var loss = scale(Loss.bceWithLogits(logits, targets: batch.traitTargets, weights: batch.traitWeights), traitWeight)
         if let keypoints, batch.keypointWeights.scalars.contains(where: { $0 > 0 }) {
-            loss = loss + scale(Loss.mse(keypoints, targets: batch.keypointTargets, weights: batch.keypointWeights),
-                                recipe.keypointLossWeight)
+            let keypointLoss = recipe.keypointLoss == "smoothL1"
+                ? Loss.smoothL1(keypoints, targets: batch.keypointTargets, beta: recipe.keypointSmoothL1Beta, weights: batch.keypointWeights)
+                : Loss.mse(keypoints, targets: batch.keypointTargets, weights: batch.keypointWeights)
+            loss = loss + scale(keypointLoss, recipe.keypointLossWeight)
         }
         return loss
     }

@@ -72,6 +72,47 @@ import Testing
         #expect(partial.stages == 3 && partial.epochsPerStage == TrainingRecipe().epochsPerStage && partial.model.variant == .large)
     }
 
+    /// The training loss by hand: BCE over the three logits × the trait weight, plus the
+    /// recipe's keypoint loss (MSE or smooth-L1 with its threshold) × the keypoint weight.
+    @Test func keypointLossChoiceByHand() throws {
+        let logits: [Float] = [0.5, -1, 2], traitTargets: [Float] = [1, 0, 0]
+        let code: [Float] = [0.3, 0.4, 0.9, 0.1, 0.5, 0.5, 0.2, 0.6, 1]
+        let truth: [Float] = [0.31, 0.2, 0.5, 0.1, 0.45, 0.55, 0.3, 0.1, 0]
+        let batch = TraitBatch(input: Tensor(shape: [1, 8, 8, 3]), traitTargets: Tensor(shape: [1, 3], scalars: traitTargets),
+                               traitWeights: Tensor(shape: [1, 3], scalars: [1, 1, 1]),
+                               keypointTargets: Tensor(shape: [1, 9], scalars: truth), keypointWeights: Tensor(shape: [1, 9], scalars: [Float](repeating: 1, count: 9)))
+        let output = Variable(Tensor(shape: [1, 12], scalars: logits + code))
+        var bce = 0.0
+        for j in 0..<3 {
+            let x = Double(logits[j]), t = Double(traitTargets[j])
+            bce += max(x, 0) - x * t + log(1 + exp(-abs(x)))
+        }
+        bce /= 3
+        let differences = zip(code, truth).map { Double($0) - Double($1) }
+        let mse = differences.map { $0 * $0 }.reduce(0, +) / 9
+        let beta = 0.05
+        let huber = differences.map { abs($0) < beta ? 0.5 * $0 * $0 / beta : abs($0) - 0.5 * beta }.reduce(0, +) / 9
+
+        var recipe = TrainingRecipe()
+        recipe.keypointLossWeight = 3
+        let plain = TraitTrainer(recipe: recipe, training: [], validation: [], checkpointPath: "/nonexistent/unused")
+        let mseLoss = Double(plain.traitLoss(output, batch, traitWeight: 0.1).value.scalars[0])
+        #expect(abs(mseLoss - (0.1 * bce + 3 * mse)) < 1e-5)
+
+        recipe.keypointLoss = "smoothL1"; recipe.keypointSmoothL1Beta = Float(beta)
+        let robust = TraitTrainer(recipe: recipe, training: [], validation: [], checkpointPath: "/nonexistent/unused")
+        let huberLoss = Double(robust.traitLoss(output, batch, traitWeight: 1).value.scalars[0])
+        #expect(abs(huberLoss - (bce + 3 * huber)) < 1e-5)
+        #expect(abs(huber - mse) > 0.01)   // the two choices really differ on this batch
+
+        recipe.keypointLoss = "l2"
+        #expect(recipe.problem?.contains("keypointLoss") == true)
+        recipe.keypointLoss = "smoothL1"; recipe.keypointSmoothL1Beta = 0
+        #expect(recipe.problem?.contains("keypointSmoothL1Beta") == true)
+        let decoded = try JSONDecoder().decode(TrainingRecipe.self, from: Data(#"{"keypointLoss": "smoothL1", "keypointSmoothL1Beta": 0.1}"#.utf8))
+        #expect(decoded.keypointLoss == "smoothL1" && decoded.keypointSmoothL1Beta == 0.1 && decoded.keypointLossWeight == 1)
+    }
+
     @Test func planMatchesModelAndFileRoundTrip() throws {
         let model = TraitClassifier(TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 64), seed: 3)
         model.eval()
