@@ -63,7 +63,7 @@ let package = Package(
         // Training support: checkpoints (atomic, resumable) and the non-finite guard.
         .target(name: "Training", dependencies: ["Models", "Optimizers", "Layers", "Autograd", "Tensors", "SafeTensors"]),
         // The fly trait classifier: model, keypoint code, training recipe, evaluation.
-        .target(name: "Traits", dependencies: ["Models", "Training", "Quantization", "Optimizers", "Layers", "Autograd", "Tensors", "Inference",
+        .target(name: "Traits", dependencies: ["Models", "Training", "Quantization", "Optimizers", "Layers", "Autograd", "Tensors", "TensorKernels", "Inference",
                                                "Datasets", "Augmentation", "ImageIO", "ImageProcessing", "SafeTensors"]),
         // The fly detector: centre-based (CenterNet-style) on MobileNetV3, targets, decoding.
         .target(name: "Detector", dependencies: ["Models", "Training", "Quantization", "Optimizers", "Layers", "Autograd", "Tensors",

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import ImageIO
 import ImageProcessing
+import TensorKernels
 import Tensors
 
 /// A batch of augmented square training crops with CenterNet targets.
@@ -28,16 +29,23 @@ struct DetectorBatch {
         var objects = 0
         let photometric = RandAugment(n: recipe.photometricOps, magnitude: recipe.photometricMagnitude, allowFlips: false,
                                       operations: photometric)
-        for (i, sample) in samples.enumerated() {
-            var (image, boxes) = crop(sample, recipe: recipe, rng: &rng)
-            let symmetry = Dihedral(transpose: Bool.random(using: &rng), flipHorizontal: Bool.random(using: &rng), flipVertical: Bool.random(using: &rng))
+        // Crops are prepared in parallel, each with its own generator split from `rng` in order,
+        // so the batch does not depend on the thread count.
+        let generators = samples.map { _ in rng.split() }
+        let prepared = parallelMap(n) { i -> (image: RGBImage, targets: CenterTargets) in
+            var sampleRNG = generators[i]
+            var (image, boxes) = crop(samples[i], recipe: recipe, rng: &sampleRNG)
+            let symmetry = Dihedral(transpose: Bool.random(using: &sampleRNG), flipHorizontal: Bool.random(using: &sampleRNG),
+                                    flipVertical: Bool.random(using: &sampleRNG))
             boxes = boxes.map { symmetry.apply($0, width: image.width, height: image.height) }
             image = symmetry.apply(image)
-            if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &rng).image }
+            if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
+            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: FlyDetectorConfiguration.stride))
+        }
+        for (i, (image, t)) in prepared.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in
                 image.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
             }
-            let t = CenterTargets.make(boxes: boxes, outputSize: cells, stride: FlyDetectorConfiguration.stride)
             let offset = i * cells * cells
             for j in 0..<(cells * cells) {
                 heat.scalars[offset + j] = t.heatmap.scalars[j]

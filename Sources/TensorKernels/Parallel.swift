@@ -64,3 +64,17 @@ public func parallelChunks(_ count: Int, minimumPerThread: Int = 1, _ body: (Ran
         }
     }
 }
+
+/// `transform(i)` for every `i` in `0..<count`, spread over the engine threads in contiguous
+/// chunks; the results come back in index order. For per-item work that is independent and
+/// large enough to pay for a thread (e.g. augmenting the crops of a training batch).
+public func parallelMap<T>(_ count: Int, _ transform: (Int) -> T) -> [T] {
+    var results = [T?](repeating: nil, count: count)
+    results.withUnsafeMutableBufferPointer { buffer in
+        nonisolated(unsafe) let slots = buffer   // each index is written by exactly one chunk
+        parallelChunks(count) { range in
+            for i in range { slots[i] = transform(i) }
+        }
+    }
+    return results.map { $0! }
+}

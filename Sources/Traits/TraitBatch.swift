@@ -2,6 +2,7 @@ import Augmentation
 import Datasets
 import ImageIO
 import ImageProcessing
+import TensorKernels
 import Tensors
 
 /// A batch of crops as network input and targets.
@@ -13,27 +14,36 @@ struct TraitBatch {
     var keypointWeights: Tensor  // [N, 9]: 0 where no keypoints
 
     /// Builds a batch: optional augmentation (keypoints move with the pixels), then a resize of
-    /// the whole crop to `size`×`size`.
+    /// the whole crop to `size`×`size`. Crops are prepared in parallel on the engine threads,
+    /// each with its own generator split from `rng` in order, so the batch does not depend on
+    /// the thread count.
     static func make(_ samples: [TraitSample], size: Int, augment: RandAugment?, rng: inout RandomSource) -> TraitBatch {
         let n = samples.count, pixels = size * size * 3
         var input = Tensor.uninitialized([n, size, size, 3])
         var tt = Tensor(shape: [n, 3]), tw = Tensor(shape: [n, 3])
         var kt = Tensor(shape: [n, KeypointEncoding.count]), kw = Tensor(shape: [n, KeypointEncoding.count])
-        for (i, sample) in samples.enumerated() {
-            var image = sample.image
-            var points = sample.keypoints?.all ?? []
+        let generators = samples.map { _ in rng.split() }
+        let prepared = parallelMap(n) { i -> (image: RGBImage, code: [Float]?) in
+            var image = samples[i].image
+            var points = samples[i].keypoints?.all ?? []
             if let augment {
-                (image, points) = augment.apply(to: image, keypoints: points, rng: &rng)
+                var sampleRNG = generators[i]
+                (image, points) = augment.apply(to: image, keypoints: points, rng: &sampleRNG)
             }
-            let resized = image.resized(width: size, height: size)
+            var code: [Float]? = nil
+            if points.count == 4 {
+                let k = FlyKeypoints(head: points[0], tail: points[1], wing1: points[2], wing2: points[3])
+                code = KeypointEncoding.encode(k, cropWidth: Double(image.width), cropHeight: Double(image.height))
+            }
+            return (image.resized(width: size, height: size), code)
+        }
+        for (i, sample) in samples.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in
-                resized.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
+                prepared[i].image.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
             }
             let (values, weights) = TraitEncoding.targets(sample.traits)
             for j in 0..<3 { tt.scalars[i * 3 + j] = values[j]; tw.scalars[i * 3 + j] = weights[j] }
-            if points.count == 4 {
-                let k = FlyKeypoints(head: points[0], tail: points[1], wing1: points[2], wing2: points[3])
-                let code = KeypointEncoding.encode(k, cropWidth: Double(image.width), cropHeight: Double(image.height))
+            if let code = prepared[i].code {
                 for j in 0..<KeypointEncoding.count {
                     kt.scalars[i * KeypointEncoding.count + j] = code[j]
                     kw.scalars[i * KeypointEncoding.count + j] = 1
