@@ -1,4 +1,5 @@
 import Foundation
+import Training
 import Models
 
 /// The detector's training recipe, read from a JSON config file (every field optional; see
@@ -49,6 +50,9 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     public static func read(path: String) throws -> DetectorRecipe {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(path: path, problem: "cannot read the training config")
+        }
+        if let key = DuplicateJSONKeys.first(in: data) {
+            throw ModelFileError(path: path, problem: "\"\(key)\" is set twice (one of the two values would be ignored)")
         }
         let recipe: DetectorRecipe
         do { recipe = try JSONDecoder().decode(DetectorRecipe.self, from: data) } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import Training
 import Models
 
 /// The trait classifier's training recipe, read from a JSON config file. Defaults follow the
@@ -87,6 +88,9 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     public static func read(path: String) throws -> TrainingRecipe {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(path: path, problem: "cannot read the training config")
+        }
+        if let key = DuplicateJSONKeys.first(in: data) {
+            throw ModelFileError(path: path, problem: "\"\(key)\" is set twice (one of the two values would be ignored)")
         }
         do {
             let recipe = try JSONDecoder().decode(TrainingRecipe.self, from: data)

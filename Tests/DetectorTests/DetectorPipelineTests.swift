@@ -101,18 +101,20 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-det-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let good = dir + "/good.json", bad = dir + "/bad.json", wrong = dir + "/wrong.json"
+        let good = dir + "/good.json", bad = dir + "/bad.json", wrong = dir + "/wrong.json", twice = dir + "/twice.json"
         try Data(#"{"epochs": 3, "cropSize": 256}"#.utf8).write(to: URL(fileURLWithPath: good))
         try Data("{not json".utf8).write(to: URL(fileURLWithPath: bad))
         try Data(#"{"cropSize": 100}"#.utf8).write(to: URL(fileURLWithPath: wrong))
+        try Data(#"{"learningRate": 0.001, "cropSize": 256, "learningRate": 0.003}"#.utf8).write(to: URL(fileURLWithPath: twice))
         let recipe = try DetectorRecipe.read(path: good)
         #expect(recipe.epochs == 3 && recipe.cropSize == 256 && recipe.batchSize == DetectorRecipe().batchSize)
-        for path in [bad, wrong, dir + "/missing.json"] {
+        for path in [bad, wrong, twice, dir + "/missing.json"] {
             do {
                 _ = try DetectorRecipe.read(path: path)
                 Issue.record("\(path) should be refused")
             } catch {
                 #expect("\(error)".hasPrefix(path))
+                if path == twice { #expect("\(error)".contains("\"learningRate\" is set twice")) }
             }
         }
     }

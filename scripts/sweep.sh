@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Short training sweeps, all variants side by side (meant for a many-core machine: 8 runs ×
+# THREADS threads), on fresh FlySim data: 5 training domains × 20 photos, 10 held-out photos of
+# grey-card-dim. Prints one line per variant (validation after every epoch is in each run's
+# log.jsonl) and writes WORKDIR/sweep.jsonl (all epochs of all runs).
+#   traits:   the keypoint loss — MSE or smooth-L1, weight 1 or 3, dropout 0.5 or 0.1, trait
+#             weight 0.1 or 1 in the keypoint phase; Small ×1.0, 16 epochs, 64 → 96 px, from scratch.
+#   detector: fine-tuning the bundled fast detector 30 epochs with one recipe change per variant.
+# Usage: scripts/sweep.sh traits|detector WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
+# FLYTALLY_BIN names a prebuilt binary (for machines without Swift).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+kind=${1:?traits or detector}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
+if [ -n "${FLYTALLY_BIN:-}" ]; then B=$FLYTALLY_BIN; else swift build -c release --product flytally >/dev/null; B=$root/.build/release/flytally; fi
+mkdir -p "$work" && cd "$work"
+sim=(--megapixels 1...2 --crops) sims=(sim-*/crops) held=heldout/crops seed=1000 heldseed=90001
+if [ "$kind" = detector ]; then sim=(--megapixels 1...3 --flies 20...100) sims=(sim-*) held=heldout seed=2000 heldseed=91001; fi
+i=0
+for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
+  [ -d "sim-$d" ] || $B simulate --photos 20 --domain "$d" --seed $((seed + i)) "${sim[@]}" --out "sim-$d" -q &
+  i=$((i + 1))
+done
+[ -d heldout ] || $B simulate --photos 10 --domain grey-card-dim --seed $heldseed "${sim[@]}" --out heldout -q &
+wait
+sims=($(ls -d ${sims[@]}))
+# Variant = base recipe with some keys replaced (merged in Python: JSON with a key twice keeps
+# the first, which would silently ignore the change).
+variant() {  # NAME JSON-OVERRIDES
+  python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b.update(json.loads(sys.argv[2])); print(json.dumps(b))' "$base" "$2" > "$1.json"
+}
+if [ "$kind" = traits ]; then
+  base='{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96},"stages":4,"epochsPerStage":4,"startOps":2,"endOps":4,"startMagnitude":30,"endMagnitude":60,"startSize":64,"endSize":96,"keypointPhaseShare":0.5,"headPhaseShare":0.1}'
+  d01='{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.1,"inputSize":96}'
+  variant mse-w1-d05 '{"keypointLoss":"mse"}'
+  variant l1-w1-d05 '{"keypointLoss":"smoothL1"}'
+  variant l1-w3-d05 '{"keypointLoss":"smoothL1","keypointLossWeight":3}'
+  variant mse-w1-d01 '{"keypointLoss":"mse","model":'"$d01"'}'
+  variant l1-w1-d01 '{"keypointLoss":"smoothL1","model":'"$d01"'}'
+  variant l1-w3-d01 '{"keypointLoss":"smoothL1","keypointLossWeight":3,"model":'"$d01"'}'
+  variant mse-w3-d01 '{"keypointLoss":"mse","keypointLossWeight":3,"model":'"$d01"'}'
+  variant l1-w1-d05-tw1 '{"keypointLoss":"smoothL1","keypointPhaseTraitWeight":1}'
+  mode=() init=()
+else
+  base='{"epochs":30,"batchSize":8,"cropSize":320,"flySizeRange":[14,110],"letterboxShare":0.4,"photometricOps":3,"photometricMagnitude":70,"learningRate":0.001,"warmupEpochs":0.5,"seed":3,"threshold":0.3}'
+  variant base '{}'
+  variant lr3e-4 '{"learningRate":0.0003}'
+  variant lr3e-3 '{"learningRate":0.003}'
+  variant crop384 '{"cropSize":384}'
+  variant letterbox08 '{"letterboxShare":0.8}'
+  variant photo1 '{"photometricOps":1,"photometricMagnitude":40}'
+  variant size03 '{"sizeWeight":0.3}'
+  variant batch16 '{"batchSize":16}'
+  mode=(--detector) init=(--init-from "$root/Sources/DefaultModels/Bundled/detector-fast.safetensors")
+fi
+for c in *.json; do
+  n=${c%.json}
+  [ -f "$n/model.safetensors" ] && continue
+  from=("${init[@]}"); [ -f "$n/checkpoint.safetensors" ] && from=(--resume)
+  $B train "${mode[@]}" "${from[@]}" --config "$c" --data "${sims[@]}" --validation "$held" --out "$n" --threads "$threads" -q > "$n.log" 2>&1 &
+done
+for ((t = 0; t < limit; t += 10)); do sleep 10; jobs -r | grep -q . || break; done
+kill $(jobs -p) 2>/dev/null || true
+wait 2>/dev/null || true
+for c in *.json; do n=${c%.json}; [ -f "$n/log.jsonl" ] && sed "s/^{/{\"run\":\"$n\",/" "$n/log.jsonl"; done > sweep.jsonl
+python3 - sweep.jsonl <<'PY'
+import json, sys, collections
+runs = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    r = json.loads(line); runs[r['run']].append(r)
+for name, rs in sorted(runs.items()):
+    last = rs[-1]
+    if 'validationAP50' in last:
+        print(f"{name:14} {len(rs)} epochs  AP@0.5 {last['validationAP50']:.3f}  P {last['validationPrecision']:.3f}  R {last['validationRecall']:.3f}  loss {last['loss']:.3f}")
+    else:
+        acc = ' / '.join(f"{a * 100:.1f}" for a in last['validationAccuracy'])
+        best = min(r.get('keypointErrorPercent', 1e9) for r in rs)
+        print(f"{name:14} {len(rs)} epochs  eye/wing/sex {acc}  keypoints {last.get('keypointErrorPercent', 0):.1f} % (best {best:.1f} %)")
+PY
