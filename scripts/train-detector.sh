@@ -4,9 +4,10 @@
 #  2. held-out FlySim sets in the unused domain: ordinary (20–100 flies) and dense (100–150 flies);
 #  3. the real photos in ../shared/data/real-aarongs split by photo number (photos 1-5 train,
 #     6-7 test; annotation files written to the work directory, images linked, never copied);
-#  4. flytally train --detector in two stages (checkpoint every epoch: rerun this script to
+#  4. flytally train --detector in three stages (checkpoint every epoch: rerun this script to
 #     resume): stage 1 (configs/detector-fast.json, 256-px crops) starts its backbone from the
-#     trait classifier of scripts/train-traits.sh when that exists; stage 2
+#     trait classifier of scripts/train-traits.sh when that exists (work/traits-small, or
+#     work/traits-large for --model accurate); stage 2
 #     (configs/detector-fast-finetune.json, 320-px crops, lower rate) continues from stage 1;
 #     stage 3 (configs/detector-fast-long.json, 200 more epochs with cosine decay) continues
 #     from stage 2 — the bundled model is stage 3's;
@@ -20,7 +21,9 @@ real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
+# The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
 traits=$PWD/work/traits-small/run/model.safetensors
+case " $* " in *" --model accurate "*) traits=$PWD/work/traits-large/run/model.safetensors ;; esac
 if [ -n "${FLYTALLY_BIN:-}" ]; then   # a prebuilt binary, for machines without Swift
   B=$FLYTALLY_BIN
 else
