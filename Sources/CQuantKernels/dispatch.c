@@ -5,6 +5,14 @@ static int force_portable = 0;
 
 void fly_quant_force_portable(int portable) { force_portable = portable; }
 
+int fly_quant_uses_neon(void) {
+#if defined(__aarch64__)
+    return !force_portable;   // NEON is part of every ARMv8-A core
+#else
+    return 0;
+#endif
+}
+
 int fly_quant_uses_avx2(void) {
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
     static int has = -1;
@@ -20,6 +28,9 @@ void fly_qgemm_u8s8_requant(int row_begin, int row_end, int n, int k, const uint
 #if defined(__x86_64__)
     if (fly_quant_uses_avx2()) { fly_qgemm_avx2(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc); return; }
 #endif
+#if defined(__aarch64__)
+    if (fly_quant_uses_neon()) { fly_qgemm_neon(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc); return; }
+#endif
     fly_qgemm_portable(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc);
 }
 
@@ -28,6 +39,9 @@ void fly_qgemm_u8s8_s32(int row_begin, int row_end, int n, int k, const uint8_t 
 #if defined(__x86_64__)
     if (fly_quant_uses_avx2()) { fly_qgemm_avx2(row_begin, row_end, n, k, a, lda, packed_b, NULL, NULL, c, ldc); return; }
 #endif
+#if defined(__aarch64__)
+    if (fly_quant_uses_neon()) { fly_qgemm_neon(row_begin, row_end, n, k, a, lda, packed_b, NULL, NULL, c, ldc); return; }
+#endif
     fly_qgemm_portable(row_begin, row_end, n, k, a, lda, packed_b, NULL, NULL, c, ldc);
 }
 
@@ -35,6 +49,9 @@ void fly_qdepthwise_u8(const fly_dw_geometry *g, int row_begin, int row_end, con
                        const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output) {
 #if defined(__x86_64__)
     if (fly_quant_uses_avx2()) { fly_qdepthwise_avx2(g, row_begin, row_end, input, packed_w, zero_row, rq, output); return; }
+#endif
+#if defined(__aarch64__)
+    if (fly_quant_uses_neon()) { fly_qdepthwise_neon(g, row_begin, row_end, input, packed_w, zero_row, rq, output); return; }
 #endif
     fly_qdepthwise_portable(g, row_begin, row_end, input, packed_w, zero_row, rq, output);
 }

@@ -16,6 +16,12 @@ void fly_qgemm_avx2(int row_begin, int row_end, int n, int k, const uint8_t *a, 
 void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
                          const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output);
 #endif
+#if defined(__aarch64__)
+void fly_qgemm_neon(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda, const int8_t *packed_b,
+                    const fly_requant *rq, uint8_t *c, int32_t *c32, int ldc);
+void fly_qdepthwise_neon(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
+                         const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output);
+#endif
 
 /// Pointers to the input pixel under every tap of output pixel (n, oy, ox); taps outside the
 /// input point at `zero_row`. Returns the number of taps.

@@ -130,10 +130,13 @@ import Testing
         }
     }
 
-    @Test func theAVX2KernelsAreUsedOnThisMachine() {
+    @Test func theVectorKernelsAreUsedOnThisMachine() {
         // The build targets x86-64-v3; on such a CPU the AVX2 path must be the one measured.
+        // On 64-bit Arm it is NEON (checked against portable by scripts/test-neon.sh).
         #if arch(x86_64)
-        #expect(QuantizedGEMM.usesAVX2)
+        #expect(QuantizedGEMM.usesAVX2 && !QuantizedGEMM.usesNEON)
+        #elseif arch(arm64)
+        #expect(QuantizedGEMM.usesNEON && !QuantizedGEMM.usesAVX2)
         #endif
     }
 }

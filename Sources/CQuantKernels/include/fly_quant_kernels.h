@@ -1,9 +1,11 @@
 // Integer kernels for FlyTally's int8 inference plans: u8 × s8 → s32 matrix products and
 // u8 depthwise convolutions, each with a fused fixed-point requantisation epilogue.
 //
-// Every kernel has an AVX2 version (x86-64) and a portable C version; they return the same
-// bits (the tests check both against a Swift reference). The AVX2 version is chosen at run
-// time when the CPU has AVX2; `fly_quant_force_portable(1)` selects the portable one (tests).
+// Every kernel has an AVX2 version (x86-64), a NEON version (64-bit Arm) and a portable C
+// version; they return the same bits (the Swift tests check AVX2 and portable against a Swift
+// reference; scripts/test-neon.sh checks NEON against portable under emulation). AVX2 is chosen
+// at run time when the CPU has it, NEON always on Arm; `fly_quant_force_portable(1)` selects the
+// portable one (tests).
 //
 // Arithmetic contract (what "the same bits" means) for one output value:
 //   v = acc + bias[c]                                   (int32, wrapping)
@@ -39,6 +41,8 @@ typedef struct {
 
 /// 1 when the AVX2 kernels are in use.
 int fly_quant_uses_avx2(void);
+/// 1 when the NEON kernels are in use (64-bit Arm).
+int fly_quant_uses_neon(void);
 /// Nonzero: use the portable kernels even where AVX2 exists (for tests and comparisons).
 void fly_quant_force_portable(int portable);
 

@@ -1,6 +1,6 @@
 import CQuantKernels
 
-/// uint8 activations × int8 weights → int32, on the integer kernels (AVX2 or portable C).
+/// uint8 activations × int8 weights → int32, on the integer kernels (AVX2, NEON or portable C).
 /// Weights are packed once ([N/16][K/4][16][4]); they must lie in [−63, 63] (see the C header).
 public enum QuantizedGEMM {
     /// Largest weight magnitude these kernels take.
@@ -8,6 +8,8 @@ public enum QuantizedGEMM {
 
     /// Whether the AVX2 kernels are in use (false on other CPUs or when forced portable).
     public static var usesAVX2: Bool { fly_quant_uses_avx2() != 0 }
+    /// Whether the NEON kernels are in use (64-bit Arm, unless forced portable).
+    public static var usesNEON: Bool { fly_quant_uses_neon() != 0 }
 
     /// Forces the portable kernels (tests compare both); not for concurrent use.
     public static func forcePortable(_ portable: Bool) { fly_quant_force_portable(portable ? 1 : 0) }
