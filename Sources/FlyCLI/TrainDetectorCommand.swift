@@ -13,9 +13,10 @@ extension Train {
             throw InputFailure("\(error)")
         }
         if let model {
-            let inputSize = recipe.model.inputSize
             recipe.model = model == "accurate" ? .accurate : .fast
-            if config != nil { recipe.model.inputSize = inputSize }
+            // An input size written in the config file wins over the variant's own (768 px for
+            // accurate, 512 for fast); a config that leaves the model out keeps the variant's.
+            if let config, let size = Self.inputSizeWritten(inConfig: config) { recipe.model.inputSize = size }
         }
         if let problem = recipe.problem { throw InputFailure("detector training config: \(problem)") }
         let (training, trainingProblems) = loadPhotos(data)
@@ -61,5 +62,13 @@ extension Train {
 
     func loadPhotos(_ paths: [String]) -> ([DetectorSample], [DatasetProblem]) {
         loadAll(paths) { DetectorSampleLoader.load($0) }
+    }
+
+    /// `model.inputSize` as written in a detector config file, or nil when the file does not set it.
+    static func inputSizeWritten(inConfig path: String) -> Int? {
+        guard let data = FileManager.default.contents(atPath: path),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let model = object["model"] as? [String: Any] else { return nil }
+        return model["inputSize"] as? Int
     }
 }

@@ -1,0 +1,28 @@
+import Detector
+import Foundation
+import Testing
+
+/// `flytally train --detector --model accurate` with a config file: the accurate detector keeps
+/// its own input size (768 px) unless the config writes `model.inputSize` itself.
+@Suite struct TrainDetectorCLITests {
+    @Test func accurateModelKeepsItsInputSizeUnlessTheConfigSetsOne() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-traindet-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let simulated = try FlyTallyBinary.run(["simulate", "--photos", "1", "--flies", "3...4", "--megapixels", "0.5",
+                                                "--seed", "5", "--out", dir + "/photos", "-q"], timeout: 120)
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        let tiny = #""epochs": 1, "batchSize": 1, "cropSize": 64"#
+        try Data("{\(tiny)}".utf8).write(to: URL(fileURLWithPath: dir + "/plain.json"))
+        try Data(#"{\#(tiny), "model": {"variant": "small", "widthMultiplier": 1, "inputSize": 640, "neckChannels": 64}}"#.utf8)
+            .write(to: URL(fileURLWithPath: dir + "/sized.json"))
+        for (config, expected) in [("plain", 768), ("sized", 640)] {
+            let result = try FlyTallyBinary.run(["train", "--detector", "--model", "accurate", "--config", dir + "/\(config).json",
+                                                 "--data", dir + "/photos", "--out", dir + "/run-\(config)", "-q"], timeout: 300)
+            #expect(result.status == 0, "\(config): \(result.stderr)")
+            let (model, _) = try DetectorModelFile.load(dir + "/run-\(config)/model.safetensors")
+            #expect(model.configuration.inputSize == expected, "\(config)")
+            #expect(model.configuration.variant == .large, "\(config)")
+        }
+    }
+}
