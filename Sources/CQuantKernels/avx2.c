@@ -169,11 +169,7 @@ void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, c
                                                          packed_w + p * pairStride + (int64_t)ch * 2));
                 store8_u8(requant8(acc, rq, ch), rq->lut, dst + ch);
             }
-            for (; ch < C; ch++) {
-                int32_t acc = 0;
-                for (int t = 0; t < count; t++) acc += (int32_t)taps[t][ch] * packed_w[((int64_t)(t / 2) * c8 + ch) * 2 + t % 2];
-                dst[ch] = fly_requant_one(acc, rq, ch);
-            }
+            for (; ch < C; ch++) dst[ch] = fly_requant_one(fly_dw_channel_sum(taps, count, packed_w, c8, ch), rq, ch);
         }
     }
 }

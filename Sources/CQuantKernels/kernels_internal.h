@@ -39,4 +39,12 @@ static inline int fly_dw_tap_pointers(const fly_dw_geometry *g, int n, int oy, i
     return t;
 }
 
+/// The int32 sum of one depthwise output channel over its taps (scalar; the portable kernel and
+/// the vector kernels' channel tails).
+static inline int32_t fly_dw_channel_sum(const uint8_t *const *taps, int count, const int16_t *packed_w, int c8, int ch) {
+    int32_t acc = 0;
+    for (int t = 0; t < count; t++) acc += (int32_t)taps[t][ch] * packed_w[((int64_t)(t / 2) * c8 + ch) * 2 + t % 2];
+    return acc;
+}
+
 #endif

@@ -72,11 +72,8 @@ void fly_qdepthwise_neon(const fly_dw_geometry *g, int row_begin, int row_end, c
                 for (int j = 0; j < 8; j++) dst[ch + j] = fly_requant_one(sums[j], rq, ch + j);
             }
             // The last channels (fewer than 8): an 8-byte load could run past the input's end.
-            for (int ch = full; ch < g->channels; ch++) {
-                int32_t acc = 0;
-                for (int t = 0; t < count; t++) acc += (int32_t)taps[t][ch] * packed_w[((int64_t)(t / 2) * c8 + ch) * 2 + t % 2];
-                dst[ch] = fly_requant_one(acc, rq, ch);
-            }
+            for (int ch = full; ch < g->channels; ch++)
+                dst[ch] = fly_requant_one(fly_dw_channel_sum(taps, count, packed_w, c8, ch), rq, ch);
         }
     }
 }

@@ -54,11 +54,8 @@ void fly_qdepthwise_portable(const fly_dw_geometry *g, int row_begin, int row_en
         for (int ox = 0; ox < g->out_width; ox++) {
             int count = fly_dw_tap_pointers(g, n, oy, ox, input, zero_row, taps);
             uint8_t *dst = output + ((int64_t)row * g->out_width + ox) * g->channels;
-            for (int ch = 0; ch < g->channels; ch++) {
-                int32_t acc = 0;
-                for (int t = 0; t < count; t++) acc += (int32_t)taps[t][ch] * packed_w[((int64_t)(t / 2) * c8 + ch) * 2 + t % 2];
-                dst[ch] = fly_requant_one(acc, rq, ch);
-            }
+            for (int ch = 0; ch < g->channels; ch++)
+                dst[ch] = fly_requant_one(fly_dw_channel_sum(taps, count, packed_w, c8, ch), rq, ch);
         }
     }
 }
