@@ -41,17 +41,19 @@ public final class FlyCounter {
     public let threshold: Float
     public let classifier: TraitPredictor
     public let review: ReviewPolicy
-    public let tiles: Int
+    /// How photos are split for detection (see `DetectorTiling`).
+    public let tiling: DetectorTiling
     /// Crop margin around the detected box, as in training (`FlyCropper`).
     public let margin = 0.15
     public private(set) var timings = CountTimings()
 
-    public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, review: ReviewPolicy = ReviewPolicy(), tiles: Int = 1) {
+    public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, review: ReviewPolicy = ReviewPolicy(),
+                tiling: DetectorTiling = .fixed(1)) {
         self.detector = detector
         self.threshold = threshold
         self.classifier = classifier
         self.review = review
-        self.tiles = tiles
+        self.tiling = tiling
     }
 
     /// A photo waiting for its crops to be classified.
@@ -81,7 +83,7 @@ public final class FlyCounter {
 
     private func prepare(photo: RGBImage, name: String, started t: inout Date) -> Pending {
         t = Date()
-        let detections = detector.detect(photo, threshold: threshold, tiles: tiles)
+        let (detections, tiles) = detector.detect(photo, threshold: threshold, tiling: tiling)
         timings.detect += Date().timeIntervalSince(t)
         t = Date()
         var regions: [(x: Int, y: Int, side: Int)] = [], crops: [RGBImage] = []

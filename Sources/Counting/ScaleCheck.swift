@@ -1,4 +1,5 @@
 import Datasets
+import Detector
 
 /// Warns when a photo's flies are far larger or smaller than the detector was trained on
 /// (training covered flies of 16–120 px in the detector's input, see configs/detector-fast.json):
@@ -8,11 +9,16 @@ enum ScaleCheck {
 
     static func notes(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, detectorInput: Int, tiles: Int) -> [String] {
         guard boxes.count >= 3 else { return [] }
-        let scale = Double(detectorInput * tiles) / Double(max(photoWidth, photoHeight))
+        let scale = Double(detectorInput) * FlyDetector.tileMagnification(tiles) / Double(max(photoWidth, photoHeight))
         let sides = boxes.map { max($0.width, $0.height) * scale }.sorted()
         let median = sides[sides.count / 2]
         if median < smallest {
-            return [String(format: "flies look very small here (median %.0f px at the detector's input, trained on 16–120 px): split the photo with --tiles 2 or 3, or photograph closer", median)]
+            return [String(format: "flies look very small here (median %.0f px at the detector's input, trained on 16–120 px): use --tiles auto (or 2–4), or photograph closer", median)]
+        }
+        if tiles == 1 && median < FlyDetector.automaticTilingSide {
+            // Measured on FlySim photos of ~20-px flies: the count error per 60 flies halves on
+            // tiles (docs/RESULTS.md, "Where the detector loses flies").
+            return [String(format: "flies are small here (median %.0f px at the detector's input): --tiles auto separates touching flies better (about twice the detection time)", median)]
         }
         if median > largest {
             return [String(format: "flies look very large here (median %.0f px at the detector's input, trained on 16–120 px): counts may be unreliable; photograph from further away", median)]

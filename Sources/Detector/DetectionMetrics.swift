@@ -14,6 +14,10 @@ public struct DetectionMetrics: Sendable, Codable {
     public var flies: Int
     public var ap50: Double
     public var ap50to95: Double
+    /// AP with looser matches (IoU ≥ 0.3 and ≥ 0.1): diagnostics, not COCO metrics. Far above
+    /// AP@0.5 they say the flies are found but their boxes are badly placed or sized.
+    public var ap30: Double
+    public var ap10: Double
     /// At the operating threshold, IoU ≥ 0.5.
     public var threshold: Float
     public var precision: Double
@@ -39,6 +43,8 @@ public struct DetectionMetrics: Sendable, Codable {
         let aps = thresholds.map { DetectionMetrics.averagePrecision(detections: detections, truth: truth, iou: $0) }
         ap50 = aps[0]
         ap50to95 = aps.reduce(0, +) / Double(aps.count)
+        ap30 = DetectionMetrics.averagePrecision(detections: detections, truth: truth, iou: 0.3)
+        ap10 = DetectionMetrics.averagePrecision(detections: detections, truth: truth, iou: 0.1)
         var tp = 0, fp = 0, fn = 0
         countErrors = []
         for (found, boxes) in zip(detections, truth) {
@@ -98,7 +104,7 @@ public struct DetectionMetrics: Sendable, Codable {
 
     public var text: String {
         var s = "photos: \(photos)  flies: \(flies)\n"
-        s += String(format: "AP@0.5 %.4f   AP@[.5:.95] %.4f\n", ap50, ap50to95)
+        s += String(format: "AP@0.5 %.4f   AP@[.5:.95] %.4f   (looser matches: AP@0.3 %.4f, AP@0.1 %.4f)\n", ap50, ap50to95, ap30, ap10)
         s += String(format: "at threshold %.2f: precision %.2f%%  recall %.2f%%  (TP %d  FP %d  FN %d)\n",
                     threshold, 100 * precision, 100 * recall, truePositives, falsePositives, falseNegatives)
         s += String(format: "count error per photo: mean |e| %.2f, max |e| %d, |e| per 60 flies %.2f\n",
@@ -107,7 +113,7 @@ public struct DetectionMetrics: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case photos, flies, ap50 = "ap_50", ap50to95 = "ap_50_95", threshold, precision, recall
+        case photos, flies, ap50 = "ap_50", ap50to95 = "ap_50_95", ap30 = "ap_30", ap10 = "ap_10", threshold, precision, recall
         case truePositives = "true_positives", falsePositives = "false_positives", falseNegatives = "false_negatives"
         case countErrors = "count_errors"
     }

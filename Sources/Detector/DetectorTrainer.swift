@@ -165,19 +165,21 @@ public enum DetectorEvaluator {
     /// Score floor for the precision–recall curve (AP); the operating threshold is separate.
     public static let curveFloor: Float = 0.05
 
-    public static func detections(_ model: FlyDetector, samples: [DetectorSample], tiles: Int = 1,
+    /// - Parameter operatingThreshold: the score automatic tiling judges fly sizes at.
+    public static func detections(_ model: FlyDetector, samples: [DetectorSample], tiling: DetectorTiling = .fixed(1),
+                                  operatingThreshold: Float = FlyDetector.defaultThreshold,
                                   progress: (Int, Int) -> Void = { _, _ in }) -> [[Detection]] {
         var all: [[Detection]] = []
         for (i, s) in samples.enumerated() {
-            all.append(model.detect(s.image, threshold: curveFloor, tiles: tiles))
+            all.append(model.detect(s.image, threshold: curveFloor, tiling: tiling, sizingThreshold: operatingThreshold).detections)
             progress(i + 1, samples.count)
         }
         return all
     }
 
-    public static func evaluate(_ model: FlyDetector, samples: [DetectorSample], threshold: Float, tiles: Int = 1,
+    public static func evaluate(_ model: FlyDetector, samples: [DetectorSample], threshold: Float, tiling: DetectorTiling = .fixed(1),
                                 progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
-        let found = detections(model, samples: samples, tiles: tiles, progress: progress)
+        let found = detections(model, samples: samples, tiling: tiling, operatingThreshold: threshold, progress: progress)
         return DetectionMetrics(detections: found, truth: samples.map(\.boxes), threshold: threshold)
     }
 }

@@ -9,6 +9,9 @@ import Tensors
 extension FlyDetector {
     /// Score above which a heat-map peak counts as a fly when the model file names none.
     public static let defaultThreshold: Float = 0.3
+    /// Share of a tile's side that overlaps its neighbour (so a fly cut by one tile's edge is
+    /// whole in the next).
+    static let tileOverlap = 0.15
 
     /// The raw output map [N, H/8, W/8, 5] for equally sized inputs (eval mode, through the
     /// compiled plan).
@@ -38,9 +41,8 @@ extension FlyDetector {
         precondition(tiles >= 1, "tiles must be at least 1")
         guard !photo.isEmpty else { return [] }
         if tiles == 1 { return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold) }
-        let overlap = 0.15
         func spans(_ length: Int) -> [(Int, Int)] {
-            let size = Int((Double(length) / (Double(tiles) - Double(tiles - 1) * overlap)).rounded(.up))
+            let size = Int((Double(length) / FlyDetector.tileMagnification(tiles)).rounded(.up))
             let step = Double(length - size) / Double(tiles - 1)
             return (0..<tiles).map { i in (Int((Double(i) * step).rounded()), size) }
         }

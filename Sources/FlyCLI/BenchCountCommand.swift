@@ -2,6 +2,7 @@ import ArgumentParser
 import ConsoleOutput
 import Counting
 import Datasets
+import Detector
 import Foundation
 import Genetics
 import ImageIO
@@ -30,6 +31,9 @@ struct BenchCount: ParsableCommand {
     @Option(help: "Trait classifier model file (default: the bundled one).")
     var model: String?
 
+    @Option(help: ArgumentHelp("Tiling, as `count --tiles`.", valueName: "n|auto"))
+    var tiles: DetectorTiling = .fixed(1)
+
     @Option(help: "Repeats (the median is reported).")
     var repeats = 3
 
@@ -44,6 +48,7 @@ struct BenchCount: ParsableCommand {
         var trueFlies: Int
         var countedFlies: Int
         var threads: Int
+        var tiles: String
         var medianSeconds: Double
         var runs: [Double]
         var stages: CountTimings
@@ -65,7 +70,7 @@ struct BenchCount: ParsableCommand {
         let images = loaded.result.images
         guard !images.isEmpty else { throw InputFailure("\(data): no annotated photos") }
         let files = images.map { (loaded.imageDirectory as NSString).appendingPathComponent($0.fileName) }
-        let counter = try loadFlyCounter(detector: detector, model: model, threshold: nil, review: ReviewPolicy(), tiles: 1)
+        let counter = try loadFlyCounter(detector: detector, model: model, threshold: nil, review: ReviewPolicy(), tiling: tiles)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-bench-count-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outputs = CountOutputs(directory: scratch)
@@ -103,6 +108,7 @@ struct BenchCount: ParsableCommand {
         var phenotypeError: [String: Double] = [:]
         for p in Phenotype.all { phenotypeError[p.key] = 100 * Double(counted[p] - truth[p]) / Double(max(1, truth.total)) }
         let result = Result(photos: last.count, trueFlies: trueFlies, countedFlies: last.reduce(0) { $0 + $1.flies.count }, threads: threads,
+                            tiles: tiles.description,
                             medianSeconds: median.seconds, runs: runs.map(\.seconds), stages: median.timings, countErrorPerPhoto: errors,
                             absoluteCountErrorPer60: Double(errors.map(abs).reduce(0, +)) * 60 / Double(max(1, trueFlies)),
                             phenotypeErrorPercent: phenotypeError, maxPhenotypeErrorPercent: phenotypeError.values.map(abs).max() ?? 0)
@@ -110,7 +116,8 @@ struct BenchCount: ParsableCommand {
             print(try JSONOutput.encode(result))
             return
         }
-        print(String(format: "%d photos, %d true flies, %d counted; %d threads", result.photos, trueFlies, result.countedFlies, threads))
+        print(String(format: "%d photos, %d true flies, %d counted; %d threads, tiles %@", result.photos, trueFlies, result.countedFlies, threads,
+                     tiles.description as NSString))
         print(String(format: "end to end: median %.3f s over %d runs (%@)", median.seconds, repeats,
                      runs.map { String(format: "%.3f", $0.seconds) }.joined(separator: ", ") as NSString))
         let s = median.timings

@@ -51,8 +51,8 @@ struct Count: ParsableCommand {
     @Option(help: "Detector score threshold (default: the model file's).")
     var threshold: Float?
 
-    @Option(help: "Split each photo into an N×N grid of overlapping tiles (very large photos / tiny flies).")
-    var tiles = 1
+    @Option(help: ArgumentHelp("Split each photo into an N×N grid of overlapping tiles (1…8; for very large photos / tiny flies), or 'auto': a second pass on 2×2…4×4 tiles only where the first finds flies under 32 px at the detector's input (better counts of touching small flies, about twice the detection time).", valueName: "n|auto"))
+    var tiles: DetectorTiling = .fixed(1)
 
     @Option(help: "Significance level of the tests.")
     var alpha = 0.05
@@ -80,7 +80,6 @@ struct Count: ParsableCommand {
         if review != nil && !photos.isEmpty { throw ValidationError("--review re-uses OUT/flies.json: give no photos with it.") }
         if bounds == nil { throw ValidationError("--review-bounds must be LOW,HIGH with 0 ≤ LOW ≤ 0.5 ≤ HIGH ≤ 1 (got '\(reviewBounds)').") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
-        guard (1...8).contains(tiles) else { throw ValidationError("--tiles must be 1…8.") }
         guard alpha > 0 && alpha < 1 else { throw ValidationError("--alpha must be within (0, 1).") }
         if let recombination, !(0...0.5).contains(recombination) { throw ValidationError("--recombination must be within 0…0.5.") }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256.") }
@@ -134,7 +133,7 @@ struct Count: ParsableCommand {
     }
 
     func loadCounter() throws -> FlyCounter {
-        try loadFlyCounter(detector: detector, model: model, threshold: threshold, review: bounds!, tiles: tiles)
+        try loadFlyCounter(detector: detector, model: model, threshold: threshold, review: bounds!, tiling: tiles)
     }
 
     func applyCorrections(_ file: String, cross: Cross, outputs: CountOutputs) throws {
@@ -197,7 +196,7 @@ extension ProblemReport: ProblemSink {}
 
 /// The detector (fast = bundled, accurate, or a file) and trait classifier (a file or the
 /// bundled one) of a count, shared by `count` and `bench count`.
-func loadFlyCounter(detector: String, model: String?, threshold: Float?, review: ReviewPolicy, tiles: Int) throws -> FlyCounter {
+func loadFlyCounter(detector: String, model: String?, threshold: Float?, review: ReviewPolicy, tiling: DetectorTiling) throws -> FlyCounter {
     let detectorPath: String
     switch detector {
     case "fast":
@@ -214,7 +213,7 @@ func loadFlyCounter(detector: String, model: String?, threshold: Float?, review:
     do {
         let (d, fileThreshold) = try DetectorModelFile.load(detectorPath)
         let c = try TraitModelFile.load(classifierPath)
-        return FlyCounter(detector: d, threshold: threshold ?? fileThreshold, classifier: TraitPredictor(c), review: review, tiles: tiles)
+        return FlyCounter(detector: d, threshold: threshold ?? fileThreshold, classifier: TraitPredictor(c), review: review, tiling: tiling)
     } catch {
         throw InputFailure("\(error)")
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Detector
 import ConsoleOutput
 import Datasets
 import Foundation
@@ -22,8 +23,8 @@ struct Eval: ParsableCommand {
     @Option(help: "Detector operating threshold (default: the model file's).")
     var threshold: Float?
 
-    @Option(help: "Detector: split each photo into an N×N grid of overlapping tiles (for very large photos).")
-    var tiles: Int = 1
+    @Option(help: ArgumentHelp("Detector: split each photo into an N×N grid of overlapping tiles (1…8), or 'auto' as `count` does by default (tiles only where the flies come out small).", valueName: "n|auto"))
+    var tiles: DetectorTiling = .fixed(1)
 
     @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Labelled data (one or more paths).")
     var data: [String]
@@ -39,7 +40,6 @@ struct Eval: ParsableCommand {
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
         if detector && !ensemble.isEmpty { throw ValidationError("--ensemble is for trait classifiers, not with --detector.") }
-        guard (1...8).contains(tiles) else { throw ValidationError("--tiles must be 1…8.") }
     }
 
     func run() throws {

@@ -14,12 +14,12 @@ extension Eval {
         guard !samples.isEmpty else { throw InputFailure("no usable annotated photos in \(data.joined(separator: ", "))") }
         let bar = ProgressBar(title: "detecting", total: samples.count, unit: "photos", style: .automatic(quiet: false))
         let metrics = DetectorEvaluator.evaluate(loaded.model, samples: samples, threshold: threshold ?? loaded.threshold,
-                                                 tiles: tiles) { _, _ in bar.advance() }
+                                                 tiling: tiles) { _, _ in bar.advance() }
         bar.finish()
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
-            print("detector \(model) on \(data.joined(separator: ", "))")
+            print("detector \(model) on \(data.joined(separator: ", "))\(tiles == .fixed(1) ? "" : " (tiles: \(tiles))")")
             print(metrics.text, terminator: "")
         }
         if !problems.isEmpty { throw BatchHadProblems() }

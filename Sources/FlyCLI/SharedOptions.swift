@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConsoleOutput
+import Detector
 
 /// Output options every command that processes a batch accepts.
 struct OutputOptions: ParsableArguments {
@@ -28,4 +29,10 @@ struct DecodeLimitOptions: ParsableArguments {
     }
 
     var maxPixels: Int { Int(maxMegapixels * 1_000_000) }
+}
+
+/// `--tiles n|auto` (count, eval --detector); an invalid value is refused by the parser with
+/// one line naming the option.
+extension DetectorTiling: ExpressibleByArgument {
+    public var defaultValueDescription: String { description }
 }

@@ -43,7 +43,18 @@ public struct TraitMetrics: Sendable, Encodable {
     public var keypointMeanErrorPercent: Double?
     /// Fraction of keypoints within 0.05 × crop side.
     public var pck05: Double?
+    /// Mean distance per point in percent of the crop side: head, tail, wing tips (both).
+    public var keypointErrorByPointPercent: KeypointErrors?
+    /// Fraction of flies whose predicted head and tail fit the true tail and head better than
+    /// the true head and tail (the body read back to front): a regression head that cannot
+    /// tell the two ends apart puts both near the middle, which this separates from plain noise.
+    public var headTailReversed: Double?
     public var samples: Int
+
+    public struct KeypointErrors: Sendable, Encodable, Equatable {
+        public var head: Double, tail: Double, wingTips: Double
+        enum CodingKeys: String, CodingKey { case head, tail, wingTips = "wing_tips" }
+    }
 
     /// - Parameters: `probabilities`: per sample the three positive-class probabilities;
     ///   `keypoints`: predicted and true keypoints with the crop side, where both exist.
@@ -81,20 +92,30 @@ public struct TraitMetrics: Sendable, Encodable {
             pck05 = nil
         } else {
             var distances: [Double] = []
+            var reversed = 0
             for (p, t, side) in keypoints {
                 func d(_ a: Point2D, _ b: Point2D) -> Double { ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() / side }
                 let straight = d(p.wing1, t.wing1) + d(p.wing2, t.wing2), swapped = d(p.wing1, t.wing2) + d(p.wing2, t.wing1)
                 let wings = straight <= swapped ? [d(p.wing1, t.wing1), d(p.wing2, t.wing2)] : [d(p.wing1, t.wing2), d(p.wing2, t.wing1)]
                 distances += [d(p.head, t.head), d(p.tail, t.tail)] + wings
+                if d(p.head, t.tail) + d(p.tail, t.head) < d(p.head, t.head) + d(p.tail, t.tail) { reversed += 1 }
             }
             keypointMeanErrorPercent = 100 * distances.reduce(0, +) / Double(distances.count)
             pck05 = Double(distances.filter { $0 <= 0.05 }.count) / Double(distances.count)
+            // distances holds four values per fly: head, tail, wing tip, wing tip.
+            func meanPercent(_ offsets: [Int]) -> Double {
+                let picked = stride(from: 0, to: distances.count, by: 4).flatMap { base in offsets.map { distances[base + $0] } }
+                return 100 * picked.reduce(0, +) / Double(picked.count)
+            }
+            keypointErrorByPointPercent = KeypointErrors(head: meanPercent([0]), tail: meanPercent([1]), wingTips: meanPercent([2, 3]))
+            headTailReversed = Double(reversed) / Double(keypoints.count)
         }
     }
 
     enum CodingKeys: String, CodingKey {
         case traits, samples
         case keypointMeanErrorPercent = "keypoint_mean_error_percent", pck05 = "pck_0_05"
+        case keypointErrorByPointPercent = "keypoint_error_by_point_percent", headTailReversed = "head_tail_reversed"
     }
 
     /// A plain-text table.
@@ -109,6 +130,10 @@ public struct TraitMetrics: Sendable, Encodable {
         }
         if let e = keypointMeanErrorPercent, let p = pck05 {
             out += String(format: "keypoints: mean error %.2f%% of crop side, PCK@0.05 %.1f%%\n", e, 100 * p)
+        }
+        if let byPoint = keypointErrorByPointPercent, let reversed = headTailReversed {
+            out += String(format: "  head %.2f%%, tail %.2f%%, wing tips %.2f%%; head and tail reversed in %.1f%% of flies\n",
+                          byPoint.head, byPoint.tail, byPoint.wingTips, 100 * reversed)
         }
         return out
     }

@@ -132,10 +132,19 @@ private func temporaryDirectory() throws -> String {
     }
 
     @Test func scaleCheckWarnsAboutFliesFarFromTheTrainedSizes() {
-        let small = (0..<5).map { _ in flyBox(4) }, normal = (0..<5).map { _ in flyBox(60) }, large = (0..<5).map { _ in flyBox(400) }
+        let small = (0..<5).map { _ in flyBox(4) }, normal = (0..<5).map { _ in flyBox(80) }, large = (0..<5).map { _ in flyBox(400) }
         #expect(ScaleCheck.notes(boxes: small, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("small") == true)
         #expect(ScaleCheck.notes(boxes: normal, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).isEmpty)
         #expect(ScaleCheck.notes(boxes: large, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("large") == true)
+        // 20-px flies are 10 px at the input of the whole photo, 19 px on 2×2 tiles (× 1.85).
+        let twenty = (0..<5).map { _ in flyBox(20) }
+        #expect(ScaleCheck.notes(boxes: twenty, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("small") == true)
+        #expect(ScaleCheck.notes(boxes: twenty, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 2).isEmpty)
+        // 40-px flies (20 px at the input) are within the trained sizes but small enough that
+        // tiles would help: a suggestion on one pass, none once tiled (37 px).
+        let forty = (0..<5).map { _ in flyBox(40) }
+        #expect(ScaleCheck.notes(boxes: forty, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("--tiles auto") == true)
+        #expect(ScaleCheck.notes(boxes: forty, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 2).isEmpty)
     }
 }
 

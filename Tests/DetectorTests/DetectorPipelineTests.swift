@@ -57,10 +57,36 @@ import Testing
                                        truth: [[t1]], threshold: 0.5)
         #expect(shifted.ap50 == 1)
         #expect(abs(shifted.ap50to95 - 4.0 / 10) < 1e-12)
+        // A box of the right place but twice the side: IoU 1/4 — missed at 0.5 and 0.3, found at 0.1.
+        let oversized = DetectionMetrics(detections: [[Detection(box: BoundingBox(x: 0, y: 0, width: 20, height: 20), score: 0.9)]],
+                                         truth: [[t1]], threshold: 0.5)
+        #expect(oversized.ap50 == 0 && oversized.ap30 == 0 && oversized.ap10 == 1)
+        #expect(shifted.ap30 == 1 && shifted.ap10 == 1)
         // Missed fly: recall 1/2, AP = (51 recall points with precision 1) / 101.
         let missed = DetectionMetrics(detections: [[Detection(box: t1, score: 0.9)]], truth: [[t1, t2]], threshold: 0.5)
         #expect(abs(missed.ap50 - 51.0 / 101) < 1e-12)
         #expect(missed.recall == 0.5 && missed.countErrors == [-1])
+    }
+
+    @Test func automaticTilingEnlargesOnlySmallFlies() {
+        func flies(side: Double, count: Int = 5) -> [BoundingBox] {
+            (0..<count).map { BoundingBox(x: Double($0) * 3 * side, y: 0, width: side, height: side / 2) }
+        }
+        // A 2048-px photo into 512 px: a 128-px fly is 32 px at the input — large enough.
+        #expect(FlyDetector.automaticTiles(boxes: flies(side: 128), photoWidth: 2048, photoHeight: 1536, inputSize: 512) == 1)
+        // 80 px → 20 px: 2×2 tiles enlarge by 2 − 0.15 = 1.85 → 37 px.
+        #expect(FlyDetector.automaticTiles(boxes: flies(side: 80), photoWidth: 2048, photoHeight: 1536, inputSize: 512) == 2)
+        // 48 px → 12 px: 2×2 gives 22 px, 3×3 (× 2.7) 32.4 px.
+        #expect(FlyDetector.automaticTiles(boxes: flies(side: 48), photoWidth: 2048, photoHeight: 1536, inputSize: 512) == 3)
+        // Tiny flies stop at 4×4.
+        #expect(FlyDetector.automaticTiles(boxes: flies(side: 8), photoWidth: 2048, photoHeight: 1536, inputSize: 512) == 4)
+        // Too few flies to judge: no second pass.
+        #expect(FlyDetector.automaticTiles(boxes: flies(side: 48, count: 2), photoWidth: 2048, photoHeight: 1536, inputSize: 512) == 1)
+        // The median decides, not the largest or the smallest.
+        let mixed = flies(side: 48, count: 3) + flies(side: 400, count: 2)
+        #expect(FlyDetector.automaticTiles(boxes: mixed, photoWidth: 2048, photoHeight: 1536, inputSize: 512) == 3)
+        #expect(DetectorTiling(argument: "auto") == .automatic && DetectorTiling(argument: "3") == .fixed(3))
+        #expect(DetectorTiling(argument: "0") == nil && DetectorTiling(argument: "9") == nil && DetectorTiling(argument: "x") == nil)
     }
 
     @Test func tileMergerKeepsOneBoxPerFly() {

@@ -66,6 +66,7 @@ import Traits
         let badCross = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/out", "--cross", "no-such-cross"])
         #expect(badCross.status == 1 && badCross.stderr.contains("no-such-cross"))
         for arguments in [["count"], ["count", "x.jpg", "--review-bounds", "0.7,0.9"], ["count", "x.jpg", "--tiles", "0"],
+                          ["count", "x.jpg", "--tiles", "9"], ["count", "x.jpg", "--tiles", "automatic"],
                           ["count", "x.jpg", "--review", "c.csv"]] {
             let r = try FlyTallyBinary.run(arguments)
             #expect(r.status == 1, "\(arguments)")

@@ -55,6 +55,21 @@ import Testing
         let m = TraitMetrics(probabilities: [[0, 0, 0]], labels: [FlyTraits()], keypoints: [(predicted, truth, 100)])
         #expect(abs((m.keypointMeanErrorPercent ?? 0) - 2.5) < 1e-9)   // (10 + 0 + 0 + 0)/4 % of 100
         #expect(m.pck05 == 0.75)
+        #expect(m.keypointErrorByPointPercent == TraitMetrics.KeypointErrors(head: 10, tail: 0, wingTips: 0))
+        #expect(m.headTailReversed == 0)
+    }
+
+    @Test func headTailReversalIsCountedPerFly() {
+        let truth = FlyKeypoints(head: Point2D(0, 0), tail: Point2D(100, 0), wing1: Point2D(50, 50), wing2: Point2D(50, -50))
+        // Fly 1 read back to front (head 4 px from the true tail, tail 6 px from the true head);
+        // fly 2 with both ends drawn towards the middle but each still nearer its own end.
+        let backToFront = FlyKeypoints(head: Point2D(96, 0), tail: Point2D(6, 0), wing1: Point2D(50, 50), wing2: Point2D(50, -50))
+        let shrunk = FlyKeypoints(head: Point2D(40, 0), tail: Point2D(60, 0), wing1: Point2D(50, 50), wing2: Point2D(50, -50))
+        let m = TraitMetrics(probabilities: [[0, 0, 0], [0, 0, 0]], labels: [FlyTraits(), FlyTraits()],
+                             keypoints: [(backToFront, truth, 100), (shrunk, truth, 100)])
+        #expect(m.headTailReversed == 0.5)
+        #expect(abs((m.keypointErrorByPointPercent?.head ?? 0) - (96 + 40) / 2) < 1e-9)
+        #expect(abs((m.keypointErrorByPointPercent?.tail ?? 0) - (94 + 40) / 2) < 1e-9)
     }
 }
 

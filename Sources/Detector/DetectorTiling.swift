@@ -1,0 +1,76 @@
+import Datasets
+import ImageIO
+import ImageProcessing
+
+/// How a photo is split before detection.
+///
+/// The detector was trained on flies of 16–120 px at its input, but FlySim-like photos of a
+/// whole card letterboxed into 512 px leave flies at about 20 px, where touching flies merge
+/// into one heat-map peak and boxes get loose (docs/RESULTS.md, "Where the detector loses
+/// flies"). Splitting such photos into overlapping tiles enlarges the flies; on photos whose
+/// flies are already large it cuts flies apart and hurts. `automatic` decides per photo.
+public enum DetectorTiling: Sendable, Equatable, CustomStringConvertible {
+    /// Always an n×n grid (1 = the whole photo letterboxed into the input).
+    case fixed(Int)
+    /// One pass over the whole photo; when the flies it finds are small at the detector's
+    /// input (median box side below `FlyDetector.automaticTilingSide`), a second pass over the
+    /// fewest n×n tiles (n ≤ 4) that bring that median up to it.
+    case automatic
+
+    /// Parses "auto" or a grid size 1…8 (command-line options); nil for anything else.
+    public init?(argument: String) {
+        if argument == "auto" { self = .automatic; return }
+        guard let n = Int(argument), (1...8).contains(n) else { return nil }
+        self = .fixed(n)
+    }
+
+    public var description: String {
+        switch self {
+        case .fixed(let n): return "\(n)"
+        case .automatic: return "auto"
+        }
+    }
+}
+
+extension FlyDetector {
+    /// Median fly side (px at the detector's input) below which automatic tiling splits a photo.
+    public static let automaticTilingSide = 32.0
+    /// Automatic tiling needs this many flies from the first pass to judge their size.
+    static let automaticTilingMinimumFlies = 3
+
+    /// Every fly in `photo` under a tiling policy, with the grid that produced them.
+    /// - Parameter sizingThreshold: the score at which automatic tiling counts a box as a fly
+    ///   when judging fly size (default `threshold`; evaluation detects down to a low curve
+    ///   floor but should judge at the operating threshold, as `count` does).
+    public func detect(_ photo: RGBImage, threshold: Float, tiling: DetectorTiling,
+                       sizingThreshold: Float? = nil) -> (detections: [Detection], tiles: Int) {
+        switch tiling {
+        case .fixed(let n):
+            return (detect(photo, threshold: threshold, tiles: n), n)
+        case .automatic:
+            let whole = detect(photo, threshold: threshold, tiles: 1)
+            let judged = whole.filter { $0.score >= max(threshold, sizingThreshold ?? threshold) }
+            let n = FlyDetector.automaticTiles(boxes: judged.map(\.box), photoWidth: photo.width,
+                                               photoHeight: photo.height, inputSize: configuration.inputSize)
+            return n == 1 ? (whole, 1) : (detect(photo, threshold: threshold, tiles: n), n)
+        }
+    }
+
+    /// The grid automatic tiling picks for flies found in one whole-photo pass: 1 when there
+    /// are too few to judge or their median side is already `automaticTilingSide`, else the
+    /// smallest n (2…4) whose tiles enlarge that median to it.
+    public static func automaticTiles(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, inputSize: Int) -> Int {
+        guard boxes.count >= automaticTilingMinimumFlies, photoWidth > 0, photoHeight > 0 else { return 1 }
+        let scale = Double(inputSize) / Double(max(photoWidth, photoHeight))
+        let sides = boxes.map { max($0.width, $0.height) * scale }.sorted()
+        let median = sides[sides.count / 2]
+        guard median < automaticTilingSide else { return 1 }
+        for n in 2...4 where median * tileMagnification(n) >= automaticTilingSide { return n }
+        return 4
+    }
+
+    /// How much an n×n grid of tiles (overlapping by `tileOverlap`) enlarges the photo at the input.
+    public static func tileMagnification(_ n: Int) -> Double {
+        Double(n) - Double(n - 1) * tileOverlap
+    }
+}
