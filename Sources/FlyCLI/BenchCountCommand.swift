@@ -31,7 +31,7 @@ struct BenchCount: ParsableCommand {
     @Option(help: "Trait classifier model file (default: the bundled one).")
     var model: String?
 
-    @Option(help: ArgumentHelp("Tiling, as `count --tiles`.", valueName: "n|auto"))
+    @Option(help: ArgumentHelp("Tiling, as `count --tiles`.", valueName: "n|auto"), transform: parseTiling)
     var tiles: DetectorTiling = .fixed(1)
 
     @Option(help: "Repeats (the median is reported).")

@@ -23,7 +23,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Detector operating threshold (default: the model file's).")
     var threshold: Float?
 
-    @Option(help: ArgumentHelp("Detector: split each photo into an N×N grid of overlapping tiles (1…8), or 'auto' as `count` does by default (tiles only where the flies come out small).", valueName: "n|auto"))
+    @Option(help: ArgumentHelp("Detector: split each photo into an N×N grid of overlapping tiles (1…8), or 'auto' as `count` does by default (tiles only where the flies come out small).", valueName: "n|auto"), transform: parseTiling)
     var tiles: DetectorTiling = .fixed(1)
 
     @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Labelled data (one or more paths).")

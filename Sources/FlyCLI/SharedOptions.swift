@@ -31,8 +31,11 @@ struct DecodeLimitOptions: ParsableArguments {
     var maxPixels: Int { Int(maxMegapixels * 1_000_000) }
 }
 
-/// `--tiles n|auto` (count, eval --detector); an invalid value is refused by the parser with
-/// one line naming the option.
-extension DetectorTiling: ExpressibleByArgument {
-    public var defaultValueDescription: String { description }
+/// `--tiles n|auto` (count, eval --detector, bench count): anything else is refused with one
+/// line saying what is allowed.
+func parseTiling(_ argument: String) throws -> DetectorTiling {
+    guard let tiling = DetectorTiling(argument: argument) else {
+        throw ValidationError("--tiles must be a grid size 1…8 or 'auto' (got '\(argument)').")
+    }
+    return tiling
 }

@@ -72,6 +72,8 @@ import Traits
             #expect(r.status == 1, "\(arguments)")
             #expect(r.stderr.split(separator: "\n").first?.hasPrefix("flytally: ") == true || r.stderr.contains("Error:"), "\(arguments): \(r.stderr)")
         }
+        let badTiles = try FlyTallyBinary.run(["count", "x.jpg", "--tiles", "9"])
+        #expect(badTiles.status == 1 && badTiles.stderr.contains("--tiles must be a grid size 1…8 or 'auto' (got '9')"))
         let noFlies = try FlyTallyBinary.run(["count", "--review", dir + "/none.csv", "--out", dir + "/empty-out"])
         #expect(noFlies.status == 1 && noFlies.stderr.contains("flies.json"))
     }
