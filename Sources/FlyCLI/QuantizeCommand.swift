@@ -161,6 +161,7 @@ struct Quantize: ParsableCommand {
 
     func quantize(_ classifier: TraitClassifier, scheme: QuantizationScheme, crops: [TraitSample]? = nil) throws -> QuantizedTraitModel {
         let method = RangeMethod(argument: self.method)!
+        if classifier.configuration.usesKeypointMaps { throw InputFailure("\(model): \(UnsupportedForQuantization())") }
         guard scheme.isCalibrated else { return try classifier.quantized(scheme, calibration: []) }
         let samples = try crops ?? calibrationCrops()
         let bar = ProgressBar(title: "calibrating (\(method))", total: samples.count, unit: "crops", style: .automatic(quiet: json))

@@ -36,6 +36,9 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("no-keypoints"), help: "Train the plain multi-label model (no keypoint head), for comparison.")
     var noKeypoints = false
 
+    @Option(name: .customLong("keypoint-head"), help: ArgumentHelp("Override the keypoint head: regression (nine values from the pooled features) or heatmap (positions by soft-argmax of maps on the stride-16 features; no compiled plan or int8 form yet).", valueName: "regression|heatmap"))
+    var keypointHead: String?
+
     @Option(help: "Override the number of progressive stages.")
     var stages: Int?
 
@@ -62,13 +65,17 @@ struct Train: ParsableCommand {
         if let epochsPerStage, epochsPerStage < 1 { throw ValidationError("--epochs-per-stage must be at least 1.") }
         if detector {
             if let model, model != "fast" && model != "accurate" { throw ValidationError("--model must be fast or accurate with --detector.") }
-            if noKeypoints || stages != nil || epochsPerStage != nil {
-                throw ValidationError("--no-keypoints, --stages and --epochs-per-stage are trait-classifier options; the detector's are in its config file.")
+            if noKeypoints || stages != nil || epochsPerStage != nil || keypointHead != nil {
+                throw ValidationError("--no-keypoints, --keypoint-head, --stages and --epochs-per-stage are trait-classifier options; the detector's are in its config file.")
             }
         } else if initFrom != nil {
             throw ValidationError("--init-from applies to --detector training.")
         } else if let model, model != "small" && model != "large" {
             throw ValidationError("--model must be small or large.")
+        } else if let keypointHead, TraitClassifierConfiguration.KeypointHead(rawValue: keypointHead) == nil {
+            throw ValidationError("--keypoint-head must be regression or heatmap.")
+        } else if keypointHead == "heatmap" && noKeypoints {
+            throw ValidationError("--keypoint-head heatmap needs the keypoints: not with --no-keypoints.")
         }
         guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1…256.") }
     }
@@ -86,6 +93,7 @@ struct Train: ParsableCommand {
         if let stages { recipe.stages = stages }
         if let epochsPerStage { recipe.epochsPerStage = epochsPerStage }
         if let model { recipe.model.variant = model == "large" ? .large : .small }
+        if let keypointHead { recipe.model.keypointHead = TraitClassifierConfiguration.KeypointHead(rawValue: keypointHead)! }
         recipe.model.inputSize = recipe.endSize
         if let problem = recipe.problem { throw InputFailure("training config: \(problem)") }
 

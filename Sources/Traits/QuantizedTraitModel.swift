@@ -24,6 +24,7 @@ extension TraitClassifier {
     public func quantized(_ scheme: QuantizationScheme, calibration: [RGBImage], method: RangeMethod = .minMax,
                           progress: (Int, Int) -> Void = { _, _ in }) throws -> QuantizedTraitModel {
         precondition(scheme.isInteger, "fp16 is a storage choice: use TraitModelFile.save(float16:)")
+        guard !configuration.usesKeypointMaps else { throw UnsupportedForQuantization() }
         eval()
         let weights = planWeights()
         var ranges: [String: ClosedRange<Float>] = [:]
@@ -99,5 +100,14 @@ extension TraitModelFile {
         } catch {
             throw ModelFileError(path: path, problem: "\(error)")
         }
+    }
+}
+
+/// Integer quantisation covers the compiled MobileNetV3 plan, which the heat-map keypoint head
+/// is not part of.
+public struct UnsupportedForQuantization: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String {
+        "integer quantisation supports trait classifiers with the regression keypoint head only (this one has keypoint maps); fp16 works"
     }
 }

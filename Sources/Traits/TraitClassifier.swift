@@ -16,15 +16,45 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
     public var dropout: Float
     /// Side of the square input the model is normally run at (the last training stage's).
     public var inputSize: Int
+    /// How the keypoints are computed (when `keypoints` is on).
+    public var keypointHead: KeypointHead
+
+    /// - `regression`: all nine code values regressed from the pooled feature vector.
+    /// - `heatmap`: head, tail and the wing-tip midpoint (a, b) as the soft-argmax of three maps
+    ///   on the stride-16 features — where the evidence is, which pooling throws away; the
+    ///   wing-tip spreads and sign (c, d, e) still regressed from the pooled vector. The output
+    ///   is the same 12 values, so training, decoding and evaluation do not change. No compiled
+    ///   plan or integer quantisation exists for it yet: it runs through the autograd forward.
+    public enum KeypointHead: String, Sendable, Codable, CaseIterable {
+        case regression, heatmap
+    }
 
     public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, keypoints: Bool = true,
-                dropout: Float = 0.5, inputSize: Int = 128) {
+                dropout: Float = 0.5, inputSize: Int = 128, keypointHead: KeypointHead = .regression) {
         self.variant = variant
         self.widthMultiplier = widthMultiplier
         self.keypoints = keypoints
         self.dropout = dropout
         self.inputSize = inputSize
+        self.keypointHead = keypointHead
     }
+
+    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, keypoints, dropout, inputSize, keypointHead }
+
+    /// Model files and recipes written before the heat-map head existed have no `keypointHead`:
+    /// they are regression models.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(variant: try c.decode(MobileNetV3Configuration.Variant.self, forKey: .variant),
+                  widthMultiplier: try c.decode(Double.self, forKey: .widthMultiplier),
+                  keypoints: try c.decode(Bool.self, forKey: .keypoints),
+                  dropout: try c.decode(Float.self, forKey: .dropout),
+                  inputSize: try c.decode(Int.self, forKey: .inputSize),
+                  keypointHead: try c.decodeIfPresent(KeypointHead.self, forKey: .keypointHead) ?? .regression)
+    }
+
+    /// Whether the keypoints come from heat maps (the model then has no compiled plan).
+    public var usesKeypointMaps: Bool { keypoints && keypointHead == .heatmap }
 
     var backbone: MobileNetV3Configuration {
         MobileNetV3Configuration(variant: variant, widthMultiplier: widthMultiplier, logits: 3,
@@ -45,7 +75,14 @@ public final class TraitClassifier: Module {
     public let features: Sequential
     public let hidden: Sequential
     public let traitHead: Linear
+    /// Regression of the keypoint code: all nine values, or only the wing-tip spreads and sign
+    /// (c, d, e) when the keypoint maps give the positions.
     public let keypointHead: Linear?
+    /// Heat-map keypoint head: stride-16 features → 3×3 conv → BN → hardswish → 1×1 conv to
+    /// three maps (head, tail, wing tips), read by soft-argmax.
+    public let keypointMaps: Sequential?
+    /// Index in `features` of the last layer at stride 16 (the maps' input).
+    let stride16Layer: Int
     /// Set when the model was read from an integer-quantised file: predictions then run on the
     /// integer plan, and the float weights above are its dequantised copy (for explanations).
     public var quantization: QuantizedTraitModel?
@@ -59,7 +96,27 @@ public final class TraitClassifier: Module {
         var rng = RandomSource(seed: seed &+ 0x7EA1)
         let width = configuration.backbone.lastChannels
         traitHead = Linear(inFeatures: width, outFeatures: 3, rng: &rng)
-        keypointHead = configuration.keypoints ? Linear(inFeatures: width, outFeatures: KeypointEncoding.count, rng: &rng) : nil
+        let maps = configuration.usesKeypointMaps
+        keypointHead = configuration.keypoints
+            ? Linear(inFeatures: width, outFeatures: maps ? KeypointEncoding.count - 6 : KeypointEncoding.count, rng: &rng) : nil
+        let blocks = configuration.backbone.blocks
+        var stride = 2, last16 = 0
+        for (i, block) in blocks.enumerated() {
+            stride *= block.stride
+            if stride == 16 { last16 = i }
+        }
+        stride16Layer = last16 + 1     // features[0] is the stem
+        if maps {
+            let channels = blocks[last16].outChannels, hiddenChannels = 96
+            keypointMaps = Sequential([
+                Conv2D(inChannels: channels, outChannels: hiddenChannels, kernel: 3, padding: 1, bias: false, rng: &rng),
+                BatchNorm2D(channels: hiddenChannels, epsilon: 0.001),
+                Activation(.hardswish),
+                Conv2D(inChannels: hiddenChannels, outChannels: 3, kernel: 1, rng: &rng),
+            ])
+        } else {
+            keypointMaps = nil
+        }
         super.init()
         // torchvision's BN momentum of 0.01 suits ImageNet-length training; fly data sets give a
         // few hundred steps per run, after which running statistics at 0.01 are still near
@@ -70,14 +127,26 @@ public final class TraitClassifier: Module {
     public override var children: [(String, Module)] {
         var c: [(String, Module)] = [("features", features), ("classifier", hidden), ("traits", traitHead)]
         if let keypointHead { c.append(("keypoints", keypointHead)) }
+        if let keypointMaps { c.append(("keypoint_maps", keypointMaps)) }
         return c
     }
 
     public override func forward(_ x: Variable) -> Variable {
-        let h = hidden(flatten(globalAveragePool(features(x))))
-        let logits = traitHead(h)
-        guard let keypointHead else { return logits }
-        return concatChannels([logits, keypointHead(h)])
+        guard let keypointMaps, let keypointHead else {
+            let h = hidden(flatten(globalAveragePool(features(x))))
+            let logits = traitHead(h)
+            guard let keypointHead else { return logits }
+            return concatChannels([logits, keypointHead(h)])
+        }
+        var f = x, stride16: Variable? = nil
+        for (i, layer) in features.layers.enumerated() {
+            f = layer(f)
+            if i == stride16Layer { stride16 = f }
+        }
+        let h = hidden(flatten(globalAveragePool(f)))
+        // [N, 6]: head (x, y), tail (x, y), wing-tip midpoint (a, b) — the code's first six values.
+        let positions = spatialSoftArgmax(keypointMaps(stride16!))
+        return concatChannels([traitHead(h), positions, keypointHead(h)])
     }
 
     /// Whether fake quantisers are attached anywhere (compression-aware training): the compiled
@@ -92,8 +161,10 @@ public final class TraitClassifier: Module {
     /// Parameters that stage 2 of the reference recipe keeps training.
     public var traitLayers: [Module] { [traitHead] }
 
-    /// The model compiled for inference (the two heads merged into one final layer).
+    /// The model compiled for inference (the two heads merged into one final layer); regression
+    /// keypoint heads only (`usesKeypointMaps` models run through the autograd forward).
     public func inferencePlan(inputSize: Int? = nil, maxBatch: Int) throws(PlanError) -> MobileNetV3Plan {
+        precondition(!configuration.usesKeypointMaps, "no compiled plan for the heat-map keypoint head")
         let side = inputSize ?? configuration.inputSize
         return try MobileNetV3Plan(configuration: configuration.backbone, weights: planWeights(), inputHeight: side, inputWidth: side,
                                    maxBatch: maxBatch)

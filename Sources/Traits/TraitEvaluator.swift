@@ -32,6 +32,9 @@ public final class TraitPredictor {
         /// Fake quantisers attached (compression-aware training): the autograd forward in eval
         /// mode, which is what simulates the quantised network; no compiled plan applies.
         case simulated
+        /// A heat-map keypoint head, which no compiled plan covers yet: the autograd forward in
+        /// eval mode, without recording gradients.
+        case uncompiled
     }
     let runner: Runner
 
@@ -42,6 +45,10 @@ public final class TraitPredictor {
         model.eval()
         if model.hasAttachedQuantizers {
             runner = .simulated
+            return
+        }
+        if model.configuration.usesKeypointMaps {
+            runner = .uncompiled
             return
         }
         do {
@@ -98,7 +105,7 @@ public final class TraitPredictor {
             }}
             return out.map { plan.outputQuantization.dequantize($0) }
         case .dynamicInt8(let plan): return plan.run(input: input.scalars, batch: n)
-        case .simulated:
+        case .simulated, .uncompiled:
             model.eval()
             return GradientRecording.withoutGradients { model(Variable(input)).value.scalars }
         }

@@ -44,6 +44,27 @@ import Testing
         checkGradients([random([2, 3, 4, 5], seed: 9)]) { v in weightedSum(upsample2x(v[0], bilinear: true)) }
     }
 
+    @Test func spatialSoftArgmaxGradients() {
+        checkGradients([random([2, 3, 4, 3], seed: 13, low: -2, high: 2)]) { v in weightedSum(spatialSoftArgmax(v[0])) }
+    }
+
+    @Test func spatialSoftArgmaxByHand() {
+        // Equal logits: the map's centre. One cell far above the rest: that cell's centre.
+        let flat = spatialSoftArgmax(Variable(Tensor(shape: [1, 3, 4, 1], repeating: 0.7))).value.scalars
+        #expect(abs(flat[0] - 0.5) < 1e-6 && abs(flat[1] - 0.5) < 1e-6)
+        var peaked = Tensor(shape: [1, 3, 4, 2])
+        peaked.scalars[(1 * 4 + 3) * 2 + 0] = 40      // channel 0: row 1, column 3 → (3.5/4, 1.5/3)
+        peaked.scalars[(2 * 4 + 0) * 2 + 1] = 40      // channel 1: row 2, column 0 → (0.5/4, 2.5/3)
+        let p = spatialSoftArgmax(Variable(peaked)).value.scalars
+        #expect(abs(p[0] - 0.875) < 1e-5 && abs(p[1] - 0.5) < 1e-5)
+        #expect(abs(p[2] - 0.125) < 1e-5 && abs(p[3] - 2.5 / 3) < 1e-5)
+        // Two equal peaks: their midpoint (the wing-tip midpoint of a two-peak wing map).
+        var twin = Tensor(shape: [1, 3, 4, 1])
+        twin.scalars[0 * 4 + 0] = 40; twin.scalars[2 * 4 + 3] = 40
+        let m = spatialSoftArgmax(Variable(twin)).value.scalars
+        #expect(abs(m[0] - 0.5) < 1e-5 && abs(m[1] - 0.5) < 1e-5)
+    }
+
     @Test func maxPool() {
         // Distinct values spaced more than the finite-difference step, so no tie flips.
         var x = Tensor(shape: [1, 5, 6, 3])

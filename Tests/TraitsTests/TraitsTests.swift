@@ -242,3 +242,63 @@ import Testing
         #expect(!model.hasAttachedQuantizers)
     }
 }
+
+/// The heat-map keypoint head: same 12 outputs as the regression head, positions from
+/// soft-argmax maps on the stride-16 features.
+@Suite struct KeypointMapTests {
+    static let configuration = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 64,
+                                                           keypointHead: .heatmap)
+
+    @Test func heatMapModelRoundTripsPredictsAndRefusesIntegerQuantisation() throws {
+        let model = TraitClassifier(Self.configuration, seed: 5)
+        model.eval()
+        var rng = RandomSource(seed: 6)
+        let x = Tensor.normal([2, 64, 64, 3], using: &rng)
+        let y = GradientRecording.withoutGradients { model(Variable(x)) }.value
+        #expect(y.shape == [2, 12])
+        // Positions (head, tail, wing-tip midpoint) are expectations over the map: inside the crop.
+        for n in 0..<2 { for j in 3..<9 { #expect((0...1).contains(y.scalars[n * 12 + j])) } }
+        #expect(TraitPredictor(model).outputs(x) == y.scalars)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kpmap-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try TraitModelFile.save(model, to: path)
+        let loaded = try TraitModelFile.load(path)
+        #expect(loaded.configuration == model.configuration && loaded.keypointMaps != nil)
+        loaded.eval()
+        #expect(GradientRecording.withoutGradients { loaded(Variable(x)) }.value == y)
+        #expect(throws: UnsupportedForQuantization.self) { _ = try model.quantized(.dynamicInt8, calibration: []) }
+    }
+
+    @Test func configurationsWithoutTheFieldAreRegressionModels() throws {
+        let old = #"{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":112}"#
+        let decoded = try JSONDecoder().decode(TraitClassifierConfiguration.self, from: Data(old.utf8))
+        #expect(decoded.keypointHead == .regression && !decoded.usesKeypointMaps)
+        let again = try JSONDecoder().decode(TraitClassifierConfiguration.self, from: JSONEncoder().encode(Self.configuration))
+        #expect(again == Self.configuration)
+    }
+
+    /// The synthetic crops of TraitTrainingTests put the "head" blob anywhere in 10…38 of 48 px;
+    /// trained mostly on keypoints, the maps must place it far better than always answering the
+    /// middle. (At 96 px, i.e. 6×6 maps; 3×3 maps of a 48-px input were too coarse to learn in
+    /// this budget.)
+    @Test func heatMapHeadLearnsWhereTheHeadIs() throws {
+        var rng = RandomSource(seed: 11)
+        let training = (0..<256).map { i in TraitTrainingTests.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
+        let validation = (0..<40).map { i in TraitTrainingTests.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
+        var recipe = TraitTrainingTests.recipe()
+        recipe.model.keypointHead = .heatmap
+        recipe.startSize = 96; recipe.endSize = 96; recipe.model.inputSize = 96
+        recipe.keypointPhaseShare = 0.75; recipe.keypointLossWeight = 10
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kpmap-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trainer = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: path)
+        try trainer.run(report: { _ in })
+        let head = TraitEvaluator.evaluate(trainer.model, samples: validation).keypointErrorByPointPercent!.head
+        // Always answering the centre (24, 24): the mean distance to the true heads.
+        let centre = validation.map { s -> Double in
+            let h = s.keypoints!.head
+            return ((h.x - 24) * (h.x - 24) + (h.y - 24) * (h.y - 24)).squareRoot()
+        }.reduce(0, +) / Double(validation.count) / 48 * 100
+        #expect(head < centre / 2, "heat-map head error \(head) % of the crop; the centre's \(centre) %")
+    }
+}
