@@ -5,13 +5,15 @@
 # log.jsonl) and writes WORKDIR/sweep.jsonl (all epochs of all runs).
 #   traits:   the keypoint loss — MSE or smooth-L1, weight 1 or 3, dropout 0.5 or 0.1, trait
 #             weight 0.1 or 1 in the keypoint phase; Small ×1.0, 16 epochs, 64 → 96 px, from scratch.
+#   keypoint-head: the same base recipe with the regression and the heat-map keypoint head
+#             (two runs; suits 2 cores).
 #   detector: fine-tuning the bundled fast detector 30 epochs with one recipe change per variant.
-# Usage: scripts/sweep.sh traits|detector WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
+# Usage: scripts/sweep.sh traits|keypoint-head|detector WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
 # FLYTALLY_BIN names a prebuilt binary (for machines without Swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-kind=${1:?traits or detector}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
+kind=${1:?traits, keypoint-head or detector}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
 if [ -n "${FLYTALLY_BIN:-}" ]; then B=$FLYTALLY_BIN; else swift build -c release --product flytally >/dev/null; B=$root/.build/release/flytally; fi
 mkdir -p "$work" && cd "$work"
 sim=(--megapixels 1...2 --crops) sims=(sim-*/crops) held=heldout/crops seed=1000 heldseed=90001
@@ -29,9 +31,13 @@ sims=($(ls -d ${sims[@]}))
 variant() {  # NAME JSON-OVERRIDES
   python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b.update(json.loads(sys.argv[2])); print(json.dumps(b))' "$base" "$2" > "$1.json"
 }
-if [ "$kind" = traits ]; then
+if [ "$kind" = traits ] || [ "$kind" = keypoint-head ]; then
   base='{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96},"stages":4,"epochsPerStage":4,"startOps":2,"endOps":4,"startMagnitude":30,"endMagnitude":60,"startSize":64,"endSize":96,"keypointPhaseShare":0.5,"headPhaseShare":0.1}'
   d01='{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.1,"inputSize":96}'
+  if [ "$kind" = keypoint-head ]; then
+    variant regression '{}'
+    variant heatmap '{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96,"keypointHead":"heatmap"}}'
+  else
   variant mse-w1-d05 '{"keypointLoss":"mse"}'
   variant l1-w1-d05 '{"keypointLoss":"smoothL1"}'
   variant l1-w3-d05 '{"keypointLoss":"smoothL1","keypointLossWeight":3}'
@@ -40,6 +46,7 @@ if [ "$kind" = traits ]; then
   variant l1-w3-d01 '{"keypointLoss":"smoothL1","keypointLossWeight":3,"model":'"$d01"'}'
   variant mse-w3-d01 '{"keypointLoss":"mse","keypointLossWeight":3,"model":'"$d01"'}'
   variant l1-w1-d05-tw1 '{"keypointLoss":"smoothL1","keypointPhaseTraitWeight":1}'
+  fi
   mode=() init=()
 else
   base='{"epochs":30,"batchSize":8,"cropSize":320,"flySizeRange":[14,110],"letterboxShare":0.4,"photometricOps":3,"photometricMagnitude":70,"learningRate":0.001,"warmupEpochs":0.5,"seed":3,"threshold":0.3}'
