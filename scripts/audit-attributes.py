@@ -1,0 +1,65 @@
+#!/usr/bin/env python3
+"""Which FlySim flies a trait classifier gets wrong, by how readable their crops are.
+
+Reads OUT/audit.csv of `flytally audit CROPS --models MODEL --out OUT` (one row per crop, with
+the traits the model disagrees on) and the annotation file of the FlySim set the crops came
+from (`flytally simulate --crops` names crops PHOTO_flyID.png after the annotation id). Groups
+the flies as: cut by the photo border (truncated), partly hidden by another fly (visible
+fraction < 0.9), touching another fly (box IoU > 0.05), or clear; and prints, per group, how
+many flies there are and how many the model gets wrong on at least one trait.
+
+Usage: scripts/audit-attributes.py AUDIT.csv ANNOTATIONS.json
+"""
+import collections
+import csv
+import json
+import re
+import sys
+
+
+def iou(a, b):
+    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.exit(__doc__.strip().splitlines()[-1])
+    rows = list(csv.DictReader(open(sys.argv[1])))
+    coco = json.load(open(sys.argv[2]))
+    by_id = {a["id"]: a for a in coco["annotations"]}
+    by_image = collections.defaultdict(list)
+    for a in coco["annotations"]:
+        by_image[a["image_id"]].append(a)
+    groups = collections.OrderedDict((g, [0, 0]) for g in ("truncated", "partly hidden", "touching", "clear"))
+    unmatched = 0
+    for row in rows:
+        m = re.search(r"_fly(\d+)\.png$", row["source"])
+        if not m or int(m.group(1)) not in by_id:
+            unmatched += 1
+            continue
+        a = by_id[int(m.group(1))]
+        attributes = a.get("attributes", {})
+        if attributes.get("truncated"):
+            group = "truncated"
+        elif attributes.get("visible_fraction", 1) < 0.9:
+            group = "partly hidden"
+        elif any(iou(a["bbox"], o["bbox"]) > 0.05 for o in by_image[a["image_id"]] if o is not a):
+            group = "touching"
+        else:
+            group = "clear"
+        groups[group][0] += 1
+        groups[group][1] += 1 if row["disagrees_on"].strip() else 0
+    total = sum(n for n, _ in groups.values())
+    wrong = sum(w for _, w in groups.values())
+    print(f"{total} crops, {wrong} wrong on at least one trait ({100 * wrong / max(total, 1):.1f} %)")
+    for group, (n, w) in groups.items():
+        print(f"  {group:14s} {n:5d} crops ({100 * n / max(total, 1):4.1f} %)  wrong {w:4d} ({100 * w / max(n, 1):5.1f} % of them; {100 * w / max(wrong, 1):4.1f} % of all wrong)")
+    if unmatched:
+        print(f"  ({unmatched} crops not found in the annotation file)")
+
+
+if __name__ == "__main__":
+    main()
