@@ -18,7 +18,7 @@ enum ScaleCheck {
         if tiles == 1 && median < FlyDetector.automaticTilingSide {
             // Measured on FlySim photos of ~20-px flies: the count error per 60 flies halves on
             // tiles (docs/RESULTS.md, "Where the detector loses flies").
-            return [String(format: "flies are small here (median %.0f px at the detector's input): --tiles auto separates touching flies better (about twice the detection time)", median)]
+            return [String(format: "flies are small here (median %.0f px at the detector's input): --tiles auto separates touching flies better (about twice the time per photo)", median)]
         }
         if median > largest {
             return [String(format: "flies look very large here (median %.0f px at the detector's input, trained on 16–120 px): counts may be unreliable; photograph from further away", median)]

@@ -51,7 +51,7 @@ struct Count: ParsableCommand {
     @Option(help: "Detector score threshold (default: the model file's).")
     var threshold: Float?
 
-    @Option(help: ArgumentHelp("Split each photo into an N×N grid of overlapping tiles (1…8; for very large photos / tiny flies), or 'auto': a second pass on 2×2…4×4 tiles only where the first finds flies under 32 px at the detector's input (better counts of touching small flies, about twice the detection time).", valueName: "n|auto"), transform: parseTiling)
+    @Option(help: ArgumentHelp("Split each photo into an N×N grid of overlapping tiles (1…8; for very large photos / tiny flies), or 'auto': a second pass on 2×2…4×4 tiles only where the first finds flies under 32 px at the detector's input (better counts of touching small flies, about twice the time per photo).", valueName: "n|auto"), transform: parseTiling)
     var tiles: DetectorTiling = .fixed(1)
 
     @Option(help: "Significance level of the tests.")
