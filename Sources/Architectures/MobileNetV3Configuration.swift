@@ -70,6 +70,20 @@ public struct MobileNetV3Configuration: Sendable, Equatable {
     /// Width of the hidden classifier layer (torchvision scales it too).
     public var lastChannels: Int { scaled(variant == .small ? 1024 : 1280) }
 
+    /// The last layer of the `features` sequence (stem = 0, block i = i + 1) whose output has
+    /// the given stride, with that output's channels — where heads that need finer maps than
+    /// the last one tap the backbone. Nil when no layer has that stride.
+    public func lastFeatureLayer(atStride target: Int) -> (index: Int, channels: Int)? {
+        let blocks = self.blocks
+        var stride = 2
+        var found: (index: Int, channels: Int)? = target == stride ? (0, blocks[0].inChannels) : nil
+        for (i, block) in blocks.enumerated() {
+            stride *= block.stride
+            if stride == target { found = (i + 1, block.outChannels) }
+        }
+        return found
+    }
+
     func scaled(_ channels: Int) -> Int { makeDivisible(Double(channels) * widthMultiplier) }
 }
 

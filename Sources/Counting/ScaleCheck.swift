@@ -8,10 +8,9 @@ enum ScaleCheck {
     static let smallest = 12.0, largest = 160.0
 
     static func notes(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, detectorInput: Int, tiles: Int) -> [String] {
-        guard boxes.count >= 3 else { return [] }
-        let scale = Double(detectorInput) * FlyDetector.tileMagnification(tiles) / Double(max(photoWidth, photoHeight))
-        let sides = boxes.map { max($0.width, $0.height) * scale }.sorted()
-        let median = sides[sides.count / 2]
+        guard boxes.count >= 3,
+              let median = FlyDetector.medianFlySide(boxes: boxes, photoWidth: photoWidth, photoHeight: photoHeight,
+                                                     inputSize: detectorInput, tiles: tiles) else { return [] }
         if median < smallest {
             return [String(format: "flies look very small here (median %.0f px at the detector's input, trained on 16–120 px): use --tiles auto (or 2–4), or photograph closer", median)]
         }

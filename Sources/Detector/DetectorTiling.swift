@@ -60,13 +60,20 @@ extension FlyDetector {
     /// are too few to judge or their median side is already `automaticTilingSide`, else the
     /// smallest n (2…4) whose tiles enlarge that median to it.
     public static func automaticTiles(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, inputSize: Int) -> Int {
-        guard boxes.count >= automaticTilingMinimumFlies, photoWidth > 0, photoHeight > 0 else { return 1 }
-        let scale = Double(inputSize) / Double(max(photoWidth, photoHeight))
-        let sides = boxes.map { max($0.width, $0.height) * scale }.sorted()
-        let median = sides[sides.count / 2]
-        guard median < automaticTilingSide else { return 1 }
+        guard boxes.count >= automaticTilingMinimumFlies,
+              let median = medianFlySide(boxes: boxes, photoWidth: photoWidth, photoHeight: photoHeight, inputSize: inputSize),
+              median < automaticTilingSide else { return 1 }
         for n in 2...4 where median * tileMagnification(n) >= automaticTilingSide { return n }
         return 4
+    }
+
+    /// The median of the boxes' longer sides as the detector sees them (px at its input) when the
+    /// photo is split into n×n tiles; nil without boxes or for an empty photo.
+    public static func medianFlySide(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, inputSize: Int, tiles: Int = 1) -> Double? {
+        guard !boxes.isEmpty, photoWidth > 0, photoHeight > 0 else { return nil }
+        let scale = Double(inputSize) * tileMagnification(tiles) / Double(max(photoWidth, photoHeight))
+        let sides = boxes.map { max($0.width, $0.height) * scale }.sorted()
+        return sides[sides.count / 2]
     }
 
     /// How much an n×n grid of tiles (overlapping by `tileOverlap`) enlarges the photo at the input.

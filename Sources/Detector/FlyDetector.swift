@@ -53,16 +53,11 @@ public final class FlyDetector: Module {
         self.configuration = configuration
         let base = MobileNetV3(configuration.backbone, seed: seed)
         features = base.features
-        // Indices of the last block at strides 8 and 16 (the stride of each block is known from the table).
-        var stride = 2, last8 = 0, last16 = 0
+        // The last layers at strides 8 and 16 (the stride of each block is known from the table).
         let blocks = configuration.backbone.blocks
-        for (i, block) in blocks.enumerated() {
-            stride *= block.stride
-            if stride == 8 { last8 = i + 1 }
-            if stride == 16 { last16 = i + 1 }
-        }
-        taps = (last8, last16)
-        let c8 = blocks[last8 - 1].outChannels, c16 = blocks[last16 - 1].outChannels, c32 = 6 * blocks.last!.outChannels
+        let tap8 = configuration.backbone.lastFeatureLayer(atStride: 8)!, tap16 = configuration.backbone.lastFeatureLayer(atStride: 16)!
+        taps = (tap8.index, tap16.index)
+        let c8 = tap8.channels, c16 = tap16.channels, c32 = 6 * blocks.last!.outChannels
         let n = configuration.neckChannels
         var rng = RandomSource(seed: seed &+ 0xDE7EC7)
         func conv1x1(_ i: Int, _ o: Int, _ act: Elementwise.Activation?) -> Sequential {

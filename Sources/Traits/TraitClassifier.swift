@@ -99,15 +99,10 @@ public final class TraitClassifier: Module {
         let maps = configuration.usesKeypointMaps
         keypointHead = configuration.keypoints
             ? Linear(inFeatures: width, outFeatures: maps ? KeypointEncoding.count - 6 : KeypointEncoding.count, rng: &rng) : nil
-        let blocks = configuration.backbone.blocks
-        var stride = 2, last16 = 0
-        for (i, block) in blocks.enumerated() {
-            stride *= block.stride
-            if stride == 16 { last16 = i }
-        }
-        stride16Layer = last16 + 1     // features[0] is the stem
+        let tap16 = configuration.backbone.lastFeatureLayer(atStride: 16)!
+        stride16Layer = tap16.index
         if maps {
-            let channels = blocks[last16].outChannels, hiddenChannels = 96
+            let channels = tap16.channels, hiddenChannels = 96
             keypointMaps = Sequential([
                 Conv2D(inChannels: channels, outChannels: hiddenChannels, kernel: 3, padding: 1, bias: false, rng: &rng),
                 BatchNorm2D(channels: hiddenChannels, epsilon: 0.001),
