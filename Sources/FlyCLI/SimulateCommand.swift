@@ -13,7 +13,8 @@ struct Simulate: ParsableCommand {
             Writes OUT/images/*.jpg and OUT/annotations.json (COCO: boxes, oriented boxes, four \
             keypoints, traits, pose, visible fraction). With --crops also OUT/crops/ (one PNG per \
             fly, 15 % margin) and OUT/crops/crops.csv (traits and keypoints in crop coordinates). \
-            Everything is determined by --seed. Domains: \(FlySim.domainNames.joined(separator: ", ")).
+            Everything is determined by --seed. Domains: \(FlySim.domainNames.joined(separator: ", ")); \
+            'varied' draws a new surface, light and camera for every photo (domain randomisation).
             """)
 
     @Option(help: "Number of photos.")
@@ -25,7 +26,7 @@ struct Simulate: ParsableCommand {
     @Option(help: "Flies per photo: a number or a range like 40...70.")
     var flies: String = "40...70"
 
-    @Option(help: "Scene preset (lighting, background, camera, magnification), or 'all' to cycle through them.")
+    @Option(help: "Scene preset (lighting, background, camera, magnification), 'all' to cycle through the presets, or 'varied' (every photo its own).")
     var domain: String = "lab-blue-card"
 
     @Option(help: "Photo size range in megapixels, e.g. 2...4 (default: the domain's).")
@@ -51,7 +52,7 @@ struct Simulate: ParsableCommand {
             throw ValidationError("--flies must be a number or range within 1…150 (got '\(flies)').")
         }
         guard domain == "all" || FlySimDomain.named(domain) != nil else {
-            throw ValidationError("--domain '\(domain)' is unknown; choose one of \(FlySim.domainNames.joined(separator: ", ")).")
+            throw ValidationError("--domain '\(domain)' is unknown; choose one of \((FlySim.domainNames + ["varied", "all"]).joined(separator: ", ")).")
         }
         if let megapixels {
             guard let r = Self.doubleRange(megapixels), r.lowerBound >= 0.5, r.upperBound <= 12 else {

@@ -83,6 +83,9 @@ public struct FlySimDomain: Sendable, Equatable {
     /// Dust specks and stray fibres per square centimetre.
     public var dust: Double
     public var fibres: Double
+    /// Each photo draws its own concrete domain (`varied`, VariedDomain.swift); the ranges
+    /// above then only describe the draw's defaults.
+    public var drawsPerPhoto: Bool
 
     public init(name: String, summary: String, surface: FlySimSurface, surfaceColourJitter: Double = 0.04,
                 grid: FlySimGrid? = nil, gridProbability: Double = 1, petriDish: Bool = false, eyepiece: Bool = false,
@@ -94,7 +97,7 @@ public struct FlySimDomain: Sendable, Equatable {
                 shadowSoftness: ClosedRange<Double> = 0.06...0.12, blur: ClosedRange<Double> = 0.004...0.01,
                 noise: ClosedRange<Double> = 2...4, sharpening: ClosedRange<Double> = 0...0.2,
                 saturation: ClosedRange<Double> = 0.95...1.05, jpegQuality: ClosedRange<Int> = 85...95,
-                dust: Double = 0.5, fibres: Double = 0.05) {
+                dust: Double = 0.5, fibres: Double = 0.05, drawsPerPhoto: Bool = false) {
         self.name = name
         self.summary = summary
         self.surface = surface
@@ -121,6 +124,7 @@ public struct FlySimDomain: Sendable, Equatable {
         self.jpegQuality = jpegQuality
         self.dust = dust
         self.fibres = fibres
+        self.drawsPerPhoto = drawsPerPhoto
     }
 
     /// Light-blue card with a printed dark-red grid and green flecks, soft daylight: like
@@ -193,5 +197,6 @@ public struct FlySimDomain: Sendable, Equatable {
     /// Names of the presets (for command lines and held-out splits).
     public static var names: [String] { all.map(\.name) }
 
-    public static func named(_ name: String) -> FlySimDomain? { all.first { $0.name == name } }
+    /// A preset, or `varied` (domain randomisation), by name.
+    public static func named(_ name: String) -> FlySimDomain? { (all + [.varied]).first { $0.name == name } }
 }

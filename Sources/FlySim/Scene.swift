@@ -105,7 +105,7 @@ struct ScenePlan: Sendable {
 
 enum ScenePlanner {
     static func plan(_ config: FlySimConfiguration, seed: UInt64) -> ScenePlan {
-        let d = config.domain
+        let d = config.domain.drawsPerPhoto ? FlySimDomain.variedDraw(seed: seed) : config.domain
         var master = RandomSource(seed: seed ^ 0x464C_5953_494D_0001)
         var cameraRNG = master.split()
         var layoutRNG = master.split()

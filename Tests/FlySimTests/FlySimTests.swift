@@ -335,7 +335,7 @@ private func pixelBounds(_ mask: [Float], _ m: FlySimFlyMask, width: Int, height
 /// tile wholly outside the photo once formed a reversed range in the compositor.)
 @Suite struct FlySimRobustnessTests {
     @Test func manySeedsInEveryDomainRender() throws {
-        for domain in FlySimDomain.all {
+        for domain in FlySimDomain.all + [.varied] {
             var configuration = FlySimConfiguration(domain: domain, flyCount: 60...150, megapixels: 0.5...0.5)
             configuration.truncatedProbability = 0.5
             configuration.touchingProbability = 0.5
