@@ -8,33 +8,36 @@
 #   keypoint-head: the same base recipe with the regression and the heat-map keypoint head
 #             (two runs; suits 2 cores).
 #   detector: fine-tuning the bundled fast detector 30 epochs with one recipe change per variant.
-# Usage: scripts/sweep.sh traits|keypoint-head|detector WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
+#   domains:  the training photos — the five presets (100 photos), half of each preset plus 50
+#             photos of FlySim's 'varied' domain (domain randomisation), or 100 'varied' photos;
+#             the keypoint-head base recipe at 12 epochs, several seeds each. Models see no real photo, so
+#             when ../shared/data/real-aarongs is there every model is also scored on all of it.
+# Usage: scripts/sweep.sh traits|keypoint-head|detector|domains WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
 # FLYTALLY_BIN names a prebuilt binary (for machines without Swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-kind=${1:?traits, keypoint-head or detector}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
+kind=${1:?traits, keypoint-head, detector or domains}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
 if [ -n "${FLYTALLY_BIN:-}" ]; then B=$FLYTALLY_BIN; else swift build -c release --product flytally >/dev/null; B=$root/.build/release/flytally; fi
 mkdir -p "$work" && cd "$work"
 sim=(--megapixels 1...2 --crops) sims=(sim-*/crops) held=heldout/crops seed=1000 heldseed=90001
 if [ "$kind" = detector ]; then sim=(--megapixels 1...3 --flies 20...100) sims=(sim-*) held=heldout seed=2000 heldseed=91001; fi
-i=0
-for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
-  [ -d "sim-$d" ] || $B simulate --photos 20 --domain "$d" --seed $((seed + i)) "${sim[@]}" --out "sim-$d" -q &
-  i=$((i + 1))
-done
-[ -d heldout ] || $B simulate --photos 10 --domain grey-card-dim --seed $heldseed "${sim[@]}" --out heldout -q &
-wait
-sims=($(ls -d ${sims[@]}))
+declare -A data  # training sets of a variant, when not the five presets
 # Variant = base recipe with some keys replaced (merged in Python: JSON with a key twice keeps
 # the first, which would silently ignore the change).
 variant() {  # NAME JSON-OVERRIDES
   python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b.update(json.loads(sys.argv[2])); print(json.dumps(b))' "$base" "$2" > "$1.json"
 }
-if [ "$kind" = traits ] || [ "$kind" = keypoint-head ]; then
+if [ "$kind" = traits ] || [ "$kind" = keypoint-head ] || [ "$kind" = domains ]; then
   base='{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96},"stages":4,"epochsPerStage":4,"startOps":2,"endOps":4,"startMagnitude":30,"endMagnitude":60,"startSize":64,"endSize":96,"keypointPhaseShare":0.5,"headPhaseShare":0.1}'
   d01='{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.1,"inputSize":96}'
-  if [ "$kind" = keypoint-head ]; then
+  if [ "$kind" = domains ]; then
+    for seed in 1 2 3; do
+      variant presets-s$seed '{"seed":'$seed',"epochsPerStage":3}'
+      variant mixed-s$seed '{"seed":'$seed',"epochsPerStage":3}'; data[mixed-s$seed]="half-*/crops varied-1/crops"
+    done
+    for seed in 1 2; do variant varied-s$seed '{"seed":'$seed',"epochsPerStage":3}'; data[varied-s$seed]="varied-1/crops varied-2/crops"; done
+  elif [ "$kind" = keypoint-head ]; then
     variant regression '{}'
     variant heatmap '{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96,"keypointHead":"heatmap"}}'
   else
@@ -60,11 +63,29 @@ else
   variant batch16 '{"batchSize":16}'
   mode=(--detector) init=(--init-from "$root/Sources/DefaultModels/Bundled/detector-fast.safetensors")
 fi
+make_data() {  # FlySim photos (or crops) for the training and held-out sets, where missing
+  i=0
+  for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
+    [ -d "sim-$d" ] || $B simulate --photos 20 --domain "$d" --seed $((seed + i)) "${sim[@]}" --out "sim-$d" -q &
+    # The first 10 of the same photos (photo i has seed + i), for the mixed set of 'domains'.
+    [ "$kind" != domains ] || [ -d "half-$d" ] || $B simulate --photos 10 --domain "$d" --seed $((seed + i)) "${sim[@]}" --out "half-$d" -q &
+    i=$((i + 1))
+  done
+  if [ "$kind" = domains ]; then
+    [ -d varied-1 ] || $B simulate --photos 50 --domain varied --seed 1100 "${sim[@]}" --out varied-1 -q &
+    [ -d varied-2 ] || $B simulate --photos 50 --domain varied --seed 1150 "${sim[@]}" --out varied-2 -q &
+  fi
+  [ -d heldout ] || $B simulate --photos 10 --domain grey-card-dim --seed $heldseed "${sim[@]}" --out heldout -q &
+  wait
+}
+for c in *.json; do [ -f "${c%.json}/model.safetensors" ] || { make_data; break; }; done
+sims=($(ls -d ${sims[@]} 2>/dev/null || true))
 for c in *.json; do
   n=${c%.json}
   [ -f "$n/model.safetensors" ] && continue
   from=("${init[@]}"); [ -f "$n/checkpoint.safetensors" ] && from=(--resume)
-  $B train "${mode[@]}" "${from[@]}" --config "$c" --data "${sims[@]}" --validation "$held" --out "$n" --threads "$threads" -q > "$n.log" 2>&1 &
+  train_data=("${sims[@]}"); [ -n "${data[$n]:-}" ] && train_data=($(ls -d ${data[$n]}))
+  $B train "${mode[@]}" "${from[@]}" --config "$c" --data "${train_data[@]}" --validation "$held" --out "$n" --threads "$threads" -q > "$n.log" 2>&1 &
 done
 for ((t = 0; t < limit; t += 10)); do sleep 10; jobs -r | grep -q . || break; done
 kill $(jobs -p) 2>/dev/null || true
@@ -82,5 +103,31 @@ for name, rs in sorted(runs.items()):
     else:
         acc = ' / '.join(f"{a * 100:.1f}" for a in last['validationAccuracy'])
         best = min(r.get('keypointErrorPercent', 1e9) for r in rs)
-        print(f"{name:14} {len(rs)} epochs  eye/wing/sex {acc}  keypoints {last.get('keypointErrorPercent', 0):.1f} % (best {best:.1f} %)")
+        tail = rs[-3:]   # epoch-to-epoch swings are a few points: the mean of the last three too
+        mean = ' / '.join(f"{sum(r['validationAccuracy'][t] for r in tail) / len(tail) * 100:.1f}" for t in range(3))
+        print(f"{name:14} {len(rs)} epochs  eye/wing/sex {acc} (last 3: {mean})  keypoints {last.get('keypointErrorPercent', 0):.1f} % (best {best:.1f} %)")
 PY
+real=$root/../shared/data/real-aarongs
+if [ "$kind" = domains ]; then
+  if [ -f "$real/annotations.json" ]; then
+    for c in *.json; do
+      n=${c%.json}
+      [ -f "$n/model.safetensors" ] && $B eval --model "$n/model.safetensors" --data "$real" --json > "$n.real.json"
+    done
+    python3 - <<'PY'
+import json, glob, collections
+groups = collections.defaultdict(list)
+print("all real photos (31 photos, 155 flies; no model saw any of them):")
+for path in sorted(glob.glob('*.real.json')):
+    run = path[:-len('.real.json')]
+    acc = {t['name']: (t['accuracy'], t['total']) for t in json.load(open(path))['traits']}
+    groups[run.rsplit('-s', 1)[0]].append(acc)
+    print(f"  {run:14} eye {acc['eye'][0] * 100:.1f} % of {acc['eye'][1]}  sex {acc['sex'][0] * 100:.1f} % of {acc['sex'][1]}  wing (all long) {acc['wing'][0] * 100:.1f} %")
+for group, accs in groups.items():
+    mean = {t: sum(a[t][0] for a in accs) / len(accs) * 100 for t in ('eye', 'sex', 'wing')}
+    print(f"  mean {group:9} ({len(accs)} seeds) eye {mean['eye']:.1f} %  sex {mean['sex']:.1f} %  wing {mean['wing']:.1f} %")
+PY
+  else
+    echo "note: $real not found; the real-photo scores are skipped"
+  fi
+fi
