@@ -12,16 +12,19 @@
 #             photos of FlySim's 'varied' domain (domain randomisation), or 100 'varied' photos;
 #             the keypoint-head base recipe at 12 epochs, several seeds each. Models see no real photo, so
 #             when ../shared/data/real-aarongs is there every model is also scored on all of it.
-# Usage: scripts/sweep.sh traits|keypoint-head|detector|domains WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
+#   detector-domains: the same three sets of photos for fine-tuning the bundled fast detector
+#             (the detector recipe, 30 epochs, several seeds each).
+# Usage: scripts/sweep.sh traits|keypoint-head|detector|domains|detector-domains WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
 # FLYTALLY_BIN names a prebuilt binary (for machines without Swift).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-kind=${1:?traits, keypoint-head, detector or domains}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
+kind=${1:?traits, keypoint-head, detector, domains or detector-domains}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
 if [ -n "${FLYTALLY_BIN:-}" ]; then B=$FLYTALLY_BIN; else swift build -c release --product flytally >/dev/null; B=$root/.build/release/flytally; fi
 mkdir -p "$work" && cd "$work"
 sim=(--megapixels 1...2 --crops) sims=(sim-*/crops) held=heldout/crops seed=1000 heldseed=90001
-if [ "$kind" = detector ]; then sim=(--megapixels 1...3 --flies 20...100) sims=(sim-*) held=heldout seed=2000 heldseed=91001; fi
+mixing=0; case $kind in domains|detector-domains) mixing=1 ;; esac   # presets vs 'varied' photos
+if [ "$kind" = detector ] || [ "$kind" = detector-domains ]; then sim=(--megapixels 1...3 --flies 20...100) sims=(sim-*) held=heldout seed=2000 heldseed=91001; fi
 declare -A data  # training sets of a variant, when not the five presets
 # Variant = base recipe with some keys replaced (merged in Python: JSON with a key twice keeps
 # the first, which would silently ignore the change).
@@ -53,14 +56,22 @@ if [ "$kind" = traits ] || [ "$kind" = keypoint-head ] || [ "$kind" = domains ];
   mode=() init=()
 else
   base='{"epochs":30,"batchSize":8,"cropSize":320,"flySizeRange":[14,110],"letterboxShare":0.4,"photometricOps":3,"photometricMagnitude":70,"learningRate":0.001,"warmupEpochs":0.5,"seed":3,"threshold":0.3}'
-  variant base '{}'
-  variant lr3e-4 '{"learningRate":0.0003}'
-  variant lr3e-3 '{"learningRate":0.003}'
-  variant crop384 '{"cropSize":384}'
-  variant letterbox08 '{"letterboxShare":0.8}'
-  variant photo1 '{"photometricOps":1,"photometricMagnitude":40}'
-  variant size03 '{"sizeWeight":0.3}'
-  variant batch16 '{"batchSize":16}'
+  if [ "$kind" = detector-domains ]; then
+    for seed in 1 2 3; do
+      variant presets-s$seed '{"seed":'$seed'}'
+      variant mixed-s$seed '{"seed":'$seed'}'; data[mixed-s$seed]="half-* varied-1"
+    done
+    for seed in 1 2; do variant varied-s$seed '{"seed":'$seed'}'; data[varied-s$seed]="varied-1 varied-2"; done
+  else
+    variant base '{}'
+    variant lr3e-4 '{"learningRate":0.0003}'
+    variant lr3e-3 '{"learningRate":0.003}'
+    variant crop384 '{"cropSize":384}'
+    variant letterbox08 '{"letterboxShare":0.8}'
+    variant photo1 '{"photometricOps":1,"photometricMagnitude":40}'
+    variant size03 '{"sizeWeight":0.3}'
+    variant batch16 '{"batchSize":16}'
+  fi
   mode=(--detector) init=(--init-from "$root/Sources/DefaultModels/Bundled/detector-fast.safetensors")
 fi
 make_data() {  # FlySim photos (or crops) for the training and held-out sets, where missing
@@ -68,10 +79,10 @@ make_data() {  # FlySim photos (or crops) for the training and held-out sets, wh
   for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
     [ -d "sim-$d" ] || $B simulate --photos 20 --domain "$d" --seed $((seed + i)) "${sim[@]}" --out "sim-$d" -q &
     # The first 10 of the same photos (photo i has seed + i), for the mixed set of 'domains'.
-    [ "$kind" != domains ] || [ -d "half-$d" ] || $B simulate --photos 10 --domain "$d" --seed $((seed + i)) "${sim[@]}" --out "half-$d" -q &
+    [ $mixing = 0 ] || [ -d "half-$d" ] || $B simulate --photos 10 --domain "$d" --seed $((seed + i)) "${sim[@]}" --out "half-$d" -q &
     i=$((i + 1))
   done
-  if [ "$kind" = domains ]; then
+  if [ $mixing = 1 ]; then
     [ -d varied-1 ] || $B simulate --photos 50 --domain varied --seed 1100 "${sim[@]}" --out varied-1 -q &
     [ -d varied-2 ] || $B simulate --photos 50 --domain varied --seed 1150 "${sim[@]}" --out varied-2 -q &
   fi

@@ -5,11 +5,16 @@
 #  3. the real photos in ../shared/data/real-aarongs split by photo number (photos 1-5 train,
 #     6-7 test; annotation files written to the work directory, images linked, never copied);
 #  4. flytally train (checkpoint every epoch: rerun this script to resume), then flytally eval.
-# Usage: scripts/train-traits.sh [WORKDIR] [extra flytally train options, e.g. --model large]
+# Usage: scripts/train-traits.sh [WORKDIR] [--domains presets|mixed] [extra flytally train options, e.g. --model large]
+#   --domains mixed: the first 25 photos of each preset plus 125 photos of FlySim's 'varied'
+#   domain (domain randomisation) instead of 50 of each preset — the same number of photos.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
 work=${1:-work/traits-small}; shift || true
+domains=presets
+if [ "${1:-}" = --domains ]; then domains=${2:?presets or mixed}; shift 2; fi
+case $domains in presets) per_preset=50 ;; mixed) per_preset=25 ;; *) echo "--domains must be presets or mixed" >&2; exit 2 ;; esac
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/traits-small.json   # the recipe; extra options below override it
 if [ -n "${FLYTALLY_BIN:-}" ]; then   # a prebuilt binary, for machines without Swift
@@ -22,8 +27,12 @@ mkdir -p "$work" && cd "$work"
 for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
   [ -f "sim-$d/crops/crops.csv" ] && continue
   rm -rf "sim-$d"
-  $B simulate --photos 50 --domain "$d" --megapixels 1...2 --seed "$(echo "$d" | cksum | cut -c1-6)" --crops --out "sim-$d" -q
+  $B simulate --photos $per_preset --domain "$d" --megapixels 1...2 --seed "$(echo "$d" | cksum | cut -c1-6)" --crops --out "sim-$d" -q
 done
+if [ "$domains" = mixed ] && [ ! -f sim-varied/crops/crops.csv ]; then
+  rm -rf sim-varied
+  $B simulate --photos 125 --domain varied --megapixels 1...2 --seed 77001 --crops --out sim-varied -q
+fi
 [ -f heldout-grey/crops/crops.csv ] || $B simulate --photos 25 --domain grey-card-dim --megapixels 1...2 --seed 90001 --crops --out heldout-grey -q
 real_args=()
 if [ -f "$real/annotations.json" ]; then
