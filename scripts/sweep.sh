@@ -15,7 +15,9 @@
 #   detector-domains: the same three sets of photos for fine-tuning the bundled fast detector
 #             (the detector recipe, 30 epochs, several seeds each).
 # Usage: scripts/sweep.sh traits|keypoint-head|detector|domains|detector-domains WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
-# FLYTALLY_BIN names a prebuilt binary (for machines without Swift).
+# FLYTALLY_BIN names a prebuilt binary (for machines without Swift). For detector sweeps,
+# DETECTOR_INIT names the model to fine-tune (default: the bundled fast detector) and
+# DETECTOR_MODEL=accurate says it is an accurate one; SWEEP_ONLY="NAME ..." runs only those variants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -72,7 +74,11 @@ else
     variant size03 '{"sizeWeight":0.3}'
     variant batch16 '{"batchSize":16}'
   fi
-  mode=(--detector) init=(--init-from "$root/Sources/DefaultModels/Bundled/detector-fast.safetensors")
+  mode=(--detector --model "${DETECTOR_MODEL:-fast}")
+  init=(--init-from "${DETECTOR_INIT:-$root/Sources/DefaultModels/Bundled/detector-fast.safetensors}")
+fi
+if [ -n "${SWEEP_ONLY:-}" ]; then
+  for c in *.json; do case " $SWEEP_ONLY " in *" ${c%.json} "*) ;; *) rm -f "$c" ;; esac; done
 fi
 make_data() {  # FlySim photos (or crops) for the training and held-out sets, where missing
   i=0
