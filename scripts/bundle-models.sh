@@ -2,10 +2,10 @@
 # Copies trained models into the package as the defaults `flytally count` ships, in float16
 # storage (half the size; inference runs in fp32 after loading).
 # Usage: scripts/bundle-models.sh [TRAITS_MODEL] [DETECTOR_MODEL]
-#   defaults: work/traits-small/run/model.safetensors work/detector-fast/run3/model.safetensors
+#   defaults: work/traits-small-mixed/run/model.safetensors work/detector-fast/run3/model.safetensors (the bundled ones)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-traits=${1:-work/traits-small/run/model.safetensors}
+traits=${1:-work/traits-small-mixed/run/model.safetensors}
 detector=${2:-work/detector-fast/run3/model.safetensors}
 swift build -c release --product flytally >/dev/null
 B=$PWD/.build/release/flytally

@@ -6,12 +6,15 @@
 #   2. the real test photos as test, the real training photos as train/calibration.
 #   3. the detector (see below).
 # Quantised files go to work/*/quantized/. Extra arguments go to every run.
+# TRAITS_WORK (default work/traits-small) and DETECTOR_RUN (default run3 of work/detector-fast)
+# name other training runs, e.g. the bundled ones: TRAITS_WORK=work/traits-small-mixed DETECTOR_RUN=run4.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product flytally >/dev/null
 B=$PWD/.build/release/flytally
-cd work/traits-small
-[ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh first (no work/traits-small/run/model.safetensors)" >&2; exit 1; }
+root=$PWD
+cd "${TRAITS_WORK:-work/traits-small}"
+[ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh first (no $PWD/run/model.safetensors)" >&2; exit 1; }
 $B quantize run/model.safetensors --compare --data heldout-grey/crops --calibration sim-petri-dish/crops \
     --out-dir quantized/flysim "$@"
 if [ -d real-test ] && [ -d real-train ]; then
@@ -19,9 +22,10 @@ if [ -d real-test ] && [ -d real-train ]; then
 fi
 # 3. The detector of the training run (scripts/train-detector.sh → work/detector-fast/run3, the
 #    bundled one): fp32, fp16 and static-int8 on the held-out FlySim photos and the real test photos.
-cd ../detector-fast
-if [ -f run3/model.safetensors ]; then
-  $B quantize run3/model.safetensors --compare --data heldout-grey --calibration sim-petri-dish real-train \
+cd "$root/work/detector-fast"
+run=${DETECTOR_RUN:-run3}
+if [ -f $run/model.safetensors ]; then
+  $B quantize $run/model.safetensors --compare --data heldout-grey --calibration sim-petri-dish real-train \
       --calibration-limit 64 --out-dir quantized/flysim "$@"
-  $B quantize run3/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
+  $B quantize $run/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
 fi

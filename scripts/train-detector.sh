@@ -11,16 +11,23 @@
 #     (configs/detector-fast-finetune.json, 320-px crops, lower rate) continues from stage 1;
 #     stage 3 (configs/detector-fast-long.json, 200 more epochs with cosine decay) continues
 #     from stage 2 — the bundled model is stage 3's;
-#  5. flytally eval --detector on each test set (stage 3's model).
-# Usage: scripts/train-detector.sh [WORKDIR] [extra flytally train options, e.g. --model accurate]
+#  5. with --domains mixed, stage 4 (configs/detector-varied-finetune.json, 10 epochs) continues
+#     from stage 3 on the same photos plus 200 photos of FlySim's 'varied' domain (domain
+#     randomisation: every photo its own surface, light and camera);
+#  6. flytally eval --detector on each test set (the last stage's model).
+# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
 work=${1:-work/detector-fast}; shift || true
+domains=presets
+if [ "${1:-}" = --domains ]; then domains=${2:?presets or mixed}; shift 2; fi
+case $domains in presets|mixed) ;; *) echo "--domains must be presets or mixed" >&2; exit 2 ;; esac
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
+varied=$PWD/configs/detector-varied-finetune.json
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
 traits=$PWD/work/traits-small/run/model.safetensors
 case " $* " in *" --model accurate "*) traits=$PWD/work/traits-large/run/model.safetensors ;; esac
@@ -57,6 +64,16 @@ start=(--init-from run2/model.safetensors)
 [ -f run3/checkpoint.safetensors ] && start=(--resume)
 [ -f run3/model.safetensors ] || $B train --detector --config "$long" --data sim-* "${real_train[@]}" \
   --validation heldout-grey --out run3 "${start[@]}" "$@"
+final=run3
+if [ "$domains" = mixed ]; then
+  # Not named sim-*: the glob of stages 1-3 must not pick it up on a rerun.
+  [ -f varied-photos/annotations.json ] || $B simulate --photos 200 --domain varied --flies 20...100 --megapixels 1...3 --seed 93001 --out varied-photos -q
+  start=(--init-from run3/model.safetensors)
+  [ -f run4/checkpoint.safetensors ] && start=(--resume)
+  [ -f run4/model.safetensors ] || $B train --detector --config "$varied" --data sim-* varied-photos "${real_train[@]}" \
+    --validation heldout-grey --out run4 "${start[@]}" "$@"
+  final=run4
+fi
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
-  $B eval --detector --model run3/model.safetensors --data "$t" | tee "eval-$t.txt"
+  $B eval --detector --model $final/model.safetensors --data "$t" | tee "eval-$final-$t.txt"
 done
