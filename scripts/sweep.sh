@@ -17,7 +17,8 @@
 # Usage: scripts/sweep.sh traits|keypoint-head|detector|domains|detector-domains WORKDIR [THREADS per run, default 2] [SECONDS, default 3600]
 # FLYTALLY_BIN names a prebuilt binary (for machines without Swift). For detector sweeps,
 # DETECTOR_INIT names the model to fine-tune (default: the bundled fast detector) and
-# DETECTOR_MODEL=accurate says it is an accurate one; SWEEP_ONLY="NAME ..." runs only those variants.
+# DETECTOR_MODEL=accurate says it is an accurate one; SWEEP_ONLY="NAME ..." runs only those variants;
+# SWEEP_SEEDS="4 5 ..." gives 'domains' other seeds (presets and mixed only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -37,11 +38,11 @@ if [ "$kind" = traits ] || [ "$kind" = keypoint-head ] || [ "$kind" = domains ];
   base='{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96},"stages":4,"epochsPerStage":4,"startOps":2,"endOps":4,"startMagnitude":30,"endMagnitude":60,"startSize":64,"endSize":96,"keypointPhaseShare":0.5,"headPhaseShare":0.1}'
   d01='{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.1,"inputSize":96}'
   if [ "$kind" = domains ]; then
-    for seed in 1 2 3; do
+    for seed in ${SWEEP_SEEDS:-1 2 3}; do
       variant presets-s$seed '{"seed":'$seed',"epochsPerStage":3}'
       variant mixed-s$seed '{"seed":'$seed',"epochsPerStage":3}'; data[mixed-s$seed]="half-*/crops varied-1/crops"
     done
-    for seed in 1 2; do variant varied-s$seed '{"seed":'$seed',"epochsPerStage":3}'; data[varied-s$seed]="varied-1/crops varied-2/crops"; done
+    [ -n "${SWEEP_SEEDS:-}" ] || for seed in 1 2; do variant varied-s$seed '{"seed":'$seed',"epochsPerStage":3}'; data[varied-s$seed]="varied-1/crops varied-2/crops"; done
   elif [ "$kind" = keypoint-head ]; then
     variant regression '{}'
     variant heatmap '{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96,"keypointHead":"heatmap"}}'
