@@ -38,11 +38,12 @@ if [ "$kind" = traits ] || [ "$kind" = keypoint-head ] || [ "$kind" = domains ];
   base='{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96},"stages":4,"epochsPerStage":4,"startOps":2,"endOps":4,"startMagnitude":30,"endMagnitude":60,"startSize":64,"endSize":96,"keypointPhaseShare":0.5,"headPhaseShare":0.1}'
   d01='{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.1,"inputSize":96}'
   if [ "$kind" = domains ]; then
-    for seed in ${SWEEP_SEEDS:-1 2 3}; do
-      variant presets-s$seed '{"seed":'$seed',"epochsPerStage":3}'
-      variant mixed-s$seed '{"seed":'$seed',"epochsPerStage":3}'; data[mixed-s$seed]="half-*/crops varied-1/crops"
+    # (The loop variable is not 'seed', the photos' base seed used by make_data below.)
+    for s in ${SWEEP_SEEDS:-1 2 3}; do
+      variant presets-s$s '{"seed":'$s',"epochsPerStage":3}'
+      variant mixed-s$s '{"seed":'$s',"epochsPerStage":3}'; data[mixed-s$s]="half-*/crops varied-1/crops"
     done
-    [ -n "${SWEEP_SEEDS:-}" ] || for seed in 1 2; do variant varied-s$seed '{"seed":'$seed',"epochsPerStage":3}'; data[varied-s$seed]="varied-1/crops varied-2/crops"; done
+    [ -n "${SWEEP_SEEDS:-}" ] || for s in 1 2; do variant varied-s$s '{"seed":'$s',"epochsPerStage":3}'; data[varied-s$s]="varied-1/crops varied-2/crops"; done
   elif [ "$kind" = keypoint-head ]; then
     variant regression '{}'
     variant heatmap '{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96,"keypointHead":"heatmap"}}'
@@ -60,11 +61,11 @@ if [ "$kind" = traits ] || [ "$kind" = keypoint-head ] || [ "$kind" = domains ];
 else
   base='{"epochs":30,"batchSize":8,"cropSize":320,"flySizeRange":[14,110],"letterboxShare":0.4,"photometricOps":3,"photometricMagnitude":70,"learningRate":0.001,"warmupEpochs":0.5,"seed":3,"threshold":0.3}'
   if [ "$kind" = detector-domains ]; then
-    for seed in 1 2 3; do
-      variant presets-s$seed '{"seed":'$seed'}'
-      variant mixed-s$seed '{"seed":'$seed'}'; data[mixed-s$seed]="half-* varied-1"
+    for s in 1 2 3; do
+      variant presets-s$s '{"seed":'$s'}'
+      variant mixed-s$s '{"seed":'$s'}'; data[mixed-s$s]="half-* varied-1"
     done
-    for seed in 1 2; do variant varied-s$seed '{"seed":'$seed'}'; data[varied-s$seed]="varied-1 varied-2"; done
+    for s in 1 2; do variant varied-s$s '{"seed":'$s'}'; data[varied-s$s]="varied-1 varied-2"; done
   else
     variant base '{}'
     variant lr3e-4 '{"learningRate":0.0003}'
@@ -108,7 +109,10 @@ done
 for ((t = 0; t < limit; t += 10)); do sleep 10; jobs -r | grep -q . || break; done
 kill $(jobs -p) 2>/dev/null || true
 wait 2>/dev/null || true
-for c in *.json; do n=${c%.json}; [ -f "$n/log.jsonl" ] && sed "s/^{/{\"run\":\"$n\",/" "$n/log.jsonl"; done > sweep.jsonl
+# (Kept as it is when no run has a log here, e.g. models fetched from another machine.)
+if ls */log.jsonl >/dev/null 2>&1; then
+  for c in *.json; do n=${c%.json}; [ -f "$n/log.jsonl" ] && sed "s/^{/{\"run\":\"$n\",/" "$n/log.jsonl"; done > sweep.jsonl
+fi
 python3 - sweep.jsonl <<'PY'
 import json, sys, collections
 runs = collections.defaultdict(list)
