@@ -175,6 +175,24 @@ import Testing
                 == Data(contentsOf: URL(fileURLWithPath: directory + "/images/" + first)))
     }
 
+    /// `--domain varied` (domain randomisation) is accepted; its photos differ in look.
+    @Test func variedDomain() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-sim-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let result = try FlyTallyBinary.run(["simulate", "--photos", "3", "--flies", "3", "--megapixels", "0.5",
+                                             "--domain", "varied", "--seed", "11", "--out", directory, "--quiet"], timeout: 120)
+        #expect(result.status == 0, "\(result.stderr)")
+        let images = try FileManager.default.contentsOfDirectory(atPath: directory + "/images").sorted()
+        #expect(images.count == 3)
+        let means = try images.map { name -> Double in
+            let px = try ImageDecoder.decode(fileAt: directory + "/images/" + name).image.pixels
+            return Double(px.reduce(0) { $0 + Int($1) }) / Double(px.count)
+        }
+        #expect((means.max() ?? 0) - (means.min() ?? 0) > 5, "\(means)")
+        let refused = try FlyTallyBinary.run(["simulate", "--out", "/tmp/x", "--domain", "moon"])
+        #expect(refused.stderr.contains("varied"), "the message lists 'varied' among the choices")
+    }
+
     @Test func refusesBadOptions() throws {
         for arguments in [["simulate", "--out", "/tmp/x", "--domain", "moon"], ["simulate", "--out", "/tmp/x", "--flies", "0...3"],
                           ["simulate", "--out", "/tmp/x", "--megapixels", "40"], ["simulate"]] {
