@@ -40,6 +40,9 @@ public final class FlyCounter {
     public let detector: FlyDetector
     public let threshold: Float
     public let classifier: TraitPredictor
+    /// More classifiers whose trait probabilities are averaged with `classifier`'s (an
+    /// ensemble); keypoints and the crop size come from `classifier`.
+    public let ensemble: [TraitPredictor]
     public let review: ReviewPolicy
     /// How photos are split for detection (see `DetectorTiling`).
     public let tiling: DetectorTiling
@@ -47,11 +50,12 @@ public final class FlyCounter {
     public let margin = 0.15
     public private(set) var timings = CountTimings()
 
-    public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, review: ReviewPolicy = ReviewPolicy(),
-                tiling: DetectorTiling = .fixed(1)) {
+    public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, ensemble: [TraitPredictor] = [],
+                review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1)) {
         self.detector = detector
         self.threshold = threshold
         self.classifier = classifier
+        self.ensemble = ensemble
         self.review = review
         self.tiling = tiling
     }
@@ -104,7 +108,7 @@ public final class FlyCounter {
     /// Classifies the crops of several photos in shared batches and builds the records.
     public func finish(_ pending: [Pending]) -> [PhotoCount] {
         let t = Date()
-        let predictions = classifier.predict(pending.flatMap(\.crops))
+        let predictions = classifier.predict(pending.flatMap(\.crops), averagingWith: ensemble)
         timings.classify += Date().timeIntervalSince(t)
         var next = 0, results: [PhotoCount] = []
         for p in pending {

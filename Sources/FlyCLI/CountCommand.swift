@@ -42,6 +42,9 @@ struct Count: ParsableCommand {
     @Option(help: ArgumentHelp("Trait classifier model file (default: the bundled one).", valueName: "file"))
     var model: String?
 
+    @Option(help: ArgumentHelp("Another trait classifier whose trait probabilities are averaged with --model's (repeat for more; keypoints stay --model's).", valueName: "file"))
+    var ensemble: [String] = []
+
     @Option(help: ArgumentHelp("Re-apply corrections (CSV) to OUT/flies.json instead of counting.", valueName: "file"))
     var review: String?
 
@@ -119,7 +122,7 @@ struct Count: ParsableCommand {
     }
 
     var modelDescription: String {
-        "detector \(detector == "fast" || detector == "accurate" ? detector : (detector as NSString).lastPathComponent), classifier \(model.map { ($0 as NSString).lastPathComponent } ?? "traits-small (bundled)")"
+        "detector \(detector == "fast" || detector == "accurate" ? detector : (detector as NSString).lastPathComponent), classifier \(model.map { ($0 as NSString).lastPathComponent } ?? "traits-small (bundled)")\(ensemble.map { " + " + ($0 as NSString).lastPathComponent }.joined())"
     }
 
     func loadCross() throws -> Cross {
@@ -133,7 +136,7 @@ struct Count: ParsableCommand {
     }
 
     func loadCounter() throws -> FlyCounter {
-        try loadFlyCounter(detector: detector, model: model, threshold: threshold, review: bounds!, tiling: tiles)
+        try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: threshold, review: bounds!, tiling: tiles)
     }
 
     func applyCorrections(_ file: String, cross: Cross, outputs: CountOutputs) throws {
@@ -196,7 +199,8 @@ extension ProblemReport: ProblemSink {}
 
 /// The detector (fast = bundled, accurate, or a file) and trait classifier (a file or the
 /// bundled one) of a count, shared by `count` and `bench count`.
-func loadFlyCounter(detector: String, model: String?, threshold: Float?, review: ReviewPolicy, tiling: DetectorTiling) throws -> FlyCounter {
+func loadFlyCounter(detector: String, model: String?, ensemble: [String] = [], threshold: Float?, review: ReviewPolicy,
+                    tiling: DetectorTiling) throws -> FlyCounter {
     let detectorPath: String
     switch detector {
     case "fast":
@@ -213,7 +217,9 @@ func loadFlyCounter(detector: String, model: String?, threshold: Float?, review:
     do {
         let (d, fileThreshold) = try DetectorModelFile.load(detectorPath)
         let c = try TraitModelFile.load(classifierPath)
-        return FlyCounter(detector: d, threshold: threshold ?? fileThreshold, classifier: TraitPredictor(c), review: review, tiling: tiling)
+        let others = try ensemble.map { TraitPredictor(try TraitModelFile.load($0)) }
+        return FlyCounter(detector: d, threshold: threshold ?? fileThreshold, classifier: TraitPredictor(c), ensemble: others,
+                          review: review, tiling: tiling)
     } catch {
         throw InputFailure("\(error)")
     }

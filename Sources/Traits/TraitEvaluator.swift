@@ -134,6 +134,24 @@ public final class TraitPredictor {
     }
 }
 
+extension TraitPredictor {
+    /// An ensemble: this model's predictions with the trait probabilities averaged over it and
+    /// `others` (each resizes the crops to its own input size). Keypoints stay this model's —
+    /// averaging keypoints of models that may disagree on which wing is which would blur them.
+    public func predict(_ crops: [RGBImage], averagingWith others: [TraitPredictor]) -> [TraitPrediction] {
+        var predictions = predict(crops)
+        guard !others.isEmpty else { return predictions }
+        let share = 1 / Float(others.count + 1)
+        for i in predictions.indices { predictions[i].probabilities = predictions[i].probabilities.map { $0 * share } }
+        for other in others {
+            for (i, p) in other.predict(crops).enumerated() {
+                for t in 0..<3 { predictions[i].probabilities[t] += p.probabilities[t] * share }
+            }
+        }
+        return predictions
+    }
+}
+
 public enum TraitEvaluator {
     /// Runs every crop (resized to `size`) through the model in eval mode.
     public static func predict(_ model: TraitClassifier, crops: [RGBImage], size: Int? = nil, batch: Int = 64) -> [TraitPrediction] {
@@ -142,13 +160,8 @@ public enum TraitEvaluator {
 
     /// Mean positive-class probabilities of several models (an ensemble, or one model).
     public static func meanProbabilities(_ models: [TraitClassifier], crops: [RGBImage]) -> [[Float]] {
-        var sum = [[Float]](repeating: [0, 0, 0], count: crops.count)
-        for model in models {
-            for (i, p) in predict(model, crops: crops).enumerated() {
-                for t in 0..<3 { sum[i][t] += p.probabilities[t] / Float(models.count) }
-            }
-        }
-        return sum
+        guard let first = models.first else { return crops.map { _ in [0, 0, 0] } }
+        return TraitPredictor(first).predict(crops, averagingWith: models.dropFirst().map { TraitPredictor($0) }).map(\.probabilities)
     }
 
     /// Metrics of the model on labelled samples.

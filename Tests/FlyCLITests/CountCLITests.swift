@@ -1,6 +1,7 @@
 import Detector
 import Foundation
 import ImageIO
+import Tensors
 import Testing
 import Traits
 
@@ -53,6 +54,34 @@ import Traits
         #expect(review.stderr.contains("fix.csv: line 3"))
         let after = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/out/flies.json"))) as! [[String: Any]]
         #expect(after.count == records.count - 1)
+    }
+
+    /// `--ensemble`: each fly's trait probabilities are the mean of the two classifiers' own.
+    @Test func ensembleAveragesTheClassifiersProbabilities() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let other = TraitClassifier(TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 32), seed: 7)
+        // Untrained heads give ≈ 0.5 everywhere; a bias makes the two classifiers disagree.
+        other.traitHead.bias!.value = Tensor(shape: [3], scalars: [1.5, -1, 0.5])
+        try TraitModelFile.save(other, to: dir + "/other.safetensors")
+        func probabilities(_ extra: [String], _ out: String) throws -> [[Double]] {
+            let result = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/" + out, "--detector", dir + "/detector.safetensors",
+                                                 "--cross", "dihybrid", "--quiet"] + extra, timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let records = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + out + "/flies.json"))) as! [[String: Any]]
+            return records.map { r in ["p_white", "p_miniature", "p_male"].map { (r[$0] as! NSNumber).doubleValue } }
+        }
+        let a = try probabilities(["--model", dir + "/traits.safetensors"], "a")
+        let b = try probabilities(["--model", dir + "/other.safetensors"], "b")
+        let both = try probabilities(["--model", dir + "/traits.safetensors", "--ensemble", dir + "/other.safetensors"], "both")
+        #expect(!a.isEmpty && a.count == b.count && a.count == both.count)
+        #expect(zip(a, b).contains { zip($0, $1).contains { abs($0 - $1) > 1e-3 } }, "the two classifiers must differ for the test to mean anything")
+        for ((x, y), m) in zip(zip(a, b), both) {
+            for t in 0..<3 { #expect(abs(m[t] - (x[t] + y[t]) / 2) < 1e-5) }
+        }
+        let missing = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/c", "--detector", dir + "/detector.safetensors",
+                                              "--ensemble", dir + "/nope.safetensors"])
+        #expect(missing.status == 1 && missing.stderr.contains("nope.safetensors"), "\(missing.stderr)")
     }
 
     @Test func wrongModelsAndOptionsGiveOneLineMessages() throws {
