@@ -31,6 +31,9 @@ struct BenchCount: ParsableCommand {
     @Option(help: "Trait classifier model file (default: the bundled one).")
     var model: String?
 
+    @Option(help: ArgumentHelp("Another trait classifier averaged with --model's, as in `count` (repeatable).", valueName: "file"))
+    var ensemble: [String] = []
+
     @Option(help: ArgumentHelp("Tiling, as `count --tiles`.", valueName: "n|auto"), transform: parseTiling)
     var tiles: DetectorTiling = .fixed(1)
 
@@ -70,7 +73,7 @@ struct BenchCount: ParsableCommand {
         let images = loaded.result.images
         guard !images.isEmpty else { throw InputFailure("\(data): no annotated photos") }
         let files = images.map { (loaded.imageDirectory as NSString).appendingPathComponent($0.fileName) }
-        let counter = try loadFlyCounter(detector: detector, model: model, threshold: nil, review: ReviewPolicy(), tiling: tiles)
+        let counter = try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: nil, review: ReviewPolicy(), tiling: tiles)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-bench-count-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outputs = CountOutputs(directory: scratch)
