@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
 # The [quant] comparison (docs/RESULTS.md): the float trait classifier of the training run
-# (scripts/train-traits.sh → work/traits-small/run/model.safetensors, whose fp16 copy is the
+# (scripts/train-traits.sh work/traits-small-mixed --domains mixed, whose fp16 copy is the
 # bundled default) against every post-training scheme, with the score L(φ) and the choice:
 #   1. FlySim held-out domain (grey-card-dim) as test, training-domain crops as train/calibration;
 #   2. the real test photos as test, the real training photos as train/calibration.
 #   3. the detector (see below).
 # Quantised files go to work/*/quantized/. Extra arguments go to every run.
-# TRAITS_WORK (default work/traits-small) and DETECTOR_RUN (default run3 of work/detector-fast)
-# name other training runs, e.g. the bundled ones: TRAITS_WORK=work/traits-small-mixed DETECTOR_RUN=run4.
+# TRAITS_WORK (default work/traits-small-mixed) and DETECTOR_RUN (default run3 of
+# work/detector-fast) name the training runs; the defaults are the bundled models' runs (the
+# presets-only classifier bundled before the seventh session: TRAITS_WORK=work/traits-small).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build -c release --product flytally >/dev/null
 B=$PWD/.build/release/flytally
 root=$PWD
-cd "${TRAITS_WORK:-work/traits-small}"
+cd "${TRAITS_WORK:-work/traits-small-mixed}"
 [ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh first (no $PWD/run/model.safetensors)" >&2; exit 1; }
 $B quantize run/model.safetensors --compare --data heldout-grey/crops --calibration sim-petri-dish/crops \
     --out-dir quantized/flysim "$@"

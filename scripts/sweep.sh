@@ -18,7 +18,7 @@
 # FLYTALLY_BIN names a prebuilt binary (for machines without Swift). For detector sweeps,
 # DETECTOR_INIT names the model to fine-tune (default: the bundled fast detector) and
 # DETECTOR_MODEL=accurate says it is an accurate one; SWEEP_ONLY="NAME ..." runs only those variants;
-# SWEEP_SEEDS="4 5 ..." gives 'domains' other seeds (presets and mixed only).
+# SWEEP_SEEDS="4 5 ..." gives 'domains' and 'detector-domains' other seeds (presets and mixed only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -34,16 +34,21 @@ declare -A data  # training sets of a variant, when not the five presets
 variant() {  # NAME JSON-OVERRIDES
   python3 -c 'import json,sys; b=json.loads(sys.argv[1]); b.update(json.loads(sys.argv[2])); print(json.dumps(b))' "$base" "$2" > "$1.json"
 }
+# The runs of 'domains' and 'detector-domains': presets, mixed and varied photos, one run per
+# training seed. EXTRA adds recipe keys; SUFFIX is /crops for trait sets, empty for photo sets.
+domain_variants() {  # EXTRA SUFFIX
+  local extra=$1 sub=$2 s   # (not 'seed': that is the photos' base seed of make_data below)
+  for s in ${SWEEP_SEEDS:-1 2 3}; do
+    variant presets-s$s '{"seed":'$s$extra'}'
+    variant mixed-s$s '{"seed":'$s$extra'}'; data[mixed-s$s]="half-*$sub varied-1$sub"
+  done
+  [ -n "${SWEEP_SEEDS:-}" ] || for s in 1 2; do variant varied-s$s '{"seed":'$s$extra'}'; data[varied-s$s]="varied-1$sub varied-2$sub"; done
+}
 if [ "$kind" = traits ] || [ "$kind" = keypoint-head ] || [ "$kind" = domains ]; then
   base='{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96},"stages":4,"epochsPerStage":4,"startOps":2,"endOps":4,"startMagnitude":30,"endMagnitude":60,"startSize":64,"endSize":96,"keypointPhaseShare":0.5,"headPhaseShare":0.1}'
   d01='{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.1,"inputSize":96}'
   if [ "$kind" = domains ]; then
-    # (The loop variable is not 'seed', the photos' base seed used by make_data below.)
-    for s in ${SWEEP_SEEDS:-1 2 3}; do
-      variant presets-s$s '{"seed":'$s',"epochsPerStage":3}'
-      variant mixed-s$s '{"seed":'$s',"epochsPerStage":3}'; data[mixed-s$s]="half-*/crops varied-1/crops"
-    done
-    [ -n "${SWEEP_SEEDS:-}" ] || for s in 1 2; do variant varied-s$s '{"seed":'$s',"epochsPerStage":3}'; data[varied-s$s]="varied-1/crops varied-2/crops"; done
+    domain_variants ',"epochsPerStage":3' /crops
   elif [ "$kind" = keypoint-head ]; then
     variant regression '{}'
     variant heatmap '{"model":{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":96,"keypointHead":"heatmap"}}'
@@ -61,11 +66,7 @@ if [ "$kind" = traits ] || [ "$kind" = keypoint-head ] || [ "$kind" = domains ];
 else
   base='{"epochs":30,"batchSize":8,"cropSize":320,"flySizeRange":[14,110],"letterboxShare":0.4,"photometricOps":3,"photometricMagnitude":70,"learningRate":0.001,"warmupEpochs":0.5,"seed":3,"threshold":0.3}'
   if [ "$kind" = detector-domains ]; then
-    for s in 1 2 3; do
-      variant presets-s$s '{"seed":'$s'}'
-      variant mixed-s$s '{"seed":'$s'}'; data[mixed-s$s]="half-* varied-1"
-    done
-    for s in 1 2; do variant varied-s$s '{"seed":'$s'}'; data[varied-s$s]="varied-1 varied-2"; done
+    domain_variants '' ''
   else
     variant base '{}'
     variant lr3e-4 '{"learningRate":0.0003}'
