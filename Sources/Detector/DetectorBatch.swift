@@ -9,8 +9,8 @@ import Tensors
 /// A batch of augmented square training crops with CenterNet targets.
 struct DetectorBatch {
     var input: Tensor     // [N, S, S, 3], ImageNet-normalised
-    var heatmap: Tensor   // [N·(S/8)², 1]
-    var box: Tensor       // [N·(S/8)², 4]: w, h (stride units), dx, dy at centre cells
+    var heatmap: Tensor   // [N·(S/s)², 1], s the model's output stride
+    var box: Tensor       // [N·(S/s)², 4]: w, h (stride units), dx, dy at centre cells
     var boxWeights: Tensor
     var objects: Int
 
@@ -21,7 +21,7 @@ struct DetectorBatch {
     ]
 
     static func make(_ samples: [DetectorSample], recipe: DetectorRecipe, rng: inout RandomSource) -> DetectorBatch {
-        let size = recipe.cropSize, cells = size / FlyDetectorConfiguration.stride
+        let size = recipe.cropSize, stride = recipe.model.outputStride, cells = size / stride
         let n = samples.count, pixels = size * size * 3
         var input = Tensor.uninitialized([n, size, size, 3])
         var heat = Tensor(shape: [n * cells * cells, 1])
@@ -40,7 +40,7 @@ struct DetectorBatch {
             boxes = boxes.map { symmetry.apply($0, width: image.width, height: image.height) }
             image = symmetry.apply(image)
             if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
-            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: FlyDetectorConfiguration.stride))
+            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: stride))
         }
         for (i, (image, t)) in prepared.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in

@@ -6,8 +6,9 @@ import Quantization
 import Tensors
 
 /// The detector compiled for inference: the MobileNetV3 backbone runs through the engine's
-/// inference plan (batch norm folded, activations fused, buffers planned once), and its three
-/// tapped feature maps (strides 8, 16, 32) go through the small neck and heads in eval mode.
+/// inference plan (batch norm folded, activations fused, buffers planned once), and its tapped
+/// feature maps (strides 8, 16, 32, and 4 for a stride-4 detector) go through the small neck
+/// and heads in eval mode.
 /// Plans are built per input size (letterboxed photos of one aspect ratio share one).
 final class DetectorPlan {
     let detector: FlyDetector
@@ -55,15 +56,15 @@ final class DetectorPlan {
         }
     }
 
-    /// [N, H, W, 3] normalised input → [N, H/8, W/8, 5].
+    /// [N, H, W, 3] normalised input → [N, H/s, W/s, 5], s the output stride.
     func callAsFunction(_ input: Tensor) -> Tensor {
         let n = input.shape[0], h = input.shape[1], w = input.shape[2]
         let taps = detector.taps, lastIndex = detector.features.layers.count - 1
-        var c8: Tensor? = nil, c16: Tensor? = nil, c32: Tensor? = nil
+        var c4: Tensor? = nil, c8: Tensor? = nil, c16: Tensor? = nil, c32: Tensor? = nil
         func keep(_ index: Int, _ shape: [Int], _ values: () -> [Float]) {
-            guard index == taps.stride8 || index == taps.stride16 || index == lastIndex else { return }
+            guard index == taps.stride4 || index == taps.stride8 || index == taps.stride16 || index == lastIndex else { return }
             let t = Tensor(shape: [n] + shape, scalars: values())
-            if index == taps.stride8 { c8 = t } else if index == taps.stride16 { c16 = t } else { c32 = t }
+            if index == taps.stride4 { c4 = t } else if index == taps.stride8 { c8 = t } else if index == taps.stride16 { c16 = t } else { c32 = t }
         }
         input.withUnsafePointer { p in
             if let network = detector.quantization {
@@ -82,7 +83,7 @@ final class DetectorPlan {
         }
         detector.eval()
         return GradientRecording.withoutGradients {
-            detector.head(c8: Variable(c8!), c16: Variable(c16!), c32: Variable(c32!)).value
+            detector.head(c4: c4.map { Variable($0) }, c8: Variable(c8!), c16: Variable(c16!), c32: Variable(c32!)).value
         }
     }
 }

@@ -47,7 +47,8 @@ public final class DetectorTrainer {
     }
 
     /// Starts from another model's weights: all of them from a detector (model file or
-    /// training checkpoint; fine-tuning or a longer schedule), or just the backbone from a trait
+    /// training checkpoint; fine-tuning or a longer schedule; a stride-4 detector can start from
+    /// a stride-8 one, all but its stride-4 step), or just the backbone from a trait
     /// classifier of the same MobileNetV3 variant (features learned on fly crops transfer to
     /// finding flies).
     public func initialize(from path: String) throws {
@@ -57,8 +58,11 @@ public final class DetectorTrainer {
         let isDetector = file.metadata["architecture"] == DetectorModelFile.architecture
             || (checkpoint && file.names.contains("model.heat.2.weight"))
         do {
-            if isDetector {
-                try model.loadState(from: file, prefix: checkpoint ? "model." : "")
+            let prefix = checkpoint ? "model." : ""
+            if isDetector && model.configuration.outputStride == 4 && !FlyDetector.hasStrideFourLayers(file, prefix: prefix) {
+                try model.loadState(fromStrideEight: file, prefix: prefix)   // refining a stride-8 detector
+            } else if isDetector {
+                try model.loadState(from: file, prefix: prefix)
             } else {
                 try model.features.loadState(from: file, prefix: checkpoint ? "model.features." : "features.")
             }

@@ -64,7 +64,7 @@ extension FlyDetector {
         let oh = output.shape[1], ow = output.shape[2], per = oh * ow * 5
         output.withUnsafePointer { base in
             for (i, r) in regions.enumerated() {
-                for d in DetectionDecoder.decode(base + i * per, height: oh, width: ow, stride: FlyDetectorConfiguration.stride,
+                for d in DetectionDecoder.decode(base + i * per, height: oh, width: ow, stride: configuration.outputStride,
                                                  threshold: threshold) {
                     var box = letterbox.toPhoto(d.box)
                     box.x += Double(r.0)

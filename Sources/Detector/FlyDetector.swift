@@ -14,49 +14,75 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
     public var inputSize: Int
     /// Channels of the feature pyramid and heads.
     public var neckChannels: Int
+    /// Stride of the heat map and box heads: 8 (the original design) or 4 (one more top-down
+    /// step onto the backbone's stride-4 features, so that touching flies of ~20 input pixels
+    /// — 2–3 cells at stride 8 — get separate peaks).
+    public var outputStride: Int
 
     public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, inputSize: Int = 512,
-                neckChannels: Int = 64) {
+                neckChannels: Int = 64, outputStride: Int = 8) {
         self.variant = variant
         self.widthMultiplier = widthMultiplier
         self.inputSize = inputSize
         self.neckChannels = neckChannels
+        self.outputStride = outputStride
+    }
+
+    /// The output strides a detector can have.
+    public static let outputStrides = [4, 8]
+
+    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, inputSize, neckChannels, outputStride }
+
+    /// Files and configs written before `outputStride` existed are stride-8 detectors.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(variant: try c.decode(MobileNetV3Configuration.Variant.self, forKey: .variant),
+                  widthMultiplier: try c.decode(Double.self, forKey: .widthMultiplier),
+                  inputSize: try c.decode(Int.self, forKey: .inputSize),
+                  neckChannels: try c.decode(Int.self, forKey: .neckChannels),
+                  outputStride: try c.decodeIfPresent(Int.self, forKey: .outputStride) ?? 8)
+        guard Self.outputStrides.contains(outputStride) else {
+            throw DecodingError.dataCorruptedError(forKey: .outputStride, in: c, debugDescription: "outputStride must be 4 or 8")
+        }
     }
 
     /// The two sizes of the [detector] issue.
     public static let fast = FlyDetectorConfiguration(variant: .small, inputSize: 512, neckChannels: 64)
     public static let accurate = FlyDetectorConfiguration(variant: .large, inputSize: 768, neckChannels: 96)
 
-    /// Output stride of the heat map.
-    public static let stride = 8
-
     var backbone: MobileNetV3Configuration { MobileNetV3Configuration(variant: variant, widthMultiplier: widthMultiplier) }
 }
 
 /// A centre-based, anchor-free single-class detector (CenterNet, Zhou et al. 2019) on a
-/// MobileNetV3 backbone: features at strides 8, 16 and 32 merged top-down (nearest 2×
-/// upsampling + 1×1 lateral convolutions, a depthwise 3×3 smoothing each), then three heads at
-/// stride 8 — fly-centre heat map (1 logit), box size (w, h in stride units) and sub-pixel
-/// centre offset (2). Decoding takes local maxima of the heat map: no NMS, and touching flies
-/// stay separate as long as their centres do.
+/// MobileNetV3 backbone: features at strides 8, 16 and 32 (and 4, with `outputStride` 4) merged
+/// top-down (nearest 2× upsampling + 1×1 lateral convolutions, a depthwise 3×3 smoothing each),
+/// then three heads at the output stride — fly-centre heat map (1 logit), box size (w, h in
+/// stride units) and sub-pixel centre offset (2). Decoding takes local maxima of the heat map:
+/// no NMS, and touching flies stay separate as long as their centres do.
 ///
-/// Input [N, S, S, 3] (ImageNet-normalised); output [N, S/8, S/8, 5] = (heat logit, w, h, dx, dy).
+/// Input [N, S, S, 3] (ImageNet-normalised); output [N, S/s, S/s, 5] = (heat logit, w, h, dx,
+/// dy) with s the output stride.
 public final class FlyDetector: Module {
     public let configuration: FlyDetectorConfiguration
     public let features: Sequential
-    let taps: (stride8: Int, stride16: Int)
+    let taps: (stride4: Int?, stride8: Int, stride16: Int)
     let lateral8: Sequential, lateral16: Sequential, lateral32: Sequential
     let smooth16: Sequential, smooth8: Sequential
+    /// The stride-4 step; nil for a stride-8 detector.
+    let lateral4: Sequential?, smooth4: Sequential?
     let heatHead: Sequential, boxHead: Sequential
 
     public init(_ configuration: FlyDetectorConfiguration, seed: UInt64 = 0) {
         self.configuration = configuration
         let base = MobileNetV3(configuration.backbone, seed: seed)
         features = base.features
-        // The last layers at strides 8 and 16 (the stride of each block is known from the table).
+        precondition(FlyDetectorConfiguration.outputStrides.contains(configuration.outputStride), "output stride 4 or 8")
+        // The last layers at strides 4, 8 and 16 (the stride of each block is known from the table).
         let blocks = configuration.backbone.blocks
+        let tap4 = configuration.backbone.lastFeatureLayer(atStride: 4)!
         let tap8 = configuration.backbone.lastFeatureLayer(atStride: 8)!, tap16 = configuration.backbone.lastFeatureLayer(atStride: 16)!
-        taps = (tap8.index, tap16.index)
+        let fine = configuration.outputStride == 4
+        taps = (fine ? tap4.index : nil, tap8.index, tap16.index)
         let c8 = tap8.channels, c16 = tap16.channels, c32 = 6 * blocks.last!.outChannels
         let n = configuration.neckChannels
         var rng = RandomSource(seed: seed &+ 0xDE7EC7)
@@ -82,6 +108,9 @@ public final class FlyDetector: Module {
                                Activation(.relu), heatOut])
         boxHead = Sequential([Conv2D(inChannels: n, outChannels: n, kernel: 3, padding: 1, groups: n, rng: &rng),
                               Activation(.relu), Conv2D(inChannels: n, outChannels: 4, kernel: 1, rng: &rng)])
+        // Drawn last, so the other layers start with the same weights at either stride.
+        lateral4 = fine ? conv1x1(tap4.channels, n, nil) : nil
+        smooth4 = fine ? depthwise(n) : nil
         super.init()
         // As in the trait classifier: a few thousand steps are too few for running statistics
         // at torchvision's 0.01 to settle, so eval mode would see stale ones.
@@ -89,26 +118,31 @@ public final class FlyDetector: Module {
     }
 
     public override var children: [(String, Module)] {
-        [("features", features), ("lateral8", lateral8), ("lateral16", lateral16), ("lateral32", lateral32),
-         ("smooth16", smooth16), ("smooth8", smooth8), ("heat", heatHead), ("box", boxHead)]
+        var all: [(String, Module)] = [("features", features), ("lateral8", lateral8), ("lateral16", lateral16), ("lateral32", lateral32),
+                                       ("smooth16", smooth16), ("smooth8", smooth8), ("heat", heatHead), ("box", boxHead)]
+        if let lateral4, let smooth4 { all += [("lateral4", lateral4), ("smooth4", smooth4)] }
+        return all
     }
 
     public override func forward(_ x: Variable) -> Variable {
         var h = x
-        var c8: Variable? = nil, c16: Variable? = nil
+        var c4: Variable? = nil, c8: Variable? = nil, c16: Variable? = nil
         for (i, layer) in features.layers.enumerated() {
             h = layer(h)
+            if i == taps.stride4 { c4 = h }
             if i == taps.stride8 { c8 = h }
             if i == taps.stride16 { c16 = h }
         }
-        return head(c8: c8!, c16: c16!, c32: h)
+        return head(c4: c4, c8: c8!, c16: c16!, c32: h)
     }
 
-    /// Neck and heads on the backbone's feature maps at strides 8, 16 and 32.
-    func head(c8: Variable, c16: Variable, c32: Variable) -> Variable {
+    /// Neck and heads on the backbone's feature maps at strides 8, 16 and 32 (and 4 for a
+    /// stride-4 detector, which must then be given `c4`).
+    func head(c4: Variable?, c8: Variable, c16: Variable, c32: Variable) -> Variable {
         let p16 = smooth16(add(upsample2x(lateral32(c32)), lateral16(c16)))
-        let p8 = smooth8(add(upsample2x(p16), lateral8(c8)))
-        return concatChannels([heatHead(p8), boxHead(p8)])
+        var p = smooth8(add(upsample2x(p16), lateral8(c8)))
+        if let lateral4, let smooth4 { p = smooth4(add(upsample2x(p), lateral4(c4!))) }
+        return concatChannels([heatHead(p), boxHead(p)])
     }
 
     /// The compiled inference path, built on first use in eval mode and dropped whenever the

@@ -54,6 +54,9 @@ struct Train: ParsableCommand {
     @Option(help: "Override the model: small or large (trait classifier), fast or accurate (--detector).")
     var model: String?
 
+    @Option(name: .customLong("output-stride"), help: ArgumentHelp("--detector: stride of the heat map, 8 (default) or 4 (finer, for small touching flies; --init-from a stride-8 detector keeps all its weights).", valueName: "4|8"))
+    var outputStride: Int?
+
     @Option(help: "Threads.")
     var threads: Int = 2
 
@@ -68,8 +71,9 @@ struct Train: ParsableCommand {
             if noKeypoints || stages != nil || epochsPerStage != nil || keypointHead != nil {
                 throw ValidationError("--no-keypoints, --keypoint-head, --stages and --epochs-per-stage are trait-classifier options; the detector's are in its config file.")
             }
-        } else if initFrom != nil {
-            throw ValidationError("--init-from applies to --detector training.")
+            if let outputStride, ![4, 8].contains(outputStride) { throw ValidationError("--output-stride must be 4 or 8.") }
+        } else if initFrom != nil || outputStride != nil {
+            throw ValidationError("--init-from and --output-stride apply to --detector training.")
         } else if let model, model != "small" && model != "large" {
             throw ValidationError("--model must be small or large.")
         } else if let keypointHead, TraitClassifierConfiguration.KeypointHead(rawValue: keypointHead) == nil {

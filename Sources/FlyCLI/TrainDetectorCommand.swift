@@ -13,11 +13,14 @@ extension Train {
             throw InputFailure("\(error)")
         }
         if let model {
+            let strideInConfig = recipe.model.outputStride
             recipe.model = model == "accurate" ? .accurate : .fast
+            recipe.model.outputStride = strideInConfig
             // An input size written in the config file wins over the variant's own (768 px for
             // accurate, 512 for fast); a config that leaves the model out keeps the variant's.
             if let config, let size = Self.inputSizeWritten(inConfig: config) { recipe.model.inputSize = size }
         }
+        if let outputStride { recipe.model.outputStride = outputStride }
         if let problem = recipe.problem { throw InputFailure("detector training config: \(problem)") }
         let (training, trainingProblems) = loadPhotos(data)
         let (validation, validationProblems) = loadPhotos(validationData)
@@ -34,7 +37,7 @@ extension Train {
         }
         if !output.quiet {
             let flies = training.reduce(0) { $0 + $1.boxes.count }
-            StandardError.line("training the \(recipe.model.variant.rawValue) detector (\(recipe.model.inputSize) px) on \(training.count) photos, \(flies) flies"
+            StandardError.line("training the \(recipe.model.variant.rawValue) detector (\(recipe.model.inputSize) px, stride \(recipe.model.outputStride)) on \(training.count) photos, \(flies) flies"
                 + (validation.isEmpty ? "" : ", validating on \(validation.count) photos") + "; \(recipe.epochs) epochs of \(recipe.cropSize) px crops")
         }
         let progress = EpochProgress(directory: out, quiet: output.quiet, style: output.progressStyle)

@@ -145,7 +145,7 @@ import Testing
         }
     }
 
-    @Test func trainingLowersTheLossAndResumesExactly() throws {
+    @Test(arguments: [8, 4]) func trainingLowersTheLossAndResumesExactly(outputStride: Int) throws {
         var photo = RGBImage(width: 128, height: 128, fill: RGB(60, 80, 160))
         var boxes: [BoundingBox] = []
         for (x, y) in [(20, 20), (80, 30), (40, 90)] {
@@ -153,7 +153,8 @@ import Testing
             boxes.append(BoundingBox(x: Double(x), y: Double(y), width: 24, height: 12))
         }
         var recipe = DetectorRecipe()
-        recipe.model = FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 128, neckChannels: 16)
+        recipe.model = FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 128, neckChannels: 16,
+                                                outputStride: outputStride)
         recipe.cropSize = 64
         recipe.batchSize = 2
         recipe.epochs = 4
@@ -182,11 +183,12 @@ import Testing
         for (x, y) in zip(a, b) { #expect(x.1.value == y.1.value, "\(x.0) differs after resume") }
     }
 
-    @Test func modelFilesRoundTripAndWrongFilesAreRefused() throws {
+    @Test(arguments: [8, 4]) func modelFilesRoundTripAndWrongFilesAreRefused(outputStride: Int) throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-detfile-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let model = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 64, neckChannels: 16), seed: 4)
+        let model = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 64, neckChannels: 16,
+                                                         outputStride: outputStride), seed: 4)
         try DetectorModelFile.save(model, threshold: 0.42, to: dir + "/m.safetensors")
         let (loaded, threshold) = try DetectorModelFile.load(dir + "/m.safetensors")
         #expect(threshold == 0.42 && loaded.configuration == model.configuration)
@@ -199,8 +201,9 @@ import Testing
 }
 
 @Suite struct DetectorPlanTests {
-    @Test func compiledPlanMatchesTheTrainingModelInEvalMode() {
-        let detector = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 96, neckChannels: 16), seed: 5)
+    @Test(arguments: [8, 4]) func compiledPlanMatchesTheTrainingModelInEvalMode(outputStride: Int) {
+        let detector = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 96, neckChannels: 16,
+                                                            outputStride: outputStride), seed: 5)
         var rng = RandomSource(seed: 6)
         // A few training-mode passes move the batch-norm running statistics away from 0 / 1,
         // so folding them into the plan's weights is really exercised.
@@ -210,7 +213,7 @@ import Testing
         let input = Tensor.normal([2, 96, 64, 3], using: &rng)
         let reference = GradientRecording.withoutGradients { detector(Variable(input)).value }
         let compiled = DetectorPlan(detector)(input)
-        #expect(compiled.shape == [2, 12, 8, 5])
+        #expect(compiled.shape == [2, 96 / outputStride, 64 / outputStride, 5])
         #expect(compiled.maxAbsDifference(reference) < 1e-3 * max(1, reference.maxAbs), "plan vs eval model: \(compiled.maxAbsDifference(reference))")
         // Training again drops the cached plan (its folded weights would be stale).
         _ = detector.outputMap([RGBImage(width: 64, height: 96)])
