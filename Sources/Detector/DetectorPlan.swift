@@ -7,13 +7,14 @@ import Tensors
 
 /// The detector compiled for inference: the MobileNetV3 backbone runs through the engine's
 /// inference plan (batch norm folded, activations fused, buffers planned once), and its tapped
-/// feature maps (strides 8, 16, 32, and 4 for a stride-4 detector) go through the small neck
-/// and heads in eval mode.
+/// feature maps (strides 8, 16, 32, and 4 for a stride-4 detector) go through the neck and
+/// heads compiled the same way (`DetectorNeckPlan`).
 /// Plans are built per input size (letterboxed photos of one aspect ratio share one).
 final class DetectorPlan {
     let detector: FlyDetector
     private var plans: [String: MobileNetV3Plan] = [:]
     private var quantizedPlans: [String: QuantizedMobileNetV3Plan] = [:]
+    private var neckPlans: [String: DetectorNeckPlan] = [:]
 
     init(_ detector: FlyDetector) {
         self.detector = detector
@@ -56,6 +57,16 @@ final class DetectorPlan {
         }
     }
 
+    private func neckPlan(height: Int, width: Int) -> DetectorNeckPlan {
+        let key = "\(height)x\(width)"
+        if let p = neckPlans[key] { return p }
+        guard let p = try? DetectorNeckPlan(detector, inputHeight: height, inputWidth: width) else {
+            preconditionFailure("a detector's neck always compiles")
+        }
+        neckPlans[key] = p
+        return p
+    }
+
     /// [N, H, W, 3] normalised input → [N, H/s, W/s, 5], s the output stride.
     func callAsFunction(_ input: Tensor) -> Tensor {
         let n = input.shape[0], h = input.shape[1], w = input.shape[2]
@@ -81,9 +92,14 @@ final class DetectorPlan {
                 }
             }
         }
-        detector.eval()
-        return GradientRecording.withoutGradients {
-            detector.head(c4: c4.map { Variable($0) }, c8: Variable(c8!), c16: Variable(c16!), c32: Variable(c32!)).value
+        let neck = neckPlan(height: h, width: w)
+        return c8!.withUnsafePointer { p8 in
+            c16!.withUnsafePointer { p16 in
+                c32!.withUnsafePointer { p32 in
+                    guard let c4 else { return neck.run(batch: n, c4: nil, c8: p8, c16: p16, c32: p32) }
+                    return c4.withUnsafePointer { p4 in neck.run(batch: n, c4: p4, c8: p8, c16: p16, c32: p32) }
+                }
+            }
         }
     }
 }

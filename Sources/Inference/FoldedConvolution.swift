@@ -3,9 +3,10 @@ import Tensors
 
 /// A convolution with its batch norm folded in and its activation fused:
 /// W' = W·γ/√(σ²+ε) per output channel, b' = β − μ·γ/√(σ²+ε) (+ the conv's own bias, scaled).
-struct FoldedConvolution {
+/// Public so that models with parts outside MobileNetV3 (the detector's neck) compile them too.
+public struct FoldedConvolution {
     /// Geometry for a batch of one; `run` sets the batch.
-    let geometry: ConvGeometry
+    public let geometry: ConvGeometry
     /// OHWI, or tap-major [KH·KW, C] for depthwise convolutions.
     let weight: [Float]
     let bias: [Float]
@@ -15,7 +16,7 @@ struct FoldedConvolution {
 
     /// - Parameters:
     ///   - conv: prefix of the convolution ("features.0.0"); `bn`: prefix of its batch norm or nil.
-    init(weights: NamedWeights, conv: String, bn: String?, epsilon: Float, inChannels: Int, outChannels: Int,
+    public init(weights: NamedWeights, conv: String, bn: String?, epsilon: Float, inChannels: Int, outChannels: Int,
          kernel: Int, stride: Int, dilation: Int = 1, groups: Int, inputHeight: Int, inputWidth: Int,
          activation: Elementwise.Activation, hasBias: Bool = false) throws(PlanError) {
         let g = ConvGeometry(batch: 1, inHeight: inputHeight, inWidth: inputWidth, inChannels: inChannels,
@@ -60,10 +61,12 @@ struct FoldedConvolution {
         return (w, b)
     }
 
-    var outputPixels: Int { geometry.outHeight * geometry.outWidth }
+    public var outputPixels: Int { geometry.outHeight * geometry.outWidth }
 
-    func run(batch: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
-             scratch: UnsafeMutablePointer<Float>) {
+    /// - Parameter scratch: `FusedConvolution.scratchCount(geometry)` floats per image (none
+    ///   for 1×1 and depthwise convolutions).
+    public func run(batch: Int, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                    scratch: UnsafeMutablePointer<Float>) {
         var g = geometry
         g.batch = batch
         weight.withUnsafeBufferPointer { w in
