@@ -14,8 +14,11 @@
 #  5. with --domains mixed, stage 4 (configs/detector-varied-finetune.json, 10 epochs) continues
 #     from stage 3 on the same photos plus 200 photos of FlySim's 'varied' domain (domain
 #     randomisation: every photo its own surface, light and camera);
-#  6. flytally eval --detector on each test set (the last stage's model).
-# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [extra flytally train options, e.g. --model accurate]
+#  6. with --stride 4, one more stage (configs/detector-stride4-finetune.json, 50 epochs) turns
+#     the last stage's stride-8 detector into a stride-4 one (--output-stride 4: heads on the
+#     stride-4 features; every stride-8 weight kept), on the same photos;
+#  7. flytally eval --detector on each test set (the last stage's model).
+# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
@@ -23,11 +26,15 @@ work=${1:-work/detector-fast}; shift || true
 domains=presets
 if [ "${1:-}" = --domains ]; then domains=${2:?presets or mixed}; shift 2; fi
 case $domains in presets|mixed) ;; *) echo "--domains must be presets or mixed" >&2; exit 2 ;; esac
+stride=8
+if [ "${1:-}" = --stride ]; then stride=${2:?8 or 4}; shift 2; fi
+case $stride in 8|4) ;; *) echo "--stride must be 8 or 4" >&2; exit 2 ;; esac
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
 varied=$PWD/configs/detector-varied-finetune.json
+stride4=$PWD/configs/detector-stride4-finetune.json
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
 traits=$PWD/work/traits-small/run/model.safetensors
 case " $* " in *" --model accurate "*) traits=$PWD/work/traits-large/run/model.safetensors ;; esac
@@ -73,6 +80,14 @@ if [ "$domains" = mixed ]; then
   [ -f run4/model.safetensors ] || $B train --detector --config "$varied" --data sim-* varied-photos "${real_train[@]}" \
     --validation heldout-grey --out run4 "${start[@]}" "$@"
   final=run4
+fi
+if [ "$stride" = 4 ]; then
+  extra=(); [ "$domains" = mixed ] && extra=(varied-photos)
+  start=(--init-from $final/model.safetensors)
+  [ -f $final-stride4/checkpoint.safetensors ] && start=(--resume)
+  [ -f $final-stride4/model.safetensors ] || $B train --detector --config "$stride4" --output-stride 4 --data sim-* "${extra[@]}" \
+    "${real_train[@]}" --validation heldout-grey --out $final-stride4 "${start[@]}" "$@"
+  final=$final-stride4
 fi
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
   $B eval --detector --model $final/model.safetensors --data "$t" | tee "eval-$final-$t.txt"
