@@ -4,8 +4,7 @@
 # end to end with the bundled models; then the bundled sample photos. Median of 5 runs each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product flytally >/dev/null
-B=$PWD/.build/release/flytally
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 [ -f work/bench-count/annotations.json ] || \
   $B simulate --photos 10 --flies 60 --domain grey-card-dim --traits white-miniature-f2 --seed 93001 --out work/bench-count -q
 $B bench count --data work/bench-count --repeats 5 "$@"

@@ -7,8 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 traits=${1:-work/traits-small-mixed/run/model.safetensors}
 detector=${2:-work/detector-fast/run3/model.safetensors}
-swift build -c release --product flytally >/dev/null
-B=$PWD/.build/release/flytally
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 dest=Sources/DefaultModels/Bundled
 $B quantize "$traits" --scheme fp16 --out "$dest/traits-small.safetensors"
 $B quantize "$detector" --scheme fp16 --out "$dest/detector-fast.safetensors"

@@ -10,7 +10,7 @@ work=${1:?work directory of scripts/train-detector.sh}; shift
 tiles=1
 if [ "${1:-}" = --tiles ]; then tiles=${2:?1 or auto}; shift 2; fi
 [ $# -gt 0 ] || { echo "name at least one NAME=MODEL" >&2; exit 2; }
-if [ -n "${FLYTALLY_BIN:-}" ]; then B=$FLYTALLY_BIN; else swift build -c release --product flytally >/dev/null; B=$PWD/.build/release/flytally; fi
+. scripts/lib/flytally-binary.sh
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
 for pair in "$@"; do
   name=${pair%%=*} model=${pair#*=}

@@ -8,8 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-work/traits-small}
 config=$PWD/configs/traits-small.json
-swift build -c release --product flytally >/dev/null
-B=$PWD/.build/release/flytally
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 cd "$work"
 [ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh $work first" >&2; exit 1; }
 real=(); [ -d real-train ] && real=(real-train)

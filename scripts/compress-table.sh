@@ -10,8 +10,7 @@
 # quiet machine (median of 5 passes each, alternating; written to compress/<row>/speed.json).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product flytally >/dev/null
-B=$PWD/.build/release/flytally
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 cd work/traits-small
 [ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh first (no work/traits-small/run/model.safetensors)" >&2; exit 1; }
 DATA="--data sim-petri-dish/crops --validation heldout-grey/crops"

@@ -11,8 +11,7 @@
 # presets-only classifier bundled before the seventh session: TRAITS_WORK=work/traits-small).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-swift build -c release --product flytally >/dev/null
-B=$PWD/.build/release/flytally
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 root=$PWD
 cd "${TRAITS_WORK:-work/traits-small-mixed}"
 [ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh first (no $PWD/run/model.safetensors)" >&2; exit 1; }

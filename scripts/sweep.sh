@@ -23,7 +23,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 kind=${1:?traits, keypoint-head, detector, domains or detector-domains}; work=${2:?work directory}; threads=${3:-2}; limit=${4:-3600}
-if [ -n "${FLYTALLY_BIN:-}" ]; then B=$FLYTALLY_BIN; else swift build -c release --product flytally >/dev/null; B=$root/.build/release/flytally; fi
+case $kind in traits|keypoint-head|detector|domains|detector-domains) ;;
+  *) echo "sweep kind must be traits, keypoint-head, detector, domains or detector-domains (got '$kind')" >&2; exit 2 ;; esac
+. "$root/scripts/lib/flytally-binary.sh"
 mkdir -p "$work" && cd "$work"
 sim=(--megapixels 1...2 --crops) sims=(sim-*/crops) held=heldout/crops seed=1000 heldseed=90001
 mixing=0; case $kind in domains|detector-domains) mixing=1 ;; esac   # presets vs 'varied' photos

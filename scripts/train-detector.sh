@@ -38,12 +38,7 @@ stride4=$PWD/configs/detector-stride4-finetune.json
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
 traits=$PWD/work/traits-small/run/model.safetensors
 case " $* " in *" --model accurate "*) traits=$PWD/work/traits-large/run/model.safetensors ;; esac
-if [ -n "${FLYTALLY_BIN:-}" ]; then   # a prebuilt binary, for machines without Swift
-  B=$FLYTALLY_BIN
-else
-  swift build -c release --product flytally >/dev/null
-  B=$PWD/.build/release/flytally
-fi
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 mkdir -p "$work" && cd "$work"
 for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
   [ -f "sim-$d/annotations.json" ] && continue
