@@ -17,6 +17,9 @@ struct Eval: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("More trait classifiers: evaluate the mean of their trait probabilities with --model's (an ensemble, e.g. of INQ models); keypoints are not averaged.", valueName: "file"))
     var ensemble: [String] = []
 
+    @Flag(help: "Also classify every crop mirrored left–right and average the trait probabilities (test-time augmentation; twice the work per model).")
+    var mirror = false
+
     @Flag(help: "Evaluate a fly detector on annotated photos.")
     var detector = false
 
@@ -39,7 +42,7 @@ struct Eval: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
-        if detector && !ensemble.isEmpty { throw ValidationError("--ensemble is for trait classifiers, not with --detector.") }
+        if detector && (!ensemble.isEmpty || mirror) { throw ValidationError("--ensemble and --mirror are for trait classifiers, not with --detector.") }
     }
 
     func run() throws {
@@ -50,20 +53,20 @@ struct Eval: ParsableCommand {
         for problem in problems { StandardError.line("skipped: \(problem)") }
         guard !samples.isEmpty else { throw InputFailure("no usable labelled samples in \(data.joined(separator: ", "))") }
         let metrics: TraitMetrics
-        if ensemble.isEmpty {
+        if ensemble.isEmpty && !mirror {
             metrics = TraitEvaluator.evaluate(classifier, samples: samples, size: size)
         } else {
             var members = [classifier]
             for path in ensemble {
                 do { members.append(try TraitModelFile.load(path)) } catch { throw InputFailure("\(error)") }
             }
-            let probabilities = TraitEvaluator.meanProbabilities(members, crops: samples.map(\.image))
-            metrics = TraitMetrics(probabilities: probabilities, labels: samples.map(\.traits), keypoints: [])
+            metrics = TraitEvaluator.evaluate(members, samples: samples, size: size, mirrored: mirror)
         }
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
-            print("model \(([model] + ensemble).joined(separator: " + "))\(ensemble.isEmpty ? "" : " (mean probabilities)") on \(data.joined(separator: ", "))")
+            let averaged = ensemble.isEmpty && !mirror ? "" : " (mean probabilities\(mirror ? ", crops and their mirror images" : ""); keypoints of the first)"
+            print("model \(([model] + ensemble).joined(separator: " + "))\(averaged) on \(data.joined(separator: ", "))")
             print(metrics.text, terminator: "")
         }
         if !problems.isEmpty { throw BatchHadProblems() }

@@ -136,15 +136,23 @@ public final class TraitPredictor {
 
 extension TraitPredictor {
     /// An ensemble: this model's predictions with the trait probabilities averaged over it and
-    /// `others` (each resizes the crops to its own input size). Keypoints stay this model's —
-    /// averaging keypoints of models that may disagree on which wing is which would blur them.
-    public func predict(_ crops: [RGBImage], averagingWith others: [TraitPredictor]) -> [TraitPrediction] {
+    /// `others` (each resizes the crops to its own input size) and, with `mirrored`, over every
+    /// model's predictions on the crops mirrored left–right too (test-time augmentation: a fly
+    /// and its mirror image have the same traits). Keypoints stay this model's on the crops as
+    /// given — averaging keypoints of models that may disagree on which wing is which, or of a
+    /// mirror image, would blur them.
+    public func predict(_ crops: [RGBImage], averagingWith others: [TraitPredictor], mirrored: Bool = false) -> [TraitPrediction] {
         var predictions = predict(crops)
-        guard !others.isEmpty else { return predictions }
-        let share = 1 / Float(others.count + 1)
+        guard !others.isEmpty || mirrored else { return predictions }
+        var more = others.map { $0.predict(crops) }
+        if mirrored {
+            let flipped = crops.map { $0.flippedHorizontally() }
+            more += ([self] + others).map { $0.predict(flipped) }
+        }
+        let share = 1 / Float(more.count + 1)
         for i in predictions.indices { predictions[i].probabilities = predictions[i].probabilities.map { $0 * share } }
-        for other in others {
-            for (i, p) in other.predict(crops).enumerated() {
+        for source in more {
+            for (i, p) in source.enumerated() {
                 for t in 0..<3 { predictions[i].probabilities[t] += p.probabilities[t] * share }
             }
         }
@@ -166,7 +174,19 @@ public enum TraitEvaluator {
 
     /// Metrics of the model on labelled samples.
     public static func evaluate(_ model: TraitClassifier, samples: [TraitSample], size: Int? = nil) -> TraitMetrics {
-        let predictions = predict(model, crops: samples.map(\.image), size: size)
+        metrics(predict(model, crops: samples.map(\.image), size: size), samples: samples)
+    }
+
+    /// Metrics of an ensemble (`models[0]`'s keypoints, trait probabilities averaged over all of
+    /// them, and over the mirrored crops too with `mirrored`; see `TraitPredictor.predict(_:averagingWith:mirrored:)`).
+    public static func evaluate(_ models: [TraitClassifier], samples: [TraitSample], size: Int? = nil, mirrored: Bool) -> TraitMetrics {
+        precondition(!models.isEmpty, "at least one model")
+        let predictors = models.map { TraitPredictor($0, size: size) }
+        return metrics(predictors[0].predict(samples.map(\.image), averagingWith: Array(predictors.dropFirst()), mirrored: mirrored),
+                       samples: samples)
+    }
+
+    static func metrics(_ predictions: [TraitPrediction], samples: [TraitSample]) -> TraitMetrics {
         var keypoints: [(predicted: FlyKeypoints, truth: FlyKeypoints, cropSide: Double)] = []
         for (p, s) in zip(predictions, samples) {
             if let predicted = p.keypoints, let truth = s.keypoints {
