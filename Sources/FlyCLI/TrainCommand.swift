@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("no-keypoints"), help: "Train the plain multi-label model (no keypoint head), for comparison.")
     var noKeypoints = false
 
-    @Option(name: .customLong("keypoint-head"), help: ArgumentHelp("Override the keypoint head: regression (nine values from the pooled features) or heatmap (positions by soft-argmax of maps on the stride-16 features; no compiled plan or int8 form yet).", valueName: "regression|heatmap"))
+    @Option(name: .customLong("keypoint-head"), help: ArgumentHelp("Override the keypoint head: regression (nine values from the pooled features) or heatmap (positions by soft-argmax of maps on the stride-16 features; no int8 form yet).", valueName: "regression|heatmap"))
     var keypointHead: String?
 
     @Option(help: "Override the number of progressive stages.")

@@ -227,12 +227,17 @@ public final class MobileNetV3Plan: BatchedPlan {
     /// the call) — for models that use the backbone's feature maps, like the fly detector. The
     /// classifier head still runs (its cost is small); its output is discarded.
     public func runObservingFeatures(input: UnsafePointer<Float>, batch: Int, observe: ([Int], UnsafePointer<Float>) -> Void) {
-        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
         var discarded = [Float](repeating: 0, count: batch * outputCount)
-        discarded.withUnsafeMutableBufferPointer { out in
-            withoutActuallyEscaping(observe) { observer in
-                run(input: input, batch: batch, output: out.baseAddress!, workspace: workspace, observe: observer)
-            }
+        discarded.withUnsafeMutableBufferPointer { runObservingFeatures(input: input, batch: batch, output: $0.baseAddress!, observe: observe) }
+    }
+
+    /// As above, keeping the classifier head's output ([batch, outputCount]) — for models that
+    /// use both, like the trait classifier with keypoint maps.
+    public func runObservingFeatures(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>,
+                                     observe: ([Int], UnsafePointer<Float>) -> Void) {
+        precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        withoutActuallyEscaping(observe) { observer in
+            run(input: input, batch: batch, output: output, workspace: workspace, observe: observer)
         }
     }
 

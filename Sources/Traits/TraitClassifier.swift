@@ -23,8 +23,8 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
     /// - `heatmap`: head, tail and the wing-tip midpoint (a, b) as the soft-argmax of three maps
     ///   on the stride-16 features — where the evidence is, which pooling throws away; the
     ///   wing-tip spreads and sign (c, d, e) still regressed from the pooled vector. The output
-    ///   is the same 12 values, so training, decoding and evaluation do not change. No compiled
-    ///   plan or integer quantisation exists for it yet: it runs through the autograd forward.
+    ///   is the same 12 values, so training, decoding and evaluation do not change. It runs
+    ///   compiled (`KeypointMapPlan`); no integer quantisation exists for it yet.
     public enum KeypointHead: String, Sendable, Codable, CaseIterable {
         case regression, heatmap
     }
@@ -53,7 +53,7 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
                   keypointHead: try c.decodeIfPresent(KeypointHead.self, forKey: .keypointHead) ?? .regression)
     }
 
-    /// Whether the keypoints come from heat maps (the model then has no compiled plan).
+    /// Whether the keypoints come from heat maps.
     public var usesKeypointMaps: Bool { keypoints && keypointHead == .heatmap }
 
     var backbone: MobileNetV3Configuration {
@@ -156,12 +156,14 @@ public final class TraitClassifier: Module {
     /// Parameters that stage 2 of the reference recipe keeps training.
     public var traitLayers: [Module] { [traitHead] }
 
-    /// The model compiled for inference (the two heads merged into one final layer); regression
-    /// keypoint heads only (`usesKeypointMaps` models run through the autograd forward).
+    /// The model compiled for inference (the two heads merged into one final layer). For a
+    /// heat-map model this is the backbone and pooled heads only — its outputs are the trait
+    /// logits and the regressed wing-tip spreads and sign; `KeypointMapPlan` adds the maps.
     public func inferencePlan(inputSize: Int? = nil, maxBatch: Int) throws(PlanError) -> MobileNetV3Plan {
-        precondition(!configuration.usesKeypointMaps, "no compiled plan for the heat-map keypoint head")
         let side = inputSize ?? configuration.inputSize
-        return try MobileNetV3Plan(configuration: configuration.backbone, weights: planWeights(), inputHeight: side, inputWidth: side,
+        var backbone = configuration.backbone
+        backbone.regressionOutputs = keypointHead?.weight.value.shape[0] ?? 0
+        return try MobileNetV3Plan(configuration: backbone, weights: planWeights(), inputHeight: side, inputWidth: side,
                                    maxBatch: maxBatch)
     }
 
@@ -175,8 +177,8 @@ public final class TraitClassifier: Module {
             w += keypointHead.weight.value.scalars
             b += keypointHead.bias!.value.scalars
         }
-        weights["classifier.3.weight"] = Tensor(shape: [configuration.outputCount, w.count / configuration.outputCount], scalars: w)
-        weights["classifier.3.bias"] = Tensor(shape: [configuration.outputCount], scalars: b)
+        weights["classifier.3.weight"] = Tensor(shape: [b.count, w.count / b.count], scalars: w)
+        weights["classifier.3.bias"] = Tensor(shape: [b.count], scalars: b)
         return weights
     }
 }

@@ -32,9 +32,8 @@ public final class TraitPredictor {
         /// Fake quantisers attached (compression-aware training): the autograd forward in eval
         /// mode, which is what simulates the quantised network; no compiled plan applies.
         case simulated
-        /// A heat-map keypoint head, which no compiled plan covers yet: the autograd forward in
-        /// eval mode, without recording gradients.
-        case uncompiled
+        /// A heat-map keypoint head: the float plan plus the compiled map head.
+        case keypointMaps(KeypointMapPlan)
     }
     let runner: Runner
 
@@ -47,11 +46,11 @@ public final class TraitPredictor {
             runner = .simulated
             return
         }
-        if model.configuration.usesKeypointMaps {
-            runner = .uncompiled
-            return
-        }
         do {
+            if model.configuration.usesKeypointMaps {
+                runner = .keypointMaps(try KeypointMapPlan(model, inputSize: inputSize, maxBatch: maxBatch))
+                return
+            }
             switch model.quantization?.scheme {
             case .staticInt8?, .int8IO?:
                 runner = .staticInt8(try QuantizedMobileNetV3Plan(network: model.quantization!.network, inputHeight: inputSize,
@@ -105,7 +104,8 @@ public final class TraitPredictor {
             }}
             return out.map { plan.outputQuantization.dequantize($0) }
         case .dynamicInt8(let plan): return plan.run(input: input.scalars, batch: n)
-        case .simulated, .uncompiled:
+        case .keypointMaps(let plan): return plan.outputs(input)
+        case .simulated:
             model.eval()
             return GradientRecording.withoutGradients { model(Variable(input)).value.scalars }
         }

@@ -1,0 +1,78 @@
+import Autograd
+import Inference
+import TensorKernels
+import Tensors
+
+/// A heat-map keypoint model compiled for inference: the backbone and pooled heads run through
+/// the engine's plan (its final layer gives the trait logits and the regressed wing-tip spreads
+/// and sign), the map head on the plan's stride-16 features through folded convolutions, and the
+/// maps are read by the same soft-argmax as in training. Outputs are in the forward's order:
+/// [N, 12] = 3 trait logits, 6 map positions (head, tail, wing-tip midpoint), 3 regressed values.
+final class KeypointMapPlan {
+    let backbone: MobileNetV3Plan
+    let mapsHidden: FoldedConvolution, mapsOut: FoldedConvolution
+    let stride16Layer: Int
+    let maxBatch: Int
+
+    init(_ model: TraitClassifier, inputSize: Int, maxBatch: Int) throws(PlanError) {
+        precondition(model.configuration.usesKeypointMaps, "a heat-map keypoint model")
+        backbone = try model.inferencePlan(inputSize: inputSize, maxBatch: maxBatch)
+        stride16Layer = model.stride16Layer
+        let tap = model.configuration.backbone.lastFeatureLayer(atStride: 16)!
+        var weights: NamedWeights = [:]
+        for entry in model.keypointMaps!.stateEntries() { weights["maps." + entry.name] = entry.get() }
+        let side = (inputSize + 15) / 16   // the stride-16 map of a stride-2-padded backbone
+        let hiddenChannels = model.keypointMaps!.layers[0].stateEntries().first!.get().shape[0]
+        mapsHidden = try FoldedConvolution(weights: weights, conv: "maps.0", bn: "maps.1", epsilon: 0.001, inChannels: tap.channels,
+                                           outChannels: hiddenChannels, kernel: 3, stride: 1, groups: 1, inputHeight: side,
+                                           inputWidth: side, activation: .hardswish)
+        mapsOut = try FoldedConvolution(weights: weights, conv: "maps.3", bn: nil, epsilon: 0.001, inChannels: hiddenChannels,
+                                        outChannels: 3, kernel: 1, stride: 1, groups: 1, inputHeight: side, inputWidth: side,
+                                        activation: .identity, hasBias: true)
+        self.maxBatch = maxBatch
+    }
+
+    /// Raw outputs [N·12] of a prepared input batch [N, S, S, 3] (N ≤ maxBatch).
+    func outputs(_ input: Tensor) -> [Float] {
+        let n = input.shape[0]
+        let pooledCount = backbone.outputCount   // 3 trait logits + 3 regressed values
+        var pooled = [Float](repeating: 0, count: n * pooledCount)
+        var features: [Float] = [], index = 0, shape: [Int] = []
+        input.withUnsafePointer { p in
+            pooled.withUnsafeMutableBufferPointer { out in
+                backbone.runObservingFeatures(input: p, batch: n, output: out.baseAddress!) { s, values in
+                    if index == stride16Layer {
+                        shape = s
+                        features = Array(UnsafeBufferPointer(start: values, count: n * s.reduce(1, *)))
+                    }
+                    index += 1
+                }
+            }
+        }
+        precondition(shape == [mapsHidden.geometry.inHeight, mapsHidden.geometry.inWidth, mapsHidden.geometry.inChannels],
+                     "stride-16 features \(shape) do not fit the map head")
+        let cells = mapsHidden.outputPixels
+        var hidden = [Float](repeating: 0, count: n * cells * mapsHidden.geometry.outChannels)
+        var scratch = [Float](repeating: 0, count: max(1, n * FusedConvolution.scratchCount(mapsHidden.geometry)))
+        var maps = Tensor.uninitialized([n, mapsOut.geometry.outHeight, mapsOut.geometry.outWidth, 3])
+        features.withUnsafeBufferPointer { f in
+            hidden.withUnsafeMutableBufferPointer { h in
+                scratch.withUnsafeMutableBufferPointer { s in
+                    mapsHidden.run(batch: n, input: f.baseAddress!, output: h.baseAddress!, scratch: s.baseAddress!)
+                    maps.scalars.withUnsafeMutableBufferPointer { m in
+                        mapsOut.run(batch: n, input: h.baseAddress!, output: m.baseAddress!, scratch: s.baseAddress!)
+                    }
+                }
+            }
+        }
+        let positions = GradientRecording.withoutGradients { spatialSoftArgmax(Variable(maps)).value.scalars }   // [N, 6]
+        var out: [Float] = []
+        out.reserveCapacity(n * 12)
+        for i in 0..<n {
+            out += pooled[(i * pooledCount)..<(i * pooledCount + 3)]
+            out += positions[(i * 6)..<((i + 1) * 6)]
+            out += pooled[(i * pooledCount + 3)..<((i + 1) * pooledCount)]
+        }
+        return out
+    }
+}
