@@ -17,12 +17,7 @@ if [ "${1:-}" = --domains ]; then domains=${2:?presets or mixed}; shift 2; fi
 case $domains in presets) per_preset=50 ;; mixed) per_preset=25 ;; *) echo "--domains must be presets or mixed" >&2; exit 2 ;; esac
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/traits-small.json   # the recipe; extra options below override it
-if [ -n "${FLYTALLY_BIN:-}" ]; then   # a prebuilt binary, for machines without Swift
-  B=$FLYTALLY_BIN
-else
-  swift build -c release --product flytally >/dev/null
-  B=$PWD/.build/release/flytally
-fi
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 mkdir -p "$work" && cd "$work"
 for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
   [ -f "sim-$d/crops/crops.csv" ] && continue
