@@ -17,8 +17,11 @@
 #  6. with --stride 4, one more stage (configs/detector-stride4-finetune.json, 50 epochs) turns
 #     the last stage's stride-8 detector into a stride-4 one (--output-stride 4: heads on the
 #     stride-4 features; every stride-8 weight kept), on the same photos;
-#  7. flytally eval --detector on each test set (the last stage's model).
-# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [extra flytally train options, e.g. --model accurate]
+#  7. with --piles, one more stage (configs/detector-piles-finetune.json, 20 epochs) on the same
+#     photos plus 12 photos of each training preset where half the flies are dropped against
+#     another (simulate --touching 0.5): piles of flies, where the detector loses most flies;
+#  8. flytally eval --detector on each test set (the last stage's model).
+# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [--piles] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
@@ -29,12 +32,15 @@ case $domains in presets|mixed) ;; *) echo "--domains must be presets or mixed" 
 stride=8
 if [ "${1:-}" = --stride ]; then stride=${2:?8 or 4}; shift 2; fi
 case $stride in 8|4) ;; *) echo "--stride must be 8 or 4" >&2; exit 2 ;; esac
+piles=0
+if [ "${1:-}" = --piles ]; then piles=1; shift; fi
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
 varied=$PWD/configs/detector-varied-finetune.json
 stride4=$PWD/configs/detector-stride4-finetune.json
+pilesconfig=$PWD/configs/detector-piles-finetune.json
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
 traits=$PWD/work/traits-small/run/model.safetensors
 case " $* " in *" --model accurate "*) traits=$PWD/work/traits-large/run/model.safetensors ;; esac
@@ -83,6 +89,21 @@ if [ "$stride" = 4 ]; then
   [ -f $final-stride4/model.safetensors ] || $B train --detector --config "$stride4" --output-stride 4 --data sim-* "${extra[@]}" \
     "${real_train[@]}" --validation heldout-grey --out $final-stride4 "${start[@]}" "$@"
   final=$final-stride4
+fi
+if [ "$piles" = 1 ]; then
+  # 12 photos per training preset (grey-card-dim stays held out); under piles/, not sim-*, so
+  # the glob of the earlier stages does not pick them up on a rerun.
+  for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
+    [ -f "piles/$d/annotations.json" ] || $B simulate --photos 12 --domain "$d" --touching 0.5 --flies 20...100 --megapixels 1...3 \
+      --seed "$(echo "piles-$d" | cksum | cut -c1-6)" --out "piles/$d" -q
+  done
+  extra=(); [ "$domains" = mixed ] && extra=(varied-photos)
+  more=(); [ "$stride" = 4 ] && more=(--output-stride 4)
+  start=(--init-from $final/model.safetensors)
+  [ -f $final-piles/checkpoint.safetensors ] && start=(--resume)
+  [ -f $final-piles/model.safetensors ] || $B train --detector --config "$pilesconfig" "${more[@]}" --data sim-* piles/* \
+    "${extra[@]}" "${real_train[@]}" --validation heldout-grey --out $final-piles "${start[@]}" "$@"
+  final=$final-piles
 fi
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
   $B eval --detector --model $final/model.safetensors --data "$t" | tee "eval-$final-$t.txt"

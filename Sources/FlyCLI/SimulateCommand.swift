@@ -35,6 +35,9 @@ struct Simulate: ParsableCommand {
     @Option(help: "Trait frequencies: balanced, or white-miniature-f2 (the X-linked teaching cross, r = 0.34).")
     var traits: String = "balanced"
 
+    @Option(help: ArgumentHelp("Probability that a fly is dropped against another one, touching or overlapping it (0…1; default 0.12). Higher values make piles of flies, for training a detector on them.", valueName: "p"))
+    var touching: Double?
+
     @Flag(help: "Also export one crop per fly with crops.csv.")
     var crops = false
 
@@ -59,6 +62,7 @@ struct Simulate: ParsableCommand {
                 throw ValidationError("--megapixels must be a number or range within 0.5…12 (got '\(megapixels)').")
             }
         }
+        if let touching, !(0...1).contains(touching) { throw ValidationError("--touching must be within 0…1 (got \(touching)).") }
         guard ["balanced", "white-miniature-f2"].contains(traits) else {
             throw ValidationError("--traits must be balanced or white-miniature-f2 (got '\(traits)').")
         }
@@ -84,6 +88,7 @@ struct Simulate: ParsableCommand {
         configuration.flyCount = Self.range(flies)!
         configuration.megapixels = megapixels.flatMap(Self.doubleRange)
         configuration.traits = traits == "balanced" ? .balanced : .whiteMiniatureF2()
+        if let touching { configuration.touchingProbability = touching }
         let imageDirectory = (out as NSString).appendingPathComponent("images")
         let cropDirectory = (out as NSString).appendingPathComponent("crops")
         do {

@@ -193,6 +193,36 @@ import Testing
         #expect(refused.stderr.contains("varied"), "the message lists 'varied' among the choices")
     }
 
+    /// `--touching 1` drops every fly against another: the flies' nearest neighbours come much
+    /// closer than with `--touching 0` (same seed, same fly count).
+    @Test func touchingMakesPilesOfFlies() throws {
+        func meanNearestNeighbour(_ touching: String) throws -> Double {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-sim-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let result = try FlyTallyBinary.run(["simulate", "--photos", "2", "--flies", "12", "--megapixels", "0.5", "--touching", touching,
+                                                 "--seed", "21", "--out", directory, "--quiet"], timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let coco = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/annotations.json"))) as! [String: Any]
+            var centres: [Int: [(Double, Double, Double)]] = [:]   // image → (x, y, side)
+            for a in coco["annotations"] as! [[String: Any]] {
+                let b = a["bbox"] as! [Double]
+                centres[a["image_id"] as! Int, default: []].append((b[0] + b[2] / 2, b[1] + b[3] / 2, max(b[2], b[3])))
+            }
+            var ratios: [Double] = []
+            for flies in centres.values {
+                for (i, f) in flies.enumerated() {
+                    let nearest = flies.enumerated().filter { $0.offset != i }.map { ((f.0 - $0.element.0) * (f.0 - $0.element.0) + (f.1 - $0.element.1) * (f.1 - $0.element.1)).squareRoot() }.min()!
+                    ratios.append(nearest / f.2)
+                }
+            }
+            return ratios.reduce(0, +) / Double(ratios.count)
+        }
+        let apart = try meanNearestNeighbour("0"), piled = try meanNearestNeighbour("1")
+        #expect(piled < 0.6 * apart, "nearest neighbour in fly lengths: touching 1 → \(piled), touching 0 → \(apart)")
+        let refused = try FlyTallyBinary.run(["simulate", "--out", "/tmp/x", "--touching", "1.5"])
+        #expect(refused.status == 1 && refused.stderr.contains("--touching must be within 0…1"), "\(refused.stderr)")
+    }
+
     @Test func refusesBadOptions() throws {
         for arguments in [["simulate", "--out", "/tmp/x", "--domain", "moon"], ["simulate", "--out", "/tmp/x", "--flies", "0...3"],
                           ["simulate", "--out", "/tmp/x", "--megapixels", "40"], ["simulate"]] {
