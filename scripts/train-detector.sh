@@ -60,34 +60,36 @@ if [ -f "$real/annotations.json" ]; then
 else
   echo "note: $real not found; training on FlySim only" >&2
 fi
-start=()
-if [ -f run/checkpoint.safetensors ]; then start=(--resume); elif [ -f "$traits" ]; then start=(--init-from "$traits"); fi
-[ -f run/model.safetensors ] || $B train --detector --config "$config" --data sim-* "${real_train[@]}" --validation heldout-grey \
-  --out run "${start[@]}" "$@"
-start=(--init-from run/model.safetensors)
-[ -f run2/checkpoint.safetensors ] && start=(--resume)
-[ -f run2/model.safetensors ] || $B train --detector --config "$finetune" --data sim-* "${real_train[@]}" --validation heldout-grey \
-  --out run2 "${start[@]}" "$@"
-start=(--init-from run2/model.safetensors)
-[ -f run3/checkpoint.safetensors ] && start=(--resume)
-[ -f run3/model.safetensors ] || $B train --detector --config "$long" --data sim-* "${real_train[@]}" \
-  --validation heldout-grey --out run3 "${start[@]}" "$@"
+# One training stage: skipped when OUT has its model, resumed when OUT has a checkpoint, else
+# started --init-from FROM (none: from scratch). The rest are flytally train options.
+stage() {
+  local out=$1 config=$2 from=$3; shift 3
+  [ -f "$out/model.safetensors" ] && return 0
+  local start=()
+  if [ -f "$out/checkpoint.safetensors" ]; then start=(--resume); elif [ -n "$from" ]; then start=(--init-from "$from"); fi
+  $B train --detector --config "$config" --validation heldout-grey --out "$out" "${start[@]}" "$@"
+}
+# Training photos: the presets, any extra FlySim sets of the later stages, then the real photos
+# (this order is the one the recorded runs used; it fixes the sample order).
+extra_sets=()
+training_sets() { data=(sim-* "${extra_sets[@]}" "${real_train[@]}"); }
+training_sets
+from_traits=""; [ -f "$traits" ] && from_traits=$traits
+stage run "$config" "$from_traits" --data "${data[@]}" "$@"
+stage run2 "$finetune" run/model.safetensors --data "${data[@]}" "$@"
+stage run3 "$long" run2/model.safetensors --data "${data[@]}" "$@"
 final=run3
 if [ "$domains" = mixed ]; then
   # Not named sim-*: the glob of stages 1-3 must not pick it up on a rerun.
   [ -f varied-photos/annotations.json ] || $B simulate --photos 200 --domain varied --flies 20...100 --megapixels 1...3 --seed 93001 --out varied-photos -q
-  start=(--init-from run3/model.safetensors)
-  [ -f run4/checkpoint.safetensors ] && start=(--resume)
-  [ -f run4/model.safetensors ] || $B train --detector --config "$varied" --data sim-* varied-photos "${real_train[@]}" \
-    --validation heldout-grey --out run4 "${start[@]}" "$@"
+  extra_sets+=(varied-photos); training_sets
+  stage run4 "$varied" run3/model.safetensors --data "${data[@]}" "$@"
   final=run4
 fi
+stride_option=()
 if [ "$stride" = 4 ]; then
-  extra=(); [ "$domains" = mixed ] && extra=(varied-photos)
-  start=(--init-from $final/model.safetensors)
-  [ -f $final-stride4/checkpoint.safetensors ] && start=(--resume)
-  [ -f $final-stride4/model.safetensors ] || $B train --detector --config "$stride4" --output-stride 4 --data sim-* "${extra[@]}" \
-    "${real_train[@]}" --validation heldout-grey --out $final-stride4 "${start[@]}" "$@"
+  stride_option=(--output-stride 4)
+  stage $final-stride4 "$stride4" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
   final=$final-stride4
 fi
 if [ "$piles" = 1 ]; then
@@ -97,12 +99,8 @@ if [ "$piles" = 1 ]; then
     [ -f "piles/$d/annotations.json" ] || $B simulate --photos 12 --domain "$d" --touching 0.5 --flies 20...100 --megapixels 1...3 \
       --seed "$(echo "piles-$d" | cksum | cut -c1-6)" --out "piles/$d" -q
   done
-  extra=(); [ "$domains" = mixed ] && extra=(varied-photos)
-  more=(); [ "$stride" = 4 ] && more=(--output-stride 4)
-  start=(--init-from $final/model.safetensors)
-  [ -f $final-piles/checkpoint.safetensors ] && start=(--resume)
-  [ -f $final-piles/model.safetensors ] || $B train --detector --config "$pilesconfig" "${more[@]}" --data sim-* piles/* \
-    "${extra[@]}" "${real_train[@]}" --validation heldout-grey --out $final-piles "${start[@]}" "$@"
+  extra_sets+=(piles/*); training_sets
+  stage $final-piles "$pilesconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
   final=$final-piles
 fi
 for t in heldout-grey heldout-dense "${real_test[@]}"; do

@@ -70,6 +70,10 @@ public struct MobileNetV3Configuration: Sendable, Equatable {
     /// Width of the hidden classifier layer (torchvision scales it too).
     public var lastChannels: Int { scaled(variant == .small ? 1024 : 1280) }
 
+    /// Channels of the last `features` layer (the 1×1 expansion to 6× the last block's
+    /// output, at stride 32).
+    public var finalFeatureChannels: Int { 6 * blocks.last!.outChannels }
+
     /// The last layer of the `features` sequence (stem = 0, block i = i + 1) whose output has
     /// the given stride, with that output's channels — where heads that need finer maps than
     /// the last one tap the backbone. Nil when no layer has that stride.

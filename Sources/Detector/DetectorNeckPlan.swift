@@ -25,7 +25,7 @@ struct DetectorNeckPlan {
         let backbone = detector.configuration.backbone
         let n = detector.configuration.neckChannels, epsilon: Float = 0.001
         func channels(_ stride: Int) -> Int {
-            stride == 32 ? 6 * backbone.blocks.last!.outChannels : backbone.lastFeatureLayer(atStride: stride)!.channels
+            stride == 32 ? backbone.finalFeatureChannels : backbone.lastFeatureLayer(atStride: stride)!.channels
         }
         func conv(_ name: String, bn: Bool, inChannels: Int, outChannels: Int, kernel: Int, depthwise: Bool, stride: Int,
                   activation: Elementwise.Activation) throws(PlanError) -> FoldedConvolution {

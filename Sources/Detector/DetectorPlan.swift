@@ -24,7 +24,7 @@ final class DetectorPlan {
     /// plan always ends in one; its output is ignored).
     private func backboneWeights(configuration: MobileNetV3Configuration) -> NamedWeights {
         var weights = detector.backboneWeights()
-        let last = configuration.lastChannels, final = 6 * configuration.blocks.last!.outChannels
+        let last = configuration.lastChannels, final = configuration.finalFeatureChannels
         weights["classifier.0.weight"] = Tensor(shape: [last, final])
         weights["classifier.0.bias"] = Tensor(shape: [last])
         weights["classifier.3.weight"] = Tensor(shape: [1, last])

@@ -78,12 +78,11 @@ public final class FlyDetector: Module {
         features = base.features
         precondition(FlyDetectorConfiguration.outputStrides.contains(configuration.outputStride), "output stride 4 or 8")
         // The last layers at strides 4, 8 and 16 (the stride of each block is known from the table).
-        let blocks = configuration.backbone.blocks
         let tap4 = configuration.backbone.lastFeatureLayer(atStride: 4)!
         let tap8 = configuration.backbone.lastFeatureLayer(atStride: 8)!, tap16 = configuration.backbone.lastFeatureLayer(atStride: 16)!
         let fine = configuration.outputStride == 4
         taps = (fine ? tap4.index : nil, tap8.index, tap16.index)
-        let c8 = tap8.channels, c16 = tap16.channels, c32 = 6 * blocks.last!.outChannels
+        let c8 = tap8.channels, c16 = tap16.channels, c32 = configuration.backbone.finalFeatureChannels
         let n = configuration.neckChannels
         var rng = RandomSource(seed: seed &+ 0xDE7EC7)
         func conv1x1(_ i: Int, _ o: Int, _ act: Elementwise.Activation?) -> Sequential {

@@ -22,7 +22,7 @@ final class KeypointMapPlan {
         var weights: NamedWeights = [:]
         for entry in model.keypointMaps!.stateEntries() { weights["maps." + entry.name] = entry.get() }
         let side = (inputSize + 15) / 16   // the stride-16 map of a stride-2-padded backbone
-        let hiddenChannels = model.keypointMaps!.layers[0].stateEntries().first!.get().shape[0]
+        let hiddenChannels = TraitClassifier.keypointMapChannels
         mapsHidden = try FoldedConvolution(weights: weights, conv: "maps.0", bn: "maps.1", epsilon: 0.001, inChannels: tap.channels,
                                            outChannels: hiddenChannels, kernel: 3, stride: 1, groups: 1, inputHeight: side,
                                            inputWidth: side, activation: .hardswish)

@@ -81,6 +81,8 @@ public final class TraitClassifier: Module {
     /// Heat-map keypoint head: stride-16 features → 3×3 conv → BN → hardswish → 1×1 conv to
     /// three maps (head, tail, wing tips), read by soft-argmax.
     public let keypointMaps: Sequential?
+    /// Channels of the map head's hidden 3×3 convolution.
+    static let keypointMapChannels = 96
     /// Index in `features` of the last layer at stride 16 (the maps' input).
     let stride16Layer: Int
     /// Set when the model was read from an integer-quantised file: predictions then run on the
@@ -102,7 +104,7 @@ public final class TraitClassifier: Module {
         let tap16 = configuration.backbone.lastFeatureLayer(atStride: 16)!
         stride16Layer = tap16.index
         if maps {
-            let channels = tap16.channels, hiddenChannels = 96
+            let channels = tap16.channels, hiddenChannels = Self.keypointMapChannels
             keypointMaps = Sequential([
                 Conv2D(inChannels: channels, outChannels: hiddenChannels, kernel: 3, padding: 1, bias: false, rng: &rng),
                 BatchNorm2D(channels: hiddenChannels, epsilon: 0.001),
