@@ -1,5 +1,7 @@
 // Stand-alone timing of FlyTally's u8×s8 GEMM kernel on one thread (docs/PERFORMANCE.md):
-// raw int32 sums, with requantisation, and with requantisation plus the hardswish table.
+// raw int32 sums, with requantisation, with requantisation plus the hardswish table, and the
+// bounded kernel (requantised, no table) for 7-bit activations (the same values halved) with
+// 7-bit weights, then with 6-bit weights (halved too).
 // Build and run from the repository root:
 //   clang -O3 -ISources/CQuantKernels/include -ISources/CQuantKernels benchmarks/int8-gemm-micro.c \
 //       Sources/CQuantKernels/*.c -o /tmp/int8-gemm-micro && /tmp/int8-gemm-micro 16384 96 576
@@ -31,14 +33,21 @@ int main(int argc, char **argv) {
     fly_requant rq = {bias, mult, shift, 3, 0, 255, NULL, right, rounding, left, 0};
     uint8_t *c = malloc((size_t)m * n);
     int32_t *c32 = malloc((size_t)m * n * 4);
-    const char *names[] = {"int32 sums", "requantised", "requantised + table"};
+    uint8_t *a7 = malloc((size_t)m * k);
+    for (long i = 0; i < (long)m * k; i++) a7[i] = a[i] >> 1;
+    int8_t *w6 = malloc((size_t)n * k), *packed6 = malloc((size_t)fly_qgemm_packed_size(n, k));
+    for (long i = 0; i < (long)n * k; i++) w6[i] = (int8_t)(w[i] / 2);
+    fly_qgemm_pack(w6, n, k, packed6);
+    const char *names[] = {"int32 sums", "requantised", "requantised + table", "7-bit a, requantised", "7-bit a, 6-bit w, requantised"};
     printf("M %d K %d N %d, one thread, %s kernels\n", m, k, n, fly_quant_uses_avx2() ? "AVX2" : "portable");
-    for (int mode = 0; mode < 3; mode++) {
+    for (int mode = 0; mode < 5; mode++) {
         rq.lut = mode == 2 ? table : NULL;
         double best = 1e9;
         for (int r = 0; r < 5; r++) {
             double t = now();
             if (mode == 0) fly_qgemm_u8s8_s32(0, m, n, k, a, k, packed, c32, n);
+            else if (mode == 3) fly_qgemm_bounded_requant(0, m, n, k, a7, k, packed, &rq, c, n, 127, 63);
+            else if (mode == 4) fly_qgemm_bounded_requant(0, m, n, k, a7, k, packed6, &rq, c, n, 127, 31);
             else fly_qgemm_u8s8_requant(0, m, n, k, a, k, packed, &rq, c, n);
             t = now() - t;
             if (t < best) best = t;

@@ -26,7 +26,7 @@ int fly_quant_uses_avx2(void) {
 void fly_qgemm_u8s8_requant(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda,
                             const int8_t *packed_b, const fly_requant *rq, uint8_t *c, int ldc) {
 #if defined(__x86_64__)
-    if (fly_quant_uses_avx2()) { fly_qgemm_avx2(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc); return; }
+    if (fly_quant_uses_avx2()) { fly_qgemm_avx2(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc, 0); return; }
 #endif
 #if defined(__aarch64__)
     if (fly_quant_uses_neon()) { fly_qgemm_neon(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc); return; }
@@ -34,10 +34,28 @@ void fly_qgemm_u8s8_requant(int row_begin, int row_end, int n, int k, const uint
     fly_qgemm_portable(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc);
 }
 
+int fly_qgemm_group(int a_max, int w_max) {
+    for (int group = 4; group > 1; group /= 2)
+        if ((int64_t)2 * group * a_max * w_max <= 32767) return group;
+    return 1;
+}
+
+void fly_qgemm_bounded_requant(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda,
+                               const int8_t *packed_b, const fly_requant *rq, uint8_t *c, int ldc, int a_max, int w_max) {
+#if defined(__x86_64__)
+    if (fly_quant_uses_avx2()) {
+        fly_qgemm_avx2(row_begin, row_end, n, k, a, lda, packed_b, rq, c, NULL, ldc, fly_qgemm_group(a_max, w_max));
+        return;
+    }
+#endif
+    // Elsewhere the same products as the general kernel (NEON widens each product pair itself).
+    fly_qgemm_u8s8_requant(row_begin, row_end, n, k, a, lda, packed_b, rq, c, ldc);
+}
+
 void fly_qgemm_u8s8_s32(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda,
                         const int8_t *packed_b, int32_t *c, int ldc) {
 #if defined(__x86_64__)
-    if (fly_quant_uses_avx2()) { fly_qgemm_avx2(row_begin, row_end, n, k, a, lda, packed_b, NULL, NULL, c, ldc); return; }
+    if (fly_quant_uses_avx2()) { fly_qgemm_avx2(row_begin, row_end, n, k, a, lda, packed_b, NULL, NULL, c, ldc, 0); return; }
 #endif
 #if defined(__aarch64__)
     if (fly_quant_uses_neon()) { fly_qgemm_neon(row_begin, row_end, n, k, a, lda, packed_b, NULL, NULL, c, ldc); return; }

@@ -11,8 +11,12 @@ void fly_qgemm_portable(int row_begin, int row_end, int n, int k, const uint8_t 
 void fly_qdepthwise_portable(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
                              const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output);
 #if defined(__x86_64__)
+/// `group`: k-steps summed in 16 bits per widening, 1, 2 or 4 (see accumulate_row in avx2.c;
+/// the caller guarantees 2·group products fit in s16).
 void fly_qgemm_avx2(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda, const int8_t *packed_b,
-                    const fly_requant *rq, uint8_t *c, int32_t *c32, int ldc);
+                    const fly_requant *rq, uint8_t *c, int32_t *c32, int ldc, int group);
+/// Returns 0 (and does nothing) when it cannot take the layer (more than 4096 channels).
+int fly_qgate_avx2(uint8_t *x, int batch, int pixels, int channels, int32_t zero_point, const int32_t *gates);
 void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
                          const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output);
 #endif

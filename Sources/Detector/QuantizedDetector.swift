@@ -15,8 +15,9 @@ extension FlyDetector {
     }
 
     /// Static int8 backbone: int8 weights and activation ranges calibrated on `photos`, each
-    /// letterboxed to the detector's input as in `detect`.
-    public func quantizedBackbone(calibration photos: [RGBImage], method: RangeMethod = .percentile(99.99),
+    /// letterboxed to the detector's input as in `detect`; activation codes of `activationBits`,
+    /// GEMM weights of `weightBits` (see `QuantizedNetwork.quantize`).
+    public func quantizedBackbone(calibration photos: [RGBImage], method: RangeMethod = .percentile(99.99), activationBits: Int = 8, weightBits: Int = 7,
                                   progress: (Int, Int) -> Void = { _, _ in }) throws -> QuantizedNetwork {
         eval()
         let side = configuration.inputSize
@@ -29,7 +30,8 @@ extension FlyDetector {
             progress(i + 1, photos.count)
         }
         return try QuantizedNetwork.quantize(configuration: configuration.backbone, weights: backboneWeights(),
-                                             ranges: try calibrator.ranges(method))
+                                             ranges: try calibrator.ranges(method), activationBits: activationBits,
+                                             weightBits: weightBits)
     }
 }
 
@@ -40,6 +42,7 @@ extension DetectorModelFile {
                             extra: [String: String] = [:]) throws {
         var metadata = try metadata(model, threshold: threshold, extra: extra)
         metadata[QuantizedNetwork.schemeKey] = QuantizationScheme.staticInt8.rawValue
+        metadata.merge(backbone.metadata) { $1 }
         var entries = try backbone.entries()
         for entry in model.stateEntries() where !entry.name.hasPrefix("features.") {
             let t = entry.get()

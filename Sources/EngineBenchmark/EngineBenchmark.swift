@@ -40,10 +40,11 @@ public struct EngineBenchmark {
     public var inferenceBatches = [1, 64]
     public var trainingBatch = 32
     /// Inference precisions: "fp32", "fp16" (weights rounded to half precision, computed in
-    /// fp32: same plan, so same speed by construction) and "int8" (the static int8 plan,
-    /// calibrated on 8 random images).
+    /// fp32: same plan, so same speed by construction), "int8" (the static int8 plan,
+    /// calibrated on 8 random images), "int8-a7" (the same with 7-bit activation codes) and
+    /// "int8-w6a7" (7-bit activations and 6-bit GEMM weights).
     public var precisions = ["fp32"]
-    public static let knownPrecisions = ["fp32", "fp16", "int8"]
+    public static let knownPrecisions = ["fp32", "fp16", "int8", "int8-a7", "int8-w6a7"]
 
     public init() {}
 
@@ -73,12 +74,14 @@ public struct EngineBenchmark {
         for entry in model.stateEntries() { weights[entry.name] = entry.get() }
         if precision == "fp16" { weights = weights.mapValues { Tensor(shape: $0.shape, scalars: $0.scalars.map { Float(Float16($0)) }) } }
         do {
-            if precision == "int8" {
+            if precision.hasPrefix("int8") {
                 var rng = RandomSource(seed: 5)
                 let calibrator = try Calibrator(configuration: model.configuration, weights: weights, inputHeight: input, inputWidth: input)
                 calibrator.observe(.normal([8, input, input, 3], using: &rng))
                 let network = try QuantizedNetwork.quantize(configuration: model.configuration, weights: weights,
-                                                            ranges: try calibrator.ranges(.minMax))
+                                                            ranges: try calibrator.ranges(.minMax),
+                                                            activationBits: precision == "int8" ? 8 : 7,
+                                                            weightBits: precision == "int8-w6a7" ? 6 : 7)
                 let plan = try QuantizedMobileNetV3Plan(network: network, inputHeight: input, inputWidth: input, maxBatch: batch)
                 return ({ plan.run(input: $0, batch: batch, output: $1) },
                         { plan.profile(input: $0, batch: batch, output: $1, runs: $2) })

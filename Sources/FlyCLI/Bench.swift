@@ -31,14 +31,14 @@ struct BenchEngine: ParsableCommand {
     @Option(help: "Threads for the engine and BLAS.")
     var threads: Int = 2
 
-    @Option(help: ArgumentHelp("Inference precisions, comma-separated: fp32, fp16 (half-precision weights, fp32 arithmetic), int8 (static int8 plan, integer kernels). Training is always fp32.", valueName: "list"))
+    @Option(help: ArgumentHelp("Inference precisions, comma-separated: fp32, fp16 (half-precision weights, fp32 arithmetic), int8 (static int8 plan, integer kernels), int8-a7 (the same with 7-bit activation codes), int8-w6a7 (and 6-bit GEMM weights). Training is always fp32.", valueName: "list"))
     var precision: String = "fp32"
 
     func parsedPrecisions() throws -> [String] {
         try precision.split(separator: ",").map {
             let p = $0.trimmingCharacters(in: .whitespaces)
             guard EngineBenchmark.knownPrecisions.contains(p) else {
-                throw ValidationError("--precision accepts fp32, fp16 and int8 (got '\(p)').")
+                throw ValidationError("--precision accepts \(EngineBenchmark.knownPrecisions.joined(separator: ", ")) (got '\(p)').")
             }
             return p
         }

@@ -3,6 +3,7 @@ import ConsoleOutput
 import Detector
 import Foundation
 import ImageIO
+import Inference
 import Quantization
 import SafeTensors
 import Traits
@@ -18,8 +19,11 @@ struct Quantize: ParsableCommand {
             run time. static-int8: int8 weights, uint8 activations with ranges calibrated on \
             --calibration data (--method min-max, percentile[:P] or mse), integer arithmetic between \
             layers. int8-io: static-int8 whose input and output are uint8 codes too. \
-            --compare evaluates the float model and every scheme on --data (test) and --calibration \
-            (train) and prints accuracy, speed, size and the score L (docs/QUANTIZATION.md).
+            --activation-bits 7 (static-int8, int8-io) keeps activation codes in 0…127: half the \
+            resolution, faster integer products on AVX2 without VNNI. \
+            --compare evaluates the float model and every scheme (static-int8 with 8- and 7-bit \
+            activations) on --data (test) and --calibration (train) and prints accuracy, speed, size \
+            and the score L (docs/QUANTIZATION.md).
             """)
 
     @Argument(help: "Model file (trait classifier or detector), float.")
@@ -33,6 +37,12 @@ struct Quantize: ParsableCommand {
 
     @Option(help: ArgumentHelp("How calibration picks activation ranges: min-max, percentile, percentile:P, mse.", valueName: "method"))
     var method: String = "percentile"
+
+    @Option(help: ArgumentHelp("static-int8 / int8-io: bits of the activation codes, 8 (0…255) or 7 (0…127; faster on AVX2 CPUs without VNNI).", valueName: "bits"))
+    var activationBits: Int = 8
+
+    @Option(help: ArgumentHelp("Integer schemes: bits of the 1×1/stem/linear weights, 7 (±63) or 6 (±31; with --activation-bits 7 the AVX2 kernel sums four k-steps per widening).", valueName: "bits"))
+    var weightBits: Int = 7
 
     @Option(help: "Use at most this many calibration crops (evenly spread).")
     var calibrationLimit: Int = 512
@@ -62,6 +72,10 @@ struct Quantize: ParsableCommand {
 
     func validate() throws {
         guard RangeMethod(argument: method) != nil else { throw ValidationError("--method must be min-max, percentile, percentile:P (50 < P ≤ 100) or mse (got '\(method)').") }
+        guard QuantizedNetwork.allowedActivationBits.contains(activationBits) else {
+            throw ValidationError("--activation-bits must be 8 or 7 (got \(activationBits)).")
+        }
+        guard QuantizedNetwork.allowedWeightBits.contains(weightBits) else { throw ValidationError("--weight-bits must be 7 or 6 (got \(weightBits)).") }
         guard calibrationLimit >= Calibrator.minimumImages else { throw ValidationError("--calibration-limit must be at least \(Calibrator.minimumImages).") }
         if compare {
             guard !data.isEmpty, !calibration.isEmpty else { throw ValidationError("--compare needs --data (test) and --calibration (train and calibration) paths.") }
@@ -73,6 +87,10 @@ struct Quantize: ParsableCommand {
             throw ValidationError("--out must differ from the input model (the input is never overwritten).")
         }
         if scheme.isCalibrated && calibration.isEmpty { throw ValidationError("--scheme \(scheme.rawValue) needs --calibration data.") }
+        if activationBits != 8 && !scheme.isCalibrated {
+            throw ValidationError("--activation-bits applies to static-int8 and int8-io only (\(scheme.rawValue) has no calibrated activations).")
+        }
+        if weightBits != 7 && !scheme.isInteger { throw ValidationError("--weight-bits applies to the integer schemes only (fp16 keeps float weights).") }
     }
 
     func run() throws {
@@ -129,7 +147,8 @@ struct Quantize: ParsableCommand {
         let bar = ProgressBar(title: "calibrating (\(method))", total: photos.count, unit: "photos", style: .automatic(quiet: json))
         var reported = 0
         do {
-            let backbone = try detector.quantizedBackbone(calibration: photos, method: method) { done, _ in
+            let backbone = try detector.quantizedBackbone(calibration: photos, method: method, activationBits: activationBits,
+                                                          weightBits: weightBits) { done, _ in
                 bar.advance(by: done - reported)
                 reported = done
             }
@@ -159,16 +178,19 @@ struct Quantize: ParsableCommand {
         return evenlySpread(samples, limit: calibrationLimit)
     }
 
-    func quantize(_ classifier: TraitClassifier, scheme: QuantizationScheme, crops: [TraitSample]? = nil) throws -> QuantizedTraitModel {
+    func quantize(_ classifier: TraitClassifier, scheme: QuantizationScheme, crops: [TraitSample]? = nil,
+                  activationBits: Int? = nil, weightBits: Int? = nil) throws -> QuantizedTraitModel {
         let method = RangeMethod(argument: self.method)!
         if classifier.configuration.usesKeypointMaps { throw InputFailure("\(model): \(UnsupportedForQuantization())") }
-        guard scheme.isCalibrated else { return try classifier.quantized(scheme, calibration: []) }
+        guard scheme.isCalibrated else { return try classifier.quantized(scheme, calibration: [], weightBits: weightBits ?? self.weightBits) }
         let samples = try crops ?? calibrationCrops()
         let bar = ProgressBar(title: "calibrating (\(method))", total: samples.count, unit: "crops", style: .automatic(quiet: json))
         defer { bar.finish() }
         var reported = 0
         do {
-            return try classifier.quantized(scheme, calibration: samples.map(\.image), method: method) { done, _ in
+            return try classifier.quantized(scheme, calibration: samples.map(\.image), method: method,
+                                            activationBits: activationBits ?? self.activationBits,
+                                            weightBits: weightBits ?? self.weightBits) { done, _ in
                 bar.advance(by: done - reported)
                 reported = done
             }

@@ -15,6 +15,11 @@ import Traits
 /// for detectors — so a drop in accuracy adds to L). The scheme with the smallest L is named.
 struct QuantizeComparison {
     let command: Quantize
+    /// static-int8 again with narrower codes: name, activation bits, GEMM weight bits
+    /// (`--activation-bits 7`, and `--weight-bits 6`).
+    static let narrowVariants: [(name: String, activationBits: Int, weightBits: Int)] = [
+        ("static-int8-a7", 7, 7), ("static-int8-w6a7", 7, 6),
+    ]
 
     struct Row: Encodable {
         var scheme: String
@@ -38,13 +43,18 @@ struct QuantizeComparison {
         let train = try command.calibrationCrops()
         let (directory, stem) = try outputLocation()
         var rows: [Row] = []
-        for name in ["fp32"] + QuantizationScheme.allCases.map(\.rawValue) {
+        // Every scheme, then static-int8 with narrower codes.
+        let variants: [(name: String, scheme: QuantizationScheme?, activationBits: Int, weightBits: Int)] = [("fp32", nil, 8, 7)]
+            + QuantizationScheme.allCases.map { ($0.rawValue, $0, 8, 7) } + Self.narrowVariants.map { ($0.name, .staticInt8, $0.activationBits, $0.weightBits) }
+        for (name, scheme, activationBits, weightBits) in variants {
             let path = (directory as NSString).appendingPathComponent("\(stem)-\(name).safetensors")
             do {
-                switch QuantizationScheme(rawValue: name) {
+                switch scheme {
                 case nil: try TraitModelFile.save(original, to: path)
                 case .fp16?: try TraitModelFile.save(original, to: path, float16: true)
-                case let scheme?: try TraitModelFile.save(original, quantized: try command.quantize(original, scheme: scheme, crops: train), to: path)
+                case let scheme?:
+                    try TraitModelFile.save(original, quantized: try command.quantize(original, scheme: scheme, crops: train, activationBits: activationBits,
+                                                                                            weightBits: weightBits), to: path)
                 }
             } catch let failure as InputFailure { throw failure } catch { throw InputFailure("\(path): \(error)") }
             let loaded: TraitClassifier
@@ -104,7 +114,7 @@ struct QuantizeComparison {
         let (directory, stem) = try outputLocation()
         let calibration = evenlySpread(train, limit: command.calibrationLimit).map(\.image)
         var rows: [Row] = []
-        for name in ["fp32", "fp16", "static-int8"] {
+        for name in ["fp32", "fp16", "static-int8"] + Self.narrowVariants.map(\.name) {
             let path = (directory as NSString).appendingPathComponent("\(stem)-\(name).safetensors")
             do {
                 switch name {
@@ -112,7 +122,9 @@ struct QuantizeComparison {
                 case "fp16": try DetectorModelFile.save(original.model, threshold: original.threshold, to: path, float16: true)
                 default:
                     StandardError.line("calibrating on \(calibration.count) photos…")
-                    let backbone = try original.model.quantizedBackbone(calibration: calibration, method: RangeMethod(argument: command.method)!)
+                    let narrow = Self.narrowVariants.first { $0.name == name }
+                    let backbone = try original.model.quantizedBackbone(calibration: calibration, method: RangeMethod(argument: command.method)!,
+                                                                        activationBits: narrow?.activationBits ?? 8, weightBits: narrow?.weightBits ?? 7)
                     try DetectorModelFile.save(original.model, threshold: original.threshold, backbone: backbone, to: path)
                 }
             } catch { throw InputFailure("\(path): \(error)") }

@@ -34,6 +34,8 @@ public struct QuantizedFileError: Error, CustomStringConvertible {
 /// under "quantization".
 extension QuantizedNetwork {
     public static let schemeKey = "quantization"
+    /// Bits of the activation codes, "8" or "7" (absent: 8).
+    public static let activationBitsKey = "activation_bits"
     static let rangePrefix = "range."
 
     public func entries() throws -> [SafeTensorsEntry] {
@@ -125,6 +127,18 @@ extension QuantizedNetwork {
             }
             ranges[String(entry.name.dropFirst(Self.rangePrefix.count))] = pair[0]...pair[1]
         }
-        self.init(configuration: configuration, layers: layers, squeezeExcite: se, ranges: ranges)
+        let bits: Int
+        switch file.metadata[Self.activationBitsKey] {
+        case nil: bits = 8   // files from before 7-bit codes existed
+        case let text?:
+            guard let b = Int(text), QuantizedNetwork.allowedActivationBits.contains(b) else {
+                throw QuantizedFileError(problem: "metadata '\(Self.activationBitsKey)' is '\(text)', expected 8 or 7")
+            }
+            bits = b
+        }
+        self.init(configuration: configuration, layers: layers, squeezeExcite: se, ranges: ranges, activationBits: bits)
     }
+
+    /// Metadata a file of this network must carry besides the scheme (merged in by the savers).
+    public var metadata: [String: String] { [Self.activationBitsKey: String(activationBits)] }
 }

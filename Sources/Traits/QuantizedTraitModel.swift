@@ -22,7 +22,7 @@ extension TraitClassifier {
     /// Quantises this (float) classifier: int8 weights, and for the static schemes activation
     /// ranges calibrated on `calibration` crops (resized to the model's input) with `method`.
     public func quantized(_ scheme: QuantizationScheme, calibration: [RGBImage], method: RangeMethod = .minMax,
-                          progress: (Int, Int) -> Void = { _, _ in }) throws -> QuantizedTraitModel {
+                          activationBits: Int = 8, weightBits: Int = 7, progress: (Int, Int) -> Void = { _, _ in }) throws -> QuantizedTraitModel {
         precondition(scheme.isInteger, "fp16 is a storage choice: use TraitModelFile.save(float16:)")
         guard !configuration.usesKeypointMaps else { throw UnsupportedForQuantization() }
         eval()
@@ -40,7 +40,8 @@ extension TraitClassifier {
             }
             ranges = try calibrator.ranges(method)
         }
-        let network = try QuantizedNetwork.quantize(configuration: configuration.backbone, weights: weights, ranges: ranges)
+        let network = try QuantizedNetwork.quantize(configuration: configuration.backbone, weights: weights, ranges: ranges,
+                                                    activationBits: scheme.isCalibrated ? activationBits : 8, weightBits: weightBits)
         return QuantizedTraitModel(scheme: scheme, network: network)
     }
 
@@ -72,9 +73,10 @@ extension TraitModelFile {
         metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
         metadata["normalization"] = "imagenet"
         metadata[QuantizedNetwork.schemeKey] = quantized.scheme.rawValue
+        metadata.merge(quantized.network.metadata) { $1 }
         if quantized.scheme == .int8IO {
-            let input = AffineQuantization(range: quantized.network.ranges["input"] ?? 0...0)
-            let output = AffineQuantization(range: quantized.network.ranges["output"] ?? 0...0)
+            let input = quantized.network.quantization(of: "input") ?? AffineQuantization(range: 0...0)
+            let output = quantized.network.quantization(of: "output") ?? AffineQuantization(range: 0...0)
             metadata["input_quantization"] = "scale \(input.scale) zero_point \(input.zeroPoint) (of ImageNet-normalised pixels)"
             metadata["output_quantization"] = "scale \(output.scale) zero_point \(output.zeroPoint)"
         }

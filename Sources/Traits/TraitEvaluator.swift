@@ -96,7 +96,7 @@ public final class TraitPredictor {
             var codes = [UInt8](repeating: 0, count: input.count)
             input.withUnsafePointer { x in codes.withUnsafeMutableBufferPointer {
                 QuantizedElementwise.quantize(x, count: input.count, scale: plan.inputQuantization.scale,
-                                              zeroPoint: plan.inputQuantization.zeroPoint, output: $0.baseAddress!)
+                                              zeroPoint: plan.inputQuantization.zeroPoint, levels: plan.inputQuantization.levels, output: $0.baseAddress!)
             }}
             var out = [UInt8](repeating: 0, count: n * plan.outputCount)
             codes.withUnsafeBufferPointer { c in out.withUnsafeMutableBufferPointer {

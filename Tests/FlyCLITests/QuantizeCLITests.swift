@@ -57,7 +57,7 @@ import Traits
         let r = try FlyTallyBinary.run(["quantize", dir + "/traits.safetensors", "--compare", "--data", dir + "/crops",
                                         "--calibration", dir + "/crops", "--out-dir", dir + "/compare"], timeout: 300)
         #expect(r.status == 0, "\(r.stderr)")
-        for scheme in ["fp32", "fp16", "dynamic-int8", "static-int8", "int8-io"] {
+        for scheme in ["fp32", "fp16", "dynamic-int8", "static-int8", "int8-io", "static-int8-a7", "static-int8-w6a7"] {
             #expect(r.stdout.contains("| \(scheme) |"), "row \(scheme) missing: \(r.stdout)")
             #expect(FileManager.default.fileExists(atPath: dir + "/compare/traits-\(scheme).safetensors"))
         }
@@ -91,6 +91,32 @@ import Traits
         try damaged.write(to: URL(fileURLWithPath: dir + "/damaged.safetensors"))
         let broken = try FlyTallyBinary.run(["eval", "--model", dir + "/damaged.safetensors", "--data", dir + "/crops"])
         #expect(broken.status == 1 && broken.stderr.contains("damaged.safetensors"), "\(broken.stderr)")
+    }
+
+    @Test func narrowCodesRunThroughEvalAndCountAndBadWidthsAreRefused() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let out = dir + "/narrow.safetensors"
+        let q = try FlyTallyBinary.run(["quantize", dir + "/traits.safetensors", "--scheme", "static-int8", "--activation-bits", "7",
+                                        "--weight-bits", "6", "--calibration", dir + "/crops", "--out", out])
+        #expect(q.status == 0, "\(q.stderr)")
+        let model = try TraitModelFile.load(out)
+        #expect(model.quantization?.network.activationBits == 7)
+        #expect(model.quantization?.network.layers["classifier.0"]?.weight.map { abs(Int($0)) }.max() == 31)
+        let eval = try FlyTallyBinary.run(["eval", "--model", out, "--data", dir + "/crops"])
+        #expect(eval.status == 0 && eval.stdout.contains("eye"), "\(eval.stderr)")
+        let count = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/out", "--detector", dir + "/detector.safetensors",
+                                            "--model", out], timeout: 120)
+        #expect(count.status == 0, "\(count.stderr)")
+        for (options, message) in [(["--activation-bits", "6"], "--activation-bits must be 8 or 7"),
+                                   (["--weight-bits", "8"], "--weight-bits must be 7 or 6"),
+                                   (["--activation-bits", "7", "--scheme", "dynamic-int8"], "applies to static-int8 and int8-io only")] {
+            var arguments = ["quantize", dir + "/traits.safetensors", "--calibration", dir + "/crops", "--out", dir + "/bad.safetensors"] + options
+            if !options.contains("--scheme") { arguments += ["--scheme", "static-int8"] }
+            let r = try FlyTallyBinary.run(arguments)
+            #expect(r.status != 0 && r.stderr.contains(message), "\(options): \(r.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/bad.safetensors"))
     }
 
     @Test func aStaticInt8DetectorCountsWithAStaticInt8Classifier() throws {

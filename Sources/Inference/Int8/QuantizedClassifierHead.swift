@@ -27,7 +27,7 @@ struct QuantizedClassifierHead {
         outputs = network.configuration.outputCount
         pool = Requantization(bias: [Int32](repeating: -final.zeroPoint * Int32(pixels), count: channels),
                               realMultipliers: [Double](repeating: Double(final.scale) / (Double(pooled.scale) * Double(pixels)), count: channels),
-                              zeroPoint: pooled.zeroPoint)
+                              zeroPoint: pooled.zeroPoint, max: pooled.levels)
         hiddenQuantization = try quantization("classifier.0")
         hidden = try QuantizedDenseConvolution(
             layer: try layer("classifier.0"),

@@ -27,10 +27,11 @@ func requantization(bias: [Float], weightScales: [Float], rowSums: [Int32], inpu
         biases.append(Int32(clamping: Int64(max(min(corrected, 2e9), -2e9))))
     }
     switch activation {
-    case .identity: return Requantization(bias: biases, realMultipliers: reals, zeroPoint: output.zeroPoint)
-    case .relu: return Requantization(bias: biases, realMultipliers: reals, zeroPoint: output.zeroPoint, min: output.zeroPoint)
+    case .identity: return Requantization(bias: biases, realMultipliers: reals, zeroPoint: output.zeroPoint, max: output.levels)
+    case .relu:
+        return Requantization(bias: biases, realMultipliers: reals, zeroPoint: output.zeroPoint, min: output.zeroPoint, max: output.levels)
     case .hardswish:
-        return Requantization(bias: biases, realMultipliers: reals, zeroPoint: target.zeroPoint,
+        return Requantization(bias: biases, realMultipliers: reals, zeroPoint: target.zeroPoint, max: target.levels,
                               table: hardswishTable(from: target, to: output))
     default: throw .invalidInput("\(layer): activation \(activation) has no int8 form")
     }
@@ -44,6 +45,9 @@ struct QuantizedDenseConvolution {
     let input: AffineQuantization
     /// Bytes per im2col row (the patch rounded up to 4); 0 for 1×1 convolutions.
     let columnStride: Int
+    /// Largest input code (the im2col padding is the zero point, no larger) and |weight|: with
+    /// 7-bit activations or 6-bit weights the kernel sums more k-steps per widening.
+    let bounds: QuantizedGEMM.OperandBounds
 
     init(layer: QuantizedNetwork.Layer, geometry g: ConvGeometry, activation: Elementwise.Activation, input: AffineQuantization,
          output: AffineQuantization, preActivation: AffineQuantization?, name: String) throws(PlanError) {
@@ -55,6 +59,7 @@ struct QuantizedDenseConvolution {
         requant = try requantization(bias: layer.bias, weightScales: layer.scale, rowSums: QuantizedGEMM.rowSums(layer.weight, n: n, k: k),
                                      input: input, output: output, preActivation: preActivation, activation: activation, layer: name)
         columnStride = g.isPointwise && k % 4 == 0 ? 0 : QuantizedGEMM.paddedK(k)
+        bounds = QuantizedGEMM.OperandBounds(activations: Int(input.levels), weights: layer.weight.lazy.map { abs(Int($0)) }.max() ?? 0)
     }
 
     /// Bytes of im2col scratch per image.
@@ -71,13 +76,14 @@ struct QuantizedDenseConvolution {
         }
         let n = g.outChannels, k = g.patchSize
         let aP = SendablePointer(a), oP = SendablePointer(output)
+        let bounds = bounds
         packed.withUnsafeBufferPointer { w in
             let wP = SendablePointer(w.baseAddress!)
             requant.withUnsafeParameters { parameters in
                 let rP = SendablePointer(parameters)
                 parallelChunks(g.outputPixels, minimumPerThread: max(4, 65536 / max(1, n * k))) { rows in
                     QuantizedGEMM.multiply(rows: rows, n: n, k: k, a: aP.base, lda: lda, packedB: wP.base,
-                                           requantization: rP.base, c: oP.base, ldc: n)
+                                           requantization: rP.base, c: oP.base, ldc: n, bounds: bounds)
                 }
             }
         }
@@ -153,6 +159,7 @@ struct QuantizedAdd {
         self.output = output
         let ratios = [Double(a.scale / output.scale), Double(b.scale / output.scale)]
         // |q − z| ≤ 255, so m < 2^(31 − 8 − 1) keeps the sum of two products inside int32.
+        precondition(a.levels == output.levels && b.levels == output.levels, "\(name): one code width per network")
         guard let largest = ratios.max(), largest < 4096 else { throw .invalidInput("\(name): output range too narrow; recalibrate") }
         var shift: Int32 = 22
         while shift > 1 && largest * Double(1 << shift) >= Double(1 << 22) { shift -= 1 }
@@ -163,6 +170,6 @@ struct QuantizedAdd {
 
     func run(into x: UnsafeMutablePointer<UInt8>, from y: UnsafePointer<UInt8>, count: Int) {
         QuantizedElementwise.addInPlace(x, y, count: count, zeroPoints: (a.zeroPoint, b.zeroPoint, output.zeroPoint),
-                                        multipliers: (multiplierA, multiplierB), shift: shift)
+                                        multipliers: (multiplierA, multiplierB), shift: shift, levels: output.levels)
     }
 }

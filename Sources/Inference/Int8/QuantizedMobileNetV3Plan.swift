@@ -51,8 +51,8 @@ public final class QuantizedMobileNetV3Plan: BatchedPlan {
         self.graph = graph
         self.maxBatch = maxBatch
         func quantization(_ name: String) throws(PlanError) -> AffineQuantization {
-            guard let range = network.ranges[name] else { throw .invalidInput("no calibrated range for tensor '\(name)'") }
-            return AffineQuantization(range: range)
+            guard let q = network.quantization(of: name) else { throw .invalidInput("no calibrated range for tensor '\(name)'") }
+            return q
         }
         func layer(_ name: String) throws(PlanError) -> QuantizedNetwork.Layer {
             guard let l = network.layers[name] else { throw .missingTensor(name + ".weight") }
@@ -158,7 +158,7 @@ public final class QuantizedMobileNetV3Plan: BatchedPlan {
     }
 
     /// The int8-io form: uint8 input in `inputQuantization`, uint8 output in
-    /// `outputQuantization` — no float at either end.
+    /// `outputQuantization` — no float at either end (8-bit codes, also with 7-bit activations).
     public func run(quantizedInput: UnsafePointer<UInt8>, batch: Int, quantizedOutput: UnsafeMutablePointer<UInt8>) {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
         run(input: .quantized(quantizedInput), batch: batch, output: .quantized(quantizedOutput), workspace: workspace)
@@ -198,13 +198,13 @@ public final class QuantizedMobileNetV3Plan: BatchedPlan {
                      time: ((String, Double, Int) -> Void)? = nil, observe: ((String, [Float]) -> Void)? = nil,
                      afterStep: ((Int, QuantizedWorkspace) -> Void)? = nil) {
         let inputCount = batch * inputHeight * inputWidth * 3
+        var clock = DispatchTime.now().uptimeNanoseconds
         switch input {
         case .float(let x):
             QuantizedElementwise.quantize(x, count: inputCount, scale: inputQuantization.scale,
-                                          zeroPoint: inputQuantization.zeroPoint, output: w.buffers[0])
-        case .quantized(let q): w.buffers[0].update(from: q, count: inputCount)
+                                          zeroPoint: inputQuantization.zeroPoint, levels: inputQuantization.levels, output: w.buffers[0])
+        case .quantized(let q): w.buffers[0].update(from: q, count: inputCount)   // 8-bit codes either way
         }
-        var clock = DispatchTime.now().uptimeNanoseconds
         func lap(_ kind: String, _ macs: Int) {
             guard let time else { return }
             let now = DispatchTime.now().uptimeNanoseconds

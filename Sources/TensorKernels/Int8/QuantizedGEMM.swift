@@ -29,11 +29,28 @@ public enum QuantizedGEMM {
     public static func paddedK(_ k: Int) -> Int { (k + 3) / 4 * 4 }
 
     /// Rows `rows` of C = requantise(A · B). A: [rows, lda] uint8 with lda ≥ paddedK(k).
+    /// `bounds`: the caller guarantees every A value read is ≤ `activations` and every
+    /// |weight| ≤ `weights`; narrower operands let the AVX2 kernel sum several k-steps before
+    /// widening (see the C header). The results are the same.
     public static func multiply(rows: Range<Int>, n: Int, k: Int, a: UnsafePointer<UInt8>, lda: Int,
                                 packedB: UnsafePointer<Int8>, requantization: UnsafePointer<fly_requant>,
-                                c: UnsafeMutablePointer<UInt8>, ldc: Int) {
-        fly_qgemm_u8s8_requant(Int32(rows.lowerBound), Int32(rows.upperBound), Int32(n), Int32(k), a, Int32(lda),
-                               packedB, requantization, c, Int32(ldc))
+                                c: UnsafeMutablePointer<UInt8>, ldc: Int, bounds: OperandBounds = .full) {
+        fly_qgemm_bounded_requant(Int32(rows.lowerBound), Int32(rows.upperBound), Int32(n), Int32(k), a, Int32(lda),
+                                  packedB, requantization, c, Int32(ldc), Int32(bounds.activations), Int32(bounds.weights))
+    }
+
+    /// Largest activation code and largest |weight| of a product.
+    public struct OperandBounds: Sendable, Equatable {
+        public var activations: Int, weights: Int
+        public init(activations: Int, weights: Int) {
+            precondition((0...255).contains(activations) && (0...Int(QuantizedGEMM.weightLimit)).contains(weights), "bounds outside u8 × [-63, 63]")
+            self.activations = activations
+            self.weights = weights
+        }
+        /// Any u8 activation, any weight the kernels take.
+        public static let full = OperandBounds(activations: 255, weights: Int(QuantizedGEMM.weightLimit))
+        /// k-steps the AVX2 kernel sums per widening for these bounds (1, 2 or 4).
+        public var group: Int { Int(fly_qgemm_group(Int32(activations), Int32(weights))) }
     }
 
     /// Rows `rows` of C = A · B as raw int32 sums.
