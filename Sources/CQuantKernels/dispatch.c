@@ -49,6 +49,7 @@ void fly_qgemm_bounded_requant(int row_begin, int row_end, int n, int k, const u
     }
 #endif
     // Elsewhere the same products as the general kernel (NEON widens each product pair itself).
+    (void)a_max, (void)w_max;
     fly_qgemm_u8s8_requant(row_begin, row_end, n, k, a, lda, packed_b, rq, c, ldc);
 }
 
