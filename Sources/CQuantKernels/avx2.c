@@ -226,41 +226,10 @@ AVX2 static inline __m256i dw_pair8(const uint8_t *x0, const uint8_t *x1, const 
     return _mm256_madd_epi16(xw, _mm256_loadu_si256((const __m256i *)w));
 }
 
-/// 16 channels × one tap pair with vpmaddubsw on the interleaved bytes (u8·s8 pairs in s16):
-/// exact only when 2 · a_max · |w| ≤ 32767, i.e. for 7-bit activations.
-AVX2 static inline __m256i dw_pair16_s16(const uint8_t *x0, const uint8_t *x1, const int8_t *w8) {
-    __m128i a = _mm_loadu_si128((const __m128i *)x0), b = _mm_loadu_si128((const __m128i *)x1);
-    __m256i xx = _mm256_set_m128i(_mm_unpackhi_epi8(a, b), _mm_unpacklo_epi8(a, b));
-    return _mm256_maddubs_epi16(xx, _mm256_loadu_si256((const __m256i *)w8));
-}
-
-/// The 16-channel blocks of one output pixel on the narrow path: `group` tap pairs summed in
-/// s16 per widening (1, 2 or 4: fly_qgemm_group of the operand bounds), then the remainder
-/// one pair at a time.
-__attribute__((always_inline)) AVX2 static inline void dw_narrow_block(int group, const uint8_t *const *taps, int pairs, int ch, int c8,
-                                                                        const int8_t *packed_w8, __m256i *acc0, __m256i *acc1) {
-    __m256i lo = _mm256_setzero_si256(), hi = lo;
-    int p = 0;
-    for (; p < pairs; ) {
-        int g = pairs - p >= group ? group : 1;   // whole groups, then the last pairs singly
-        __m256i sum = dw_pair16_s16(taps[2 * p] + ch, taps[2 * p + 1] + ch, packed_w8 + ((int64_t)p * c8 + ch) * 2);
-        for (int i = 1; i < g; i++)
-            sum = _mm256_add_epi16(sum, dw_pair16_s16(taps[2 * (p + i)] + ch, taps[2 * (p + i) + 1] + ch,
-                                                      packed_w8 + ((int64_t)(p + i) * c8 + ch) * 2));
-        p += g;
-        lo = _mm256_add_epi32(lo, _mm256_cvtepi16_epi32(_mm256_castsi256_si128(sum)));
-        hi = _mm256_add_epi32(hi, _mm256_cvtepi16_epi32(_mm256_extracti128_si256(sum, 1)));
-    }
-    *acc0 = lo;
-    *acc1 = hi;
-}
-
-/// Both paths of the AVX2 depthwise kernel. `group` 0: taps widened to s16 and multiplied with
-/// vpmaddwd (any u8 input); 1, 2, 4: the narrow path (vpmaddubsw on interleaved bytes) for
-/// 16-channel blocks, `packed_w8` the same layout as `packed_w` in int8.
-__attribute__((always_inline)) AVX2 static inline void qdepthwise(int group, const fly_dw_geometry *g, int row_begin, int row_end,
-                                                                   const uint8_t *input, const int16_t *packed_w, const int8_t *packed_w8,
-                                                                   const uint8_t *zero_row, const fly_requant *rq, uint8_t *output) {
+void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
+                         const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output) AVX2;
+void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
+                         const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output) {
     const uint8_t *taps[66];
     const int C = g->channels, c8 = fly_round_up(C, 8);
     const int64_t pairStride = (int64_t)c8 * 2;
@@ -276,15 +245,11 @@ __attribute__((always_inline)) AVX2 static inline void qdepthwise(int group, con
             int ch = 0;
             for (; ch + 16 <= C; ch += 16) {
                 __m256i acc0 = _mm256_setzero_si256(), acc1 = acc0;
-                if (group) {
-                    dw_narrow_block(group, taps, pairs, ch, c8, packed_w8, &acc0, &acc1);
-                } else {
-                    for (int p = 0; p < pairs; p++) {
-                        const uint8_t *x0 = taps[2 * p] + ch, *x1 = taps[2 * p + 1] + ch;
-                        const int16_t *w = packed_w + p * pairStride + (int64_t)ch * 2;
-                        acc0 = _mm256_add_epi32(acc0, dw_pair8(x0, x1, w));
-                        acc1 = _mm256_add_epi32(acc1, dw_pair8(x0 + 8, x1 + 8, w + 16));
-                    }
+                for (int p = 0; p < pairs; p++) {
+                    const uint8_t *x0 = taps[2 * p] + ch, *x1 = taps[2 * p + 1] + ch;
+                    const int16_t *w = packed_w + p * pairStride + (int64_t)ch * 2;
+                    acc0 = _mm256_add_epi32(acc0, dw_pair8(x0, x1, w));
+                    acc1 = _mm256_add_epi32(acc1, dw_pair8(x0 + 8, x1 + 8, w + 16));
                 }
                 store16_u8(requant8(acc0, rq, ch), requant8(acc1, rq, ch + 8), &table, dst + ch);
             }
@@ -299,19 +264,6 @@ __attribute__((always_inline)) AVX2 static inline void qdepthwise(int group, con
         }
     }
 }
-
-void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input, const int16_t *packed_w,
-                         const int8_t *packed_w8, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output, int group) AVX2;
-void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input, const int16_t *packed_w,
-                         const int8_t *packed_w8, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output, int group) {
-    switch (packed_w8 ? group : 0) {
-    case 4: qdepthwise(4, g, row_begin, row_end, input, packed_w, packed_w8, zero_row, rq, output); break;
-    case 2: qdepthwise(2, g, row_begin, row_end, input, packed_w, packed_w8, zero_row, rq, output); break;
-    case 1: qdepthwise(1, g, row_begin, row_end, input, packed_w, packed_w8, zero_row, rq, output); break;
-    default: qdepthwise(0, g, row_begin, row_end, input, packed_w, NULL, zero_row, rq, output); break;
-    }
-}
-
 /// Squeeze-excite gating (contract in fly_quant_kernels.h) in 16 bits: |x − z| ≤ 255, and a
 /// gate of 32768 (1.0) gives the same result as 32767 ((d·32767 + 2^14) >> 15 = d for
 /// |d| < 2^14), so (d·g + 2^14) >> 15 is exactly vpmulhrsw, 16 lanes at a time; vpackuswb's

@@ -67,23 +67,10 @@ void fly_qgemm_u8s8_s32(int row_begin, int row_end, int n, int k, const uint8_t 
 void fly_qdepthwise_u8(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
                        const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output) {
 #if defined(__x86_64__)
-    if (fly_quant_uses_avx2()) { fly_qdepthwise_avx2(g, row_begin, row_end, input, packed_w, NULL, zero_row, rq, output, 0); return; }
+    if (fly_quant_uses_avx2()) { fly_qdepthwise_avx2(g, row_begin, row_end, input, packed_w, zero_row, rq, output); return; }
 #endif
 #if defined(__aarch64__)
     if (fly_quant_uses_neon()) { fly_qdepthwise_neon(g, row_begin, row_end, input, packed_w, zero_row, rq, output); return; }
 #endif
     fly_qdepthwise_portable(g, row_begin, row_end, input, packed_w, zero_row, rq, output);
-}
-
-void fly_qdepthwise_bounded_u8(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input, const int16_t *packed_w,
-                               const int8_t *packed_w8, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output,
-                               int a_max, int w_max) {
-#if defined(__x86_64__)
-    if (fly_quant_uses_avx2() && 2 * a_max * w_max <= 32767) {
-        fly_qdepthwise_avx2(g, row_begin, row_end, input, packed_w, packed_w8, zero_row, rq, output, fly_qgemm_group(a_max, w_max));
-        return;
-    }
-#endif
-    (void)packed_w8, (void)a_max, (void)w_max;
-    fly_qdepthwise_u8(g, row_begin, row_end, input, packed_w, zero_row, rq, output);
 }

@@ -17,10 +17,8 @@ void fly_qgemm_avx2(int row_begin, int row_end, int n, int k, const uint8_t *a, 
                     const fly_requant *rq, uint8_t *c, int32_t *c32, int ldc, int group);
 /// Returns 0 (and does nothing) when it cannot take the layer (more than 4096 channels).
 int fly_qgate_avx2(uint8_t *x, int batch, int pixels, int channels, int32_t zero_point, const int32_t *gates);
-/// `group` 0: the general path; 1, 2, 4: tap pairs per widening on the narrow path, which reads
-/// `packed_w8` (see fly_qdepthwise_bounded_u8).
-void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input, const int16_t *packed_w,
-                         const int8_t *packed_w8, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output, int group);
+void fly_qdepthwise_avx2(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input,
+                         const int16_t *packed_w, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output);
 #endif
 #if defined(__aarch64__)
 void fly_qgemm_neon(int row_begin, int row_end, int n, int k, const uint8_t *a, int lda, const int8_t *packed_b,

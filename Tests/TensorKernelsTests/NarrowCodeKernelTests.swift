@@ -81,13 +81,10 @@ import Testing
         }
     }
 
-    /// 7-bit inputs through the general path and the narrow one (vpmaddubsw on interleaved tap
-    /// bytes), with weights up to ±127, ±63 and ±31 (1, 2 and 4 tap pairs per widening).
-    @Test(arguments: IntegerKernelTests.depthwiseShapes, [127, 63, 31])
-    func depthwiseWithSevenBitCodesMatchesTheReference(g: ConvGeometry, weightLimit: Int) {
+    @Test(arguments: IntegerKernelTests.depthwiseShapes)
+    func depthwiseWithASevenBitTableMatchesTheReference(g: ConvGeometry) {
         let c = g.inChannels, taps = g.kernelH * g.kernelW
-        var weight: [Int8] = Self.integers(c * taps, in: -weightLimit...weightLimit, seed: UInt64(c + 3))
-        weight[0] = Int8(-weightLimit)
+        let weight: [Int8] = Self.integers(c * taps, in: -127...127, seed: UInt64(c + 3))
         let input: [UInt8] = Self.integers(g.batch * g.inHeight * g.inWidth * c, in: 0...127, seed: UInt64(taps + 3))
         let zeroRow = [UInt8](repeating: 40, count: c)
         let packed = QuantizedDepthwise.pack(weight, geometry: g)
@@ -102,48 +99,19 @@ import Testing
             }}
             expected[((n * g.outHeight + oy) * g.outWidth + ox) * c + ch] = rq.reference(acc, channel: ch)
         }}}}
-        let packed8 = packed.map { Int8($0) }
-        let bounds = QuantizedGEMM.OperandBounds(activations: 127, weights: weightLimit)
-        for (portable, narrow) in [(false, false), (false, true), (true, true)] {
+        for portable in [false, true] {
             QuantizedGEMM.forcePortable(portable)
             defer { QuantizedGEMM.forcePortable(false) }
             var out = [UInt8](repeating: 0, count: expected.count)
             input.withUnsafeBufferPointer { ip in packed.withUnsafeBufferPointer { wp in zeroRow.withUnsafeBufferPointer { zp in
-                packed8.withUnsafeBufferPointer { w8 in out.withUnsafeMutableBufferPointer { op in
+                out.withUnsafeMutableBufferPointer { op in
                     rq.withUnsafeParameters { p in
                         QuantizedDepthwise.forward(g, rows: 0..<(g.batch * g.outHeight), input: ip.baseAddress!, packedWeight: wp.baseAddress!,
-                                                   zeroRow: zp.baseAddress!, requantization: p, output: op.baseAddress!,
-                                                   narrow: narrow ? (w8.baseAddress!, bounds) : nil)
+                                                   zeroRow: zp.baseAddress!, requantization: p, output: op.baseAddress!)
                     }
-                }}
+                }
             }}}
-            #expect(out == expected, "\(g), |w| ≤ \(weightLimit), portable \(portable), narrow \(narrow)")
-        }
-    }
-
-    @Test func depthwiseExtremesDoNotSaturateOnTheNarrowPath() {
-        // Inputs all 127, weights all ±limit: the largest s16 sums the narrow path forms.
-        let g = ConvGeometry(batch: 1, inHeight: 6, inWidth: 6, inChannels: 32, outChannels: 32, kernel: (5, 5), padding: (2, 2), groups: 32)
-        for limit in [127, 63, 31] {
-            for sign in [1, -1] {
-                let weight = [Int8](repeating: Int8(sign * limit), count: 32 * 25)
-                let input = [UInt8](repeating: 127, count: 36 * 32), zeroRow = [UInt8](repeating: 127, count: 32)
-                let packed = QuantizedDepthwise.pack(weight, geometry: g), packed8 = packed.map { Int8($0) }
-                let rq = Requantization(bias: [Int32](repeating: 0, count: 32), realMultipliers: [Double](repeating: 1.0 / 1024, count: 32),
-                                        zeroPoint: 64, min: 0, max: 127)
-                var out = [UInt8](repeating: 0, count: 36 * 32)
-                input.withUnsafeBufferPointer { ip in packed.withUnsafeBufferPointer { wp in zeroRow.withUnsafeBufferPointer { zp in
-                    packed8.withUnsafeBufferPointer { w8 in out.withUnsafeMutableBufferPointer { op in
-                        rq.withUnsafeParameters { p in
-                            QuantizedDepthwise.forward(g, rows: 0..<6, input: ip.baseAddress!, packedWeight: wp.baseAddress!, zeroRow: zp.baseAddress!,
-                                                       requantization: p, output: op.baseAddress!,
-                                                       narrow: (w8.baseAddress!, QuantizedGEMM.OperandBounds(activations: 127, weights: limit)))
-                        }
-                    }}
-                }}}
-                let expected = rq.reference(127 * 25 * Int32(sign * limit), channel: 0)
-                #expect(out.allSatisfy { $0 == expected }, "weights \(sign * limit)")
-            }
+            #expect(out == expected, "\(g), portable \(portable)")
         }
     }
 

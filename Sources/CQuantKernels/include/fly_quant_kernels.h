@@ -104,15 +104,6 @@ void fly_qdepthwise_u8(const fly_dw_geometry *g, int row_begin, int row_end, con
 void fly_im2col_u8(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input, uint8_t zero_point,
                    uint8_t *columns, int ldc);
 
-/// The same with bounded operands: every input code (and the zero row) ≤ a_max, every
-/// |weight| ≤ w_max, and `packed_w8` the packed weights as int8 (same layout). When
-/// 2 · a_max · w_max ≤ 32767 (7-bit activations) the AVX2 kernel multiplies 16 channels of a tap
-/// pair with one vpmaddubsw on the interleaved bytes, and sums fly_qgemm_group(a_max, w_max)
-/// pairs in s16 before widening. Same results as `fly_qdepthwise_u8`.
-void fly_qdepthwise_bounded_u8(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input, const int16_t *packed_w,
-                               const int8_t *packed_w8, const uint8_t *zero_row, const fly_requant *rq, uint8_t *output,
-                               int a_max, int w_max);
-
 /// Element-wise steps between convolutions (integer only; auto-vectorised per CPU).
 /// a[i] = clamp(z_out + (((a[i] − z_a)·m_a + (b[i] − z_b)·m_b + 2^(shift−1)) >> shift), 0, max)
 /// (max 255, or 127 for 7-bit activations).

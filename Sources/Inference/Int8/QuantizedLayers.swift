@@ -94,9 +94,6 @@ struct QuantizedDenseConvolution {
 struct QuantizedDepthwiseConvolution {
     let geometry: ConvGeometry
     let packed: [Int16]
-    /// The same weights as int8, and the operands' bounds, for the kernel's 7-bit path.
-    let packed8: [Int8]
-    let bounds: QuantizedGEMM.OperandBounds
     let requant: Requantization
     let zeroRow: [UInt8]
 
@@ -106,8 +103,6 @@ struct QuantizedDepthwiseConvolution {
         guard taps <= QuantizedDepthwise.maximumTaps else { throw .invalidInput("\(name): kernel too large for the int8 depthwise kernel") }
         geometry = g
         packed = QuantizedDepthwise.pack(layer.weight, geometry: g)
-        packed8 = packed.map { Int8($0) }   // depthwise weights lie in [-127, 127]
-        bounds = QuantizedGEMM.OperandBounds(activations: Int(input.levels), weights: layer.weight.lazy.map { abs(Int($0)) }.max() ?? 0)
         let sums = (0..<g.inChannels).map { c in (0..<taps).reduce(Int32(0)) { $0 + Int32(layer.weight[c * taps + $1]) } }
         requant = try requantization(bias: layer.bias, weightScales: layer.scale, rowSums: sums, input: input, output: output,
                                      preActivation: preActivation, activation: activation, layer: name)
@@ -117,17 +112,17 @@ struct QuantizedDepthwiseConvolution {
     func run(batch: Int, input: UnsafePointer<UInt8>, output: UnsafeMutablePointer<UInt8>) {
         var g = geometry
         g.batch = batch
-        let iP = SendablePointer(input), oP = SendablePointer(output), bounds = bounds
-        packed.withUnsafeBufferPointer { w in packed8.withUnsafeBufferPointer { w8 in zeroRow.withUnsafeBufferPointer { z in
-            let wP = SendablePointer(w.baseAddress!), w8P = SendablePointer(w8.baseAddress!), zP = SendablePointer(z.baseAddress!)
+        let iP = SendablePointer(input), oP = SendablePointer(output)
+        packed.withUnsafeBufferPointer { w in zeroRow.withUnsafeBufferPointer { z in
+            let wP = SendablePointer(w.baseAddress!), zP = SendablePointer(z.baseAddress!)
             requant.withUnsafeParameters { parameters in
                 let rP = SendablePointer(parameters)
                 parallelChunks(batch * g.outHeight, minimumPerThread: 2) { rows in
                     QuantizedDepthwise.forward(g, rows: rows, input: iP.base, packedWeight: wP.base, zeroRow: zP.base,
-                                               requantization: rP.base, output: oP.base, narrow: (UnsafePointer(w8P.base), bounds))
+                                               requantization: rP.base, output: oP.base)
                 }
             }
-        }}}
+        }}
     }
 }
 

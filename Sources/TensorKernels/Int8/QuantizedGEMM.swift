@@ -43,7 +43,7 @@ public enum QuantizedGEMM {
     public struct OperandBounds: Sendable, Equatable {
         public var activations: Int, weights: Int
         public init(activations: Int, weights: Int) {
-            precondition((0...255).contains(activations) && (0...127).contains(weights), "bounds outside u8 × [-127, 127]")
+            precondition((0...255).contains(activations) && (0...Int(QuantizedGEMM.weightLimit)).contains(weights), "bounds outside u8 × [-63, 63]")
             self.activations = activations
             self.weights = weights
         }
@@ -90,19 +90,11 @@ public enum QuantizedDepthwise {
     }
 
     /// Output rows `rows` (of batch·outHeight). `zeroRow` holds `channels` copies of the input
-    /// zero point; the requantisation bias must include −z_in·Σ_taps w. `narrow`: the packed
-    /// weights as int8 and the operands' bounds (every input code and the zero point, every
-    /// |weight|), which with 7-bit activations select the AVX2 vpmaddubsw path (C header).
+    /// zero point; the requantisation bias must include −z_in·Σ_taps w.
     public static func forward(_ g: ConvGeometry, rows: Range<Int>, input: UnsafePointer<UInt8>, packedWeight: UnsafePointer<Int16>,
                                zeroRow: UnsafePointer<UInt8>, requantization: UnsafePointer<fly_requant>,
-                               output: UnsafeMutablePointer<UInt8>,
-                               narrow: (packedWeight: UnsafePointer<Int8>, bounds: QuantizedGEMM.OperandBounds)? = nil) {
+                               output: UnsafeMutablePointer<UInt8>) {
         var cg = cGeometry(g)
-        if let narrow {
-            fly_qdepthwise_bounded_u8(&cg, Int32(rows.lowerBound), Int32(rows.upperBound), input, packedWeight, narrow.packedWeight, zeroRow,
-                                      requantization, output, Int32(narrow.bounds.activations), Int32(narrow.bounds.weights))
-        } else {
-            fly_qdepthwise_u8(&cg, Int32(rows.lowerBound), Int32(rows.upperBound), input, packedWeight, zeroRow, requantization, output)
-        }
+        fly_qdepthwise_u8(&cg, Int32(rows.lowerBound), Int32(rows.upperBound), input, packedWeight, zeroRow, requantization, output)
     }
 }
