@@ -151,8 +151,9 @@ __attribute__((always_inline)) AVX2 static inline void strip_product(int group, 
         for (int i = 0; i < rows; i++) accumulate_row(1, a_rows[i] + 4 * s, bp, ones, &acc[2 * i], &acc[2 * i + 1]);
 }
 
-/// Requantises (or stores raw) and writes rows [r, r + rows) of the strip at column j.
-AVX2 static inline void store_strip(const __m256i *acc, int rows, int r, int j, int n, const fly_requant *rq, const table_state *table,
+/// Requantises (or stores raw) and writes rows [r, r + rows) of the strip at column j. Inlined
+/// into the tile loop: as a call, its eight accumulators went through the stack.
+__attribute__((always_inline)) AVX2 static inline void store_strip(const __m256i *acc, int rows, int r, int j, int n, const fly_requant *rq, const table_state *table,
                                     uint8_t *c, int32_t *c32, int ldc) {
     int left = n - j, first = left < 8 ? left : 8, second = left - 8 < 8 ? left - 8 : 8;
     if (c && second == 8 && table->small && rows == 4) {
