@@ -5,6 +5,16 @@
 #include <string.h>
 #include "fly_quant_kernels.h"
 
+/// memcpy for the stem's 9-byte rows of taps without a call: two overlapping 8-byte moves.
+static inline void copy_bytes(uint8_t *dst, const uint8_t *src, size_t n) {
+    if (n < 8 || n > 16) { memcpy(dst, src, n); return; }
+    uint64_t head, tail;
+    memcpy(&head, src, 8);
+    memcpy(&tail, src + n - 8, 8);
+    memcpy(dst, &head, 8);
+    memcpy(dst + n - 8, &tail, 8);
+}
+
 void fly_im2col_u8(const fly_dw_geometry *g, int row_begin, int row_end, const uint8_t *input, uint8_t zero_point,
                    uint8_t *columns, int ldc) {
     const int c = g->channels, kw = g->kernel_w, patch = g->kernel_h * kw * c;
@@ -20,7 +30,7 @@ void fly_im2col_u8(const fly_dw_geometry *g, int row_begin, int row_end, const u
                 int iy = oy * g->stride_h - g->pad_h + ky * g->dilation_h;
                 if (iy < 0 || iy >= g->in_height) { memset(dst, zero_point, (size_t)kw * c); continue; }
                 const uint8_t *src = image + iy * pixelRow;
-                if (rowInside) { memcpy(dst, src + (int64_t)ix0 * c, (size_t)kw * c); continue; }
+                if (rowInside) { copy_bytes(dst, src + (int64_t)ix0 * c, (size_t)kw * c); continue; }
                 for (int kx = 0; kx < kw; kx++) {
                     int ix = ix0 + kx * g->dilation_w;
                     if (ix >= 0 && ix < g->in_width) memcpy(dst + kx * c, src + (int64_t)ix * c, (size_t)c);

@@ -159,6 +159,10 @@ import Testing
         ConvGeometry(batch: 2, inHeight: 9, inWidth: 8, inChannels: 3, outChannels: 16, kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
         ConvGeometry(batch: 1, inHeight: 6, inWidth: 7, inChannels: 5, outChannels: 4, kernel: (3, 2), padding: (2, 1), dilation: (2, 2)),
         ConvGeometry(batch: 1, inHeight: 5, inWidth: 5, inChannels: 8, outChannels: 8, kernel: (5, 5), padding: (2, 2)),
+        // Rows of taps of 12 and 6 bytes (the 8…16-byte copy and the plain one), 16 at a 1×k kernel.
+        ConvGeometry(batch: 1, inHeight: 5, inWidth: 6, inChannels: 4, outChannels: 4, kernel: (3, 3), padding: (1, 1)),
+        ConvGeometry(batch: 1, inHeight: 5, inWidth: 6, inChannels: 2, outChannels: 4, kernel: (3, 3), stride: (1, 2), padding: (1, 1)),
+        ConvGeometry(batch: 1, inHeight: 4, inWidth: 7, inChannels: 4, outChannels: 4, kernel: (1, 4)),
     ]
 
     @Test(arguments: im2colShapes)
