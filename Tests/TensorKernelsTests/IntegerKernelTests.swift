@@ -92,39 +92,51 @@ import Testing
                      dilation: (2, 2), groups: 96),
     ]
 
+    /// The depthwise convolution written out: taps outside the input read `zeroPoint`.
+    static func depthwiseReference(_ g: ConvGeometry, input: [UInt8], weight: [Int8], zeroPoint: UInt8, requantization rq: Requantization) -> [UInt8] {
+        let c = g.inChannels, taps = g.kernelH * g.kernelW
+        var expected = [UInt8](repeating: 0, count: g.batch * g.outHeight * g.outWidth * c)
+        for n in 0..<g.batch { for oy in 0..<g.outHeight { for ox in 0..<g.outWidth { for ch in 0..<c {
+            var acc: Int32 = 0
+            for ky in 0..<g.kernelH { for kx in 0..<g.kernelW {
+                let iy = oy * g.strideH - g.padH + ky * g.dilationH, ix = ox * g.strideW - g.padW + kx * g.dilationW
+                let x = (iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth)
+                    ? input[((n * g.inHeight + iy) * g.inWidth + ix) * c + ch] : zeroPoint
+                acc += Int32(x) * Int32(weight[ch * taps + ky * g.kernelW + kx])
+            }}
+            expected[((n * g.outHeight + oy) * g.outWidth + ox) * c + ch] = rq.reference(acc, channel: ch)
+        }}}}
+        return expected
+    }
+
+    /// The kernel's output for the same operands (whichever kernel `forcePortable` selects).
+    static func depthwiseKernel(_ g: ConvGeometry, input: [UInt8], weight: [Int8], zeroPoint: UInt8, requantization rq: Requantization) -> [UInt8] {
+        let packed = QuantizedDepthwise.pack(weight, geometry: g)
+        let zeroRow = [UInt8](repeating: zeroPoint, count: g.inChannels)
+        var out = [UInt8](repeating: 0, count: g.batch * g.outHeight * g.outWidth * g.inChannels)
+        input.withUnsafeBufferPointer { ip in packed.withUnsafeBufferPointer { wp in zeroRow.withUnsafeBufferPointer { zp in
+            out.withUnsafeMutableBufferPointer { op in
+                rq.withUnsafeParameters { p in
+                    QuantizedDepthwise.forward(g, rows: 0..<(g.batch * g.outHeight), input: ip.baseAddress!, packedWeight: wp.baseAddress!,
+                                               zeroRow: zp.baseAddress!, requantization: p, output: op.baseAddress!)
+                }
+            }
+        }}}
+        return out
+    }
+
     @Test(arguments: depthwiseShapes)
     func depthwiseMatchesTheReference(g: ConvGeometry) {
         let c = g.inChannels, taps = g.kernelH * g.kernelW
         let weight: [Int8] = Self.integers(c * taps, in: -127...127, seed: UInt64(c))
         let input: [UInt8] = Self.integers(g.batch * g.inHeight * g.inWidth * c, in: 0...255, seed: UInt64(taps))
-        let zeroPoint: UInt8 = 91
-        let zeroRow = [UInt8](repeating: zeroPoint, count: c)
-        let packed = QuantizedDepthwise.pack(weight, geometry: g)
         for (table, relu) in [(false, false), (true, false), (false, true)] {
             let rq = Self.requantization(channels: c, seed: UInt64(c + taps), table: table, relu: relu)
-            var expected = [UInt8](repeating: 0, count: g.batch * g.outHeight * g.outWidth * c)
-            for n in 0..<g.batch { for oy in 0..<g.outHeight { for ox in 0..<g.outWidth { for ch in 0..<c {
-                var acc: Int32 = 0
-                for ky in 0..<g.kernelH { for kx in 0..<g.kernelW {
-                    let iy = oy * g.strideH - g.padH + ky * g.dilationH, ix = ox * g.strideW - g.padW + kx * g.dilationW
-                    let x = (iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth)
-                        ? input[((n * g.inHeight + iy) * g.inWidth + ix) * c + ch] : zeroPoint
-                    acc += Int32(x) * Int32(weight[ch * taps + ky * g.kernelW + kx])
-                }}
-                expected[((n * g.outHeight + oy) * g.outWidth + ox) * c + ch] = rq.reference(acc, channel: ch)
-            }}}}
+            let expected = Self.depthwiseReference(g, input: input, weight: weight, zeroPoint: 91, requantization: rq)
             for portable in [false, true] {
                 QuantizedGEMM.forcePortable(portable)
                 defer { QuantizedGEMM.forcePortable(false) }
-                var out = [UInt8](repeating: 0, count: expected.count)
-                input.withUnsafeBufferPointer { ip in packed.withUnsafeBufferPointer { wp in zeroRow.withUnsafeBufferPointer { zp in
-                    out.withUnsafeMutableBufferPointer { op in
-                        rq.withUnsafeParameters { p in
-                            QuantizedDepthwise.forward(g, rows: 0..<(g.batch * g.outHeight), input: ip.baseAddress!, packedWeight: wp.baseAddress!,
-                                                       zeroRow: zp.baseAddress!, requantization: p, output: op.baseAddress!)
-                        }
-                    }
-                }}}
+                let out = Self.depthwiseKernel(g, input: input, weight: weight, zeroPoint: 91, requantization: rq)
                 #expect(out == expected, "\(g), portable: \(portable), table: \(table), relu: \(relu)")
             }
         }

@@ -86,31 +86,12 @@ import Testing
         let c = g.inChannels, taps = g.kernelH * g.kernelW
         let weight: [Int8] = Self.integers(c * taps, in: -127...127, seed: UInt64(c + 3))
         let input: [UInt8] = Self.integers(g.batch * g.inHeight * g.inWidth * c, in: 0...127, seed: UInt64(taps + 3))
-        let zeroRow = [UInt8](repeating: 40, count: c)
-        let packed = QuantizedDepthwise.pack(weight, geometry: g)
         let rq = Self.sevenBitRequantization(channels: c, seed: UInt64(taps), table: true)
-        var expected = [UInt8](repeating: 0, count: g.batch * g.outHeight * g.outWidth * c)
-        for n in 0..<g.batch { for oy in 0..<g.outHeight { for ox in 0..<g.outWidth { for ch in 0..<c {
-            var acc: Int32 = 0
-            for ky in 0..<g.kernelH { for kx in 0..<g.kernelW {
-                let iy = oy * g.strideH - g.padH + ky * g.dilationH, ix = ox * g.strideW - g.padW + kx * g.dilationW
-                let x = (iy >= 0 && iy < g.inHeight && ix >= 0 && ix < g.inWidth) ? input[((n * g.inHeight + iy) * g.inWidth + ix) * c + ch] : 40
-                acc += Int32(x) * Int32(weight[ch * taps + ky * g.kernelW + kx])
-            }}
-            expected[((n * g.outHeight + oy) * g.outWidth + ox) * c + ch] = rq.reference(acc, channel: ch)
-        }}}}
+        let expected = IntegerKernelTests.depthwiseReference(g, input: input, weight: weight, zeroPoint: 40, requantization: rq)
         for portable in [false, true] {
             QuantizedGEMM.forcePortable(portable)
             defer { QuantizedGEMM.forcePortable(false) }
-            var out = [UInt8](repeating: 0, count: expected.count)
-            input.withUnsafeBufferPointer { ip in packed.withUnsafeBufferPointer { wp in zeroRow.withUnsafeBufferPointer { zp in
-                out.withUnsafeMutableBufferPointer { op in
-                    rq.withUnsafeParameters { p in
-                        QuantizedDepthwise.forward(g, rows: 0..<(g.batch * g.outHeight), input: ip.baseAddress!, packedWeight: wp.baseAddress!,
-                                                   zeroRow: zp.baseAddress!, requantization: p, output: op.baseAddress!)
-                    }
-                }
-            }}}
+            let out = IntegerKernelTests.depthwiseKernel(g, input: input, weight: weight, zeroPoint: 40, requantization: rq)
             #expect(out == expected, "\(g), portable \(portable)")
         }
     }
