@@ -9,16 +9,23 @@
 # TRAITS_WORK (default work/traits-small-mixed) and DETECTOR_RUN (default run3 of
 # work/detector-fast) name the training runs; the defaults are the bundled models' runs (the
 # presets-only classifier bundled before the seventh session: TRAITS_WORK=work/traits-small).
+# TRAITS_MODEL names the classifier file to compare instead of TRAITS_WORK/run/model.safetensors,
+# e.g. the bundled one without its training run:
+#   scripts/train-traits.sh work/traits-small-mixed --domains mixed --data-only
+#   TRAITS_MODEL=Sources/DefaultModels/Bundled/traits-small.safetensors scripts/quantize-compare.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 root=$PWD
+model=run/model.safetensors
+[ -n "${TRAITS_MODEL:-}" ] && model=$(cd "$(dirname "$TRAITS_MODEL")" && pwd)/$(basename "$TRAITS_MODEL")
 cd "${TRAITS_WORK:-work/traits-small-mixed}"
-[ -f run/model.safetensors ] || { echo "run scripts/train-traits.sh first (no $PWD/run/model.safetensors)" >&2; exit 1; }
-$B quantize run/model.safetensors --compare --data heldout-grey/crops --calibration sim-petri-dish/crops \
+[ -f "$model" ] || { echo "run scripts/train-traits.sh first (no $PWD/$model)" >&2; exit 1; }
+[ -d heldout-grey/crops ] || { echo "no data sets in $PWD: scripts/train-traits.sh DIR [--domains mixed] --data-only renders them" >&2; exit 1; }
+$B quantize "$model" --compare --data heldout-grey/crops --calibration sim-petri-dish/crops \
     --out-dir quantized/flysim "$@"
 if [ -d real-test ] && [ -d real-train ]; then
-  $B quantize run/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
+  $B quantize "$model" --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
 fi
 # 3. The detector of the training run (scripts/train-detector.sh → work/detector-fast/run3, the
 #    bundled one): fp32, fp16 and static-int8 on the held-out FlySim photos and the real test photos.

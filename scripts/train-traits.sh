@@ -5,15 +5,19 @@
 #  3. the real photos in ../shared/data/real-aarongs split by photo number (photos 1-5 train,
 #     6-7 test; annotation files written to the work directory, images linked, never copied);
 #  4. flytally train (checkpoint every epoch: rerun this script to resume), then flytally eval.
-# Usage: scripts/train-traits.sh [WORKDIR] [--domains presets|mixed] [extra flytally train options, e.g. --model large]
+# Usage: scripts/train-traits.sh [WORKDIR] [--domains presets|mixed] [--data-only] [extra flytally train options, e.g. --model large]
 #   --domains mixed: the first 25 photos of each preset plus 125 photos of FlySim's 'varied'
 #   domain (domain randomisation) instead of 50 of each preset — the same number of photos.
+#   --data-only: steps 1-3 only (render and split the data sets, e.g. to evaluate or quantise a
+#   given model on exactly the crops of a training run), no training.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
 work=${1:-work/traits-small}; shift || true
 domains=presets
 if [ "${1:-}" = --domains ]; then domains=${2:?presets or mixed}; shift 2; fi
+data_only=false
+if [ "${1:-}" = --data-only ]; then data_only=true; shift; fi
 case $domains in presets) per_preset=50 ;; mixed) per_preset=25 ;; *) echo "--domains must be presets or mixed" >&2; exit 2 ;; esac
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/traits-small.json   # the recipe; extra options below override it
@@ -36,6 +40,7 @@ if [ -f "$real/annotations.json" ]; then
 else
   echo "note: $real not found; training on FlySim only" >&2
 fi
+if $data_only; then echo "data sets ready in $PWD"; exit 0; fi
 resume=()
 [ -f run/checkpoint.safetensors ] && resume=(--resume)
 $B train --config "$config" --data sim-*/crops "${real_args[@]}" --validation heldout-grey/crops \
