@@ -4,10 +4,10 @@ import TensorKernels
 import Tensors
 
 /// A heat-map keypoint model compiled for inference: the backbone and pooled heads run through
-/// the engine's plan (its final layer gives the trait logits and the regressed wing-tip spreads
-/// and sign), the map head on the plan's stride-16 features through folded convolutions, and the
-/// maps are read by the same soft-argmax as in training. Outputs are in the forward's order:
-/// [N, 12] = 3 trait logits, 6 map positions (head, tail, wing-tip midpoint), 3 regressed values.
+/// the engine's plan (its final layer gives the trait logits and, for `heatmap`, the regressed
+/// wing-tip spreads and sign), the map head on the plan's stride-16 features through folded
+/// convolutions, and the maps are read by the training forward's own `keypointCode`. Outputs
+/// are in the forward's order: [N, 12] = 3 trait logits, the 9 code values.
 final class KeypointMapPlan {
     let backbone: MobileNetV3Plan
     let mapsHidden: FoldedConvolution, mapsOut: FoldedConvolution
@@ -65,13 +65,17 @@ final class KeypointMapPlan {
                 }
             }
         }
-        let positions = GradientRecording.withoutGradients { spatialSoftArgmax(Variable(maps)).value.scalars }   // [N, 6]
+        let regressedCount = pooledCount - 3
+        let regressed = (0..<n).flatMap { pooled[($0 * pooledCount + 3)..<(($0 + 1) * pooledCount)] }
+        let code = GradientRecording.withoutGradients {   // [N, 9], as the training forward reads the maps
+            concatChannels(TraitClassifier.keypointCode(
+                maps: Variable(maps), regressed: regressedCount > 0 ? Variable(Tensor(shape: [n, regressedCount], scalars: regressed)) : nil)).value.scalars
+        }
         var out: [Float] = []
         out.reserveCapacity(n * 12)
         for i in 0..<n {
             out += pooled[(i * pooledCount)..<(i * pooledCount + 3)]
-            out += positions[(i * 6)..<((i + 1) * 6)]
-            out += pooled[(i * pooledCount + 3)..<((i + 1) * pooledCount)]
+            out += code[(i * 9)..<((i + 1) * 9)]
         }
         return out
     }

@@ -25,8 +25,13 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
     ///   wing-tip spreads and sign (c, d, e) still regressed from the pooled vector. The output
     ///   is the same 12 values, so training, decoding and evaluation do not change. It runs
     ///   compiled (`KeypointMapPlan`); no integer quantisation exists for it yet.
+    /// - `heatmap-moments`: the same three maps, but all nine values come from them: head and
+    ///   tail by soft-argmax, and the whole wing-tip code (a…e) from the wing map's first and
+    ///   second moments (`spatialSoftPointPair`: a two-peak map's spread is the tips' distance,
+    ///   its correlation their diagonal), so nothing is regressed from the pooled vector.
     public enum KeypointHead: String, Sendable, Codable, CaseIterable {
         case regression, heatmap
+        case heatmapMoments = "heatmap-moments"
     }
 
     public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, keypoints: Bool = true,
@@ -54,7 +59,17 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
     }
 
     /// Whether the keypoints come from heat maps.
-    public var usesKeypointMaps: Bool { keypoints && keypointHead == .heatmap }
+    public var usesKeypointMaps: Bool { keypoints && keypointHead != .regression }
+
+    /// How many of the nine code values the pooled vector's keypoint layer regresses.
+    var regressedKeypointCount: Int {
+        guard keypoints else { return 0 }
+        switch keypointHead {
+        case .regression: return KeypointEncoding.count
+        case .heatmap: return KeypointEncoding.count - 6
+        case .heatmapMoments: return 0
+        }
+    }
 
     var backbone: MobileNetV3Configuration {
         MobileNetV3Configuration(variant: variant, widthMultiplier: widthMultiplier, logits: 3,
@@ -76,7 +91,7 @@ public final class TraitClassifier: Module {
     public let hidden: Sequential
     public let traitHead: Linear
     /// Regression of the keypoint code: all nine values, or only the wing-tip spreads and sign
-    /// (c, d, e) when the keypoint maps give the positions.
+    /// (c, d, e) when the keypoint maps give the positions; none with `heatmap-moments`.
     public let keypointHead: Linear?
     /// Heat-map keypoint head: stride-16 features → 3×3 conv → BN → hardswish → 1×1 conv to
     /// three maps (head, tail, wing tips), read by soft-argmax.
@@ -99,8 +114,8 @@ public final class TraitClassifier: Module {
         let width = configuration.backbone.lastChannels
         traitHead = Linear(inFeatures: width, outFeatures: 3, rng: &rng)
         let maps = configuration.usesKeypointMaps
-        keypointHead = configuration.keypoints
-            ? Linear(inFeatures: width, outFeatures: maps ? KeypointEncoding.count - 6 : KeypointEncoding.count, rng: &rng) : nil
+        let regressed = configuration.regressedKeypointCount
+        keypointHead = regressed > 0 ? Linear(inFeatures: width, outFeatures: regressed, rng: &rng) : nil
         let tap16 = configuration.backbone.lastFeatureLayer(atStride: 16)!
         stride16Layer = tap16.index
         if maps {
@@ -129,7 +144,7 @@ public final class TraitClassifier: Module {
     }
 
     public override func forward(_ x: Variable) -> Variable {
-        guard let keypointMaps, let keypointHead else {
+        guard let keypointMaps else {
             let h = hidden(flatten(globalAveragePool(features(x))))
             let logits = traitHead(h)
             guard let keypointHead else { return logits }
@@ -141,9 +156,16 @@ public final class TraitClassifier: Module {
             if i == stride16Layer { stride16 = f }
         }
         let h = hidden(flatten(globalAveragePool(f)))
-        // [N, 6]: head (x, y), tail (x, y), wing-tip midpoint (a, b) — the code's first six values.
-        let positions = spatialSoftArgmax(keypointMaps(stride16!))
-        return concatChannels([traitHead(h), positions, keypointHead(h)])
+        return concatChannels([traitHead(h)] + Self.keypointCode(maps: keypointMaps(stride16!), regressed: keypointHead.map { $0(h) }))
+    }
+
+    /// The nine code values from the three maps [N, h, w, 3] (head, tail, wing tips): with a
+    /// regressed (c, d, e) the maps give the first six by soft-argmax; without, head and tail
+    /// by soft-argmax and the wing code from the wing map's moments. Shared by the training
+    /// forward and `KeypointMapPlan`, so the two cannot drift apart.
+    static func keypointCode(maps: Variable, regressed: Variable?) -> [Variable] {
+        if let regressed { return [spatialSoftArgmax(maps), regressed] }
+        return [spatialSoftArgmax(sliceChannels(maps, 0..<2)), spatialSoftPointPair(sliceChannels(maps, 2..<3))]
     }
 
     /// Whether fake quantisers are attached anywhere (compression-aware training): the compiled

@@ -65,6 +65,33 @@ import Testing
         #expect(abs(m[0] - 0.5) < 1e-5 && abs(m[1] - 0.5) < 1e-5)
     }
 
+    @Test func spatialSoftPointPairGradients() {
+        checkGradients([random([2, 3, 4, 2], seed: 14, low: -2, high: 2)]) { v in weightedSum(spatialSoftPointPair(v[0])) }
+        // A sharper map (variances near the grid's resolution), where the square roots bend most.
+        checkGradients([random([1, 3, 4, 1], seed: 15, low: -5, high: 5)]) { v in weightedSum(spatialSoftPointPair(v[0])) }
+    }
+
+    @Test func spatialSoftPointPairReadsTwoPeaksAsTheWingCode() {
+        // Two equal peaks at cells (row 0, col 0) and (row 2, col 3) of a 3 × 4 map: centres
+        // (0.125, 1/6) and (0.875, 5/6) → midpoint (0.5, 0.5), |Δx| = 0.75, |Δy| = 2/3, and both
+        // differences of one sign → e = 1. The other diagonal → e = 0, the same a…d.
+        func code(_ cellA: Int, _ cellB: Int) -> [Float] {
+            var map = Tensor(shape: [1, 3, 4, 1])
+            map.scalars[cellA] = 40; map.scalars[cellB] = 40
+            return spatialSoftPointPair(Variable(map)).value.scalars
+        }
+        for (cells, e) in [((0, 2 * 4 + 3), Float(1)), ((0 * 4 + 3, 2 * 4 + 0), Float(0))] {
+            let v = code(cells.0, cells.1)
+            #expect(v.count == 5)
+            #expect(abs(v[0] - 0.5) < 1e-5 && abs(v[1] - 0.5) < 1e-5, "\(v)")
+            #expect(abs(v[2] - 0.75) < 1e-4 && abs(v[3] - 2.0 / 3) < 1e-4, "\(v)")
+            #expect(abs(v[4] - e) < 1e-4, "\(v)")
+        }
+        // One peak: both tips on it, spreads 2√ε.
+        let single = code(5, 5)
+        #expect(abs(single[2] - 0.002) < 1e-4 && abs(single[3] - 0.002) < 1e-4, "\(single)")
+    }
+
     @Test func maxPool() {
         // Distinct values spaced more than the finite-difference step, so no tie flips.
         var x = Tensor(shape: [1, 5, 6, 3])

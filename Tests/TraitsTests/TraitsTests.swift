@@ -243,14 +243,20 @@ import Testing
     }
 }
 
-/// The heat-map keypoint head: same 12 outputs as the regression head, positions from
-/// soft-argmax maps on the stride-16 features.
+/// The heat-map keypoint heads: same 12 outputs as the regression head, positions from
+/// soft-argmax maps on the stride-16 features (`heatmap-moments`: the wing code from the maps too).
 @Suite struct KeypointMapTests {
-    static let configuration = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 64,
-                                                           keypointHead: .heatmap)
+    static let mapHeads: [TraitClassifierConfiguration.KeypointHead] = [.heatmap, .heatmapMoments]
 
-    @Test func heatMapModelRoundTripsPredictsAndRefusesIntegerQuantisation() throws {
-        let model = TraitClassifier(Self.configuration, seed: 5)
+    static func configuration(_ head: TraitClassifierConfiguration.KeypointHead) -> TraitClassifierConfiguration {
+        TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 64, keypointHead: head)
+    }
+
+    @Test(arguments: mapHeads)
+    func heatMapModelRoundTripsPredictsAndRefusesIntegerQuantisation(head: TraitClassifierConfiguration.KeypointHead) throws {
+        let model = TraitClassifier(Self.configuration(head), seed: 5)
+        // Only the regression-of-(c, d, e) head has a keypoint layer on the pooled vector.
+        #expect((model.keypointHead != nil) == (head == .heatmap))
         var rng = RandomSource(seed: 6)
         // Training-mode passes move the batch-norm statistics, so the compiled plan's folding
         // (backbone and map head) is really exercised.
@@ -261,7 +267,10 @@ import Testing
         let y = GradientRecording.withoutGradients { model(Variable(x)) }.value
         #expect(y.shape == [2, 12])
         // Positions (head, tail, wing-tip midpoint) are expectations over the map: inside the crop.
-        for n in 0..<2 { for j in 3..<9 { #expect((0...1).contains(y.scalars[n * 12 + j])) } }
+        // With the moments head the wing code is too: spreads are two standard deviations of a
+        // distribution on 0…1 (≤ 1, plus 2√ε), e is ½ + ½ × a correlation.
+        let bounded = head == .heatmapMoments ? 3..<12 : 3..<9
+        for n in 0..<2 { for j in bounded { #expect((0...1.002).contains(y.scalars[n * 12 + j]), "output \(j): \(y.scalars[n * 12 + j])") } }
         // The compiled path (backbone plan + folded map head) agrees with the autograd forward.
         let compiled = Tensor(shape: [2, 12], scalars: TraitPredictor(model).outputs(x))
         #expect(compiled.maxAbsDifference(y) <= 1e-4 * max(1, y.maxAbs), "plan vs model: \(compiled.maxAbsDifference(y))")
@@ -279,20 +288,25 @@ import Testing
         let old = #"{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":112}"#
         let decoded = try JSONDecoder().decode(TraitClassifierConfiguration.self, from: Data(old.utf8))
         #expect(decoded.keypointHead == .regression && !decoded.usesKeypointMaps)
-        let again = try JSONDecoder().decode(TraitClassifierConfiguration.self, from: JSONEncoder().encode(Self.configuration))
-        #expect(again == Self.configuration)
+        for head in Self.mapHeads {
+            let again = try JSONDecoder().decode(TraitClassifierConfiguration.self, from: JSONEncoder().encode(Self.configuration(head)))
+            #expect(again == Self.configuration(head) && again.usesKeypointMaps)
+        }
+        let unknown = #"{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":112,"keypointHead":"sideways"}"#
+        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(TraitClassifierConfiguration.self, from: Data(unknown.utf8)) }
     }
 
     /// The synthetic crops of TraitTrainingTests put the "head" blob anywhere in 10…38 of 48 px;
     /// trained mostly on keypoints, the maps must place it far better than always answering the
     /// middle. (At 96 px, i.e. 6×6 maps; 3×3 maps of a 48-px input were too coarse to learn in
     /// this budget.)
-    @Test func heatMapHeadLearnsWhereTheHeadIs() throws {
+    @Test(arguments: mapHeads)
+    func heatMapHeadLearnsWhereTheHeadIs(head mapHead: TraitClassifierConfiguration.KeypointHead) throws {
         var rng = RandomSource(seed: 11)
         let training = (0..<256).map { i in TraitTrainingTests.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
         let validation = (0..<40).map { i in TraitTrainingTests.crop(white: i % 2 == 1, male: i % 3 == 1, rng: &rng) }
         var recipe = TraitTrainingTests.recipe()
-        recipe.model.keypointHead = .heatmap
+        recipe.model.keypointHead = mapHead
         recipe.startSize = 96; recipe.endSize = 96; recipe.model.inputSize = 96
         recipe.keypointPhaseShare = 0.75; recipe.keypointLossWeight = 10
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("kpmap-\(UUID().uuidString).safetensors").path
