@@ -18,18 +18,10 @@ public func spatialSoftArgmax(_ x: Variable) -> Variable {
         for b in 0..<n {
             for ch in 0..<c {
                 let base = (b * c + ch) * cells
-                var maximum = -Float.infinity
-                for k in 0..<cells { maximum = max(maximum, xp[(b * cells + k) * c + ch]) }
-                var total: Float = 0
-                for k in 0..<cells {
-                    let e = Foundation.exp(xp[(b * cells + k) * c + ch] - maximum)
-                    probabilities[base + k] = e
-                    total += e
-                }
+                softmaxOverCells(xp, sample: b, channel: ch, cells: cells, channels: c, into: &probabilities, at: base)
                 var ex: Float = 0, ey: Float = 0
                 for k in 0..<cells {
-                    let p = probabilities[base + k] / total
-                    probabilities[base + k] = p
+                    let p = probabilities[base + k]
                     ex += p * (Float(k % w) + 0.5) / Float(w)
                     ey += p * (Float(k / w) + 0.5) / Float(h)
                 }
@@ -54,4 +46,19 @@ public func spatialSoftArgmax(_ x: Variable) -> Variable {
         }
         return [gx]
     }
+}
+
+/// The softmax over the H·W cells of one channel of one sample of an [N, H, W, C] buffer,
+/// written to `probabilities[base ..< base + cells]` (max-subtracted, so large logits are safe).
+func softmaxOverCells(_ xp: UnsafePointer<Float>, sample b: Int, channel ch: Int, cells: Int, channels c: Int,
+                      into probabilities: inout [Float], at base: Int) {
+    var maximum = -Float.infinity
+    for k in 0..<cells { maximum = max(maximum, xp[(b * cells + k) * c + ch]) }
+    var total: Float = 0
+    for k in 0..<cells {
+        let e = Foundation.exp(xp[(b * cells + k) * c + ch] - maximum)
+        probabilities[base + k] = e
+        total += e
+    }
+    for k in 0..<cells { probabilities[base + k] /= total }
 }

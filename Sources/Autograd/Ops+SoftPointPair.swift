@@ -1,4 +1,3 @@
-import Foundation
 import Tensors
 
 /// Reads an unordered pair of points from each channel of a [N, H, W, C] map of logits, by the
@@ -32,17 +31,9 @@ public func spatialSoftPointPair(_ x: Variable) -> Variable {
         for b in 0..<n {
             for ch in 0..<channels {
                 let base = (b * channels + ch) * cells
-                var maximum = -Float.infinity
-                for k in 0..<cells { maximum = max(maximum, xp[(b * cells + k) * channels + ch]) }
-                var total: Float = 0
-                for k in 0..<cells {
-                    let e = Foundation.exp(xp[(b * cells + k) * channels + ch] - maximum)
-                    probabilities[base + k] = e
-                    total += e
-                }
+                softmaxOverCells(xp, sample: b, channel: ch, cells: cells, channels: channels, into: &probabilities, at: base)
                 var m = Moments()
                 for k in 0..<cells {
-                    probabilities[base + k] /= total
                     m.ex += probabilities[base + k] * gridX[k]
                     m.ey += probabilities[base + k] * gridY[k]
                 }
