@@ -11,23 +11,20 @@ import Tensors
 public func spatialSoftArgmax(_ x: Variable) -> Variable {
     let (n, h, w, c) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let cells = h * w
-    // Probabilities kept for the pullback, [N, C, H·W] (channel-major for the sums).
-    var probabilities = [Float](repeating: 0, count: n * c * cells)
+    // Probabilities kept for the pullback.
+    let probabilities = softmaxOverCells(x.value)
     var out = Tensor(shape: [n, 2 * c])
-    x.value.withUnsafePointer { xp in
-        for b in 0..<n {
-            for ch in 0..<c {
-                let base = (b * c + ch) * cells
-                softmaxOverCells(xp, sample: b, channel: ch, cells: cells, channels: c, into: &probabilities, at: base)
-                var ex: Float = 0, ey: Float = 0
-                for k in 0..<cells {
-                    let p = probabilities[base + k]
-                    ex += p * (Float(k % w) + 0.5) / Float(w)
-                    ey += p * (Float(k / w) + 0.5) / Float(h)
-                }
-                out.scalars[b * 2 * c + 2 * ch] = ex
-                out.scalars[b * 2 * c + 2 * ch + 1] = ey
+    for b in 0..<n {
+        for ch in 0..<c {
+            let base = (b * c + ch) * cells
+            var ex: Float = 0, ey: Float = 0
+            for k in 0..<cells {
+                let p = probabilities[base + k]
+                ex += p * (Float(k % w) + 0.5) / Float(w)
+                ey += p * (Float(k / w) + 0.5) / Float(h)
             }
+            out.scalars[b * 2 * c + 2 * ch] = ex
+            out.scalars[b * 2 * c + 2 * ch + 1] = ey
         }
     }
     let expected = out.scalars
@@ -48,17 +45,27 @@ public func spatialSoftArgmax(_ x: Variable) -> Variable {
     }
 }
 
-/// The softmax over the H·W cells of one channel of one sample of an [N, H, W, C] buffer,
-/// written to `probabilities[base ..< base + cells]` (max-subtracted, so large logits are safe).
-func softmaxOverCells(_ xp: UnsafePointer<Float>, sample b: Int, channel ch: Int, cells: Int, channels c: Int,
-                      into probabilities: inout [Float], at base: Int) {
-    var maximum = -Float.infinity
-    for k in 0..<cells { maximum = max(maximum, xp[(b * cells + k) * c + ch]) }
-    var total: Float = 0
-    for k in 0..<cells {
-        let e = Foundation.exp(xp[(b * cells + k) * c + ch] - maximum)
-        probabilities[base + k] = e
-        total += e
+/// The softmax of every channel of an [N, H, W, C] map over its H·W cells, laid out
+/// [N, C, H·W] (channel-major, for the per-channel sums of the ops that read maps);
+/// max-subtracted, so large logits are safe.
+func softmaxOverCells(_ x: Tensor) -> [Float] {
+    let (n, cells, c) = (x.shape[0], x.shape[1] * x.shape[2], x.shape[3])
+    var probabilities = [Float](repeating: 0, count: n * c * cells)
+    x.withUnsafePointer { xp in
+        for b in 0..<n {
+            for ch in 0..<c {
+                let base = (b * c + ch) * cells
+                var maximum = -Float.infinity
+                for k in 0..<cells { maximum = max(maximum, xp[(b * cells + k) * c + ch]) }
+                var total: Float = 0
+                for k in 0..<cells {
+                    let e = Foundation.exp(xp[(b * cells + k) * c + ch] - maximum)
+                    probabilities[base + k] = e
+                    total += e
+                }
+                for k in 0..<cells { probabilities[base + k] /= total }
+            }
+        }
     }
-    for k in 0..<cells { probabilities[base + k] /= total }
+    return probabilities
 }

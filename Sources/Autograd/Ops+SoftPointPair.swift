@@ -22,36 +22,33 @@ public func spatialSoftPointPair(_ x: Variable) -> Variable {
     let epsilon: Float = 1e-6
     let gridX = (0..<cells).map { (Float($0 % w) + 0.5) / Float(w) }
     let gridY = (0..<cells).map { (Float($0 / w) + 0.5) / Float(h) }
-    /// Per (sample, channel): the softmax and the moments the pullback needs.
+    /// Per (sample, channel): the moments the pullback needs (with the softmax).
     struct Moments { var ex: Float = 0, ey: Float = 0, vx: Float = 0, vy: Float = 0, cov: Float = 0 }
-    var probabilities = [Float](repeating: 0, count: n * channels * cells)
+    let probabilities = softmaxOverCells(x.value)
     var moments = [Moments](repeating: Moments(), count: n * channels)
     var out = Tensor(shape: [n, 5 * channels])
-    x.value.withUnsafePointer { xp in
-        for b in 0..<n {
-            for ch in 0..<channels {
-                let base = (b * channels + ch) * cells
-                softmaxOverCells(xp, sample: b, channel: ch, cells: cells, channels: channels, into: &probabilities, at: base)
-                var m = Moments()
-                for k in 0..<cells {
-                    m.ex += probabilities[base + k] * gridX[k]
-                    m.ey += probabilities[base + k] * gridY[k]
-                }
-                // Central moments summed directly (not E[x²] − E[x]², which cancels badly).
-                for k in 0..<cells {
-                    let p = probabilities[base + k], dx = gridX[k] - m.ex, dy = gridY[k] - m.ey
-                    m.vx += p * dx * dx
-                    m.vy += p * dy * dy
-                    m.cov += p * dx * dy
-                }
-                moments[b * channels + ch] = m
-                let o = b * 5 * channels + 5 * ch
-                out.scalars[o] = m.ex
-                out.scalars[o + 1] = m.ey
-                out.scalars[o + 2] = 2 * (m.vx + epsilon).squareRoot()
-                out.scalars[o + 3] = 2 * (m.vy + epsilon).squareRoot()
-                out.scalars[o + 4] = 0.5 + 0.5 * m.cov / (m.vx * m.vy + epsilon * epsilon).squareRoot()
+    for b in 0..<n {
+        for ch in 0..<channels {
+            let base = (b * channels + ch) * cells
+            var m = Moments()
+            for k in 0..<cells {
+                m.ex += probabilities[base + k] * gridX[k]
+                m.ey += probabilities[base + k] * gridY[k]
             }
+            // Central moments summed directly (not E[x²] − E[x]², which cancels badly).
+            for k in 0..<cells {
+                let p = probabilities[base + k], dx = gridX[k] - m.ex, dy = gridY[k] - m.ey
+                m.vx += p * dx * dx
+                m.vy += p * dy * dy
+                m.cov += p * dx * dy
+            }
+            moments[b * channels + ch] = m
+            let o = b * 5 * channels + 5 * ch
+            out.scalars[o] = m.ex
+            out.scalars[o + 1] = m.ey
+            out.scalars[o + 2] = 2 * (m.vx + epsilon).squareRoot()
+            out.scalars[o + 3] = 2 * (m.vy + epsilon).squareRoot()
+            out.scalars[o + 4] = 0.5 + 0.5 * m.cov / (m.vx * m.vy + epsilon * epsilon).squareRoot()
         }
     }
     return Variable(value: out, inputs: [x]) { g in
