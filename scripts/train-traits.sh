@@ -5,7 +5,7 @@
 #  3. the real photos in ../shared/data/real-aarongs split by photo number (photos 1-5 train,
 #     6-7 test; annotation files written to the work directory, images linked, never copied);
 #  4. flytally train (checkpoint every epoch: rerun this script to resume), then flytally eval.
-# Usage: scripts/train-traits.sh [WORKDIR] [--domains presets|mixed] [--data-only] [extra flytally train options, e.g. --model large]
+# Usage: [TRAITS_CONFIG=FILE] scripts/train-traits.sh [WORKDIR] [--domains presets|mixed] [--data-only] [extra flytally train options, e.g. --model large]
 #   --domains mixed: the first 25 photos of each preset plus 125 photos of FlySim's 'varied'
 #   domain (domain randomisation) instead of 50 of each preset — the same number of photos.
 #   --data-only: steps 1-3 only (render and split the data sets, e.g. to evaluate or quantise a
@@ -20,7 +20,9 @@ data_only=false
 if [ "${1:-}" = --data-only ]; then data_only=true; shift; fi
 case $domains in presets) per_preset=50 ;; mixed) per_preset=25 ;; *) echo "--domains must be presets or mixed" >&2; exit 2 ;; esac
 real=$(cd .. && pwd)/shared/data/real-aarongs
-config=$PWD/configs/traits-small.json   # the recipe; extra options below override it
+# The recipe; extra options below override it. TRAITS_CONFIG names another (e.g.
+# configs/traits-small-l1.json); a relative path is taken from the repository root.
+config=$(realpath "${TRAITS_CONFIG:-configs/traits-small.json}")
 . scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 mkdir -p "$work" && cd "$work"
 for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do

@@ -1,8 +1,8 @@
 import Tensors
 
 /// Reads an unordered pair of points from each channel of a [N, H, W, C] map of logits, by the
-/// first and second moments of the channel's softmax over its H·W cells (coordinates as in
-/// `spatialSoftArgmax`). Output [N, 5C]: per channel (a, b, c, d, e) with
+/// first and second moments of the channel's softmax over its H·W cells (coordinates, and
+/// `cellSize`, as in `spatialSoftArgmax`). Output [N, 5C]: per channel (a, b, c, d, e) with
 ///
 ///     a = E[x],  b = E[y],  c = 2·√(Var x + ε),  d = 2·√(Var y + ε),
 ///     e = ½ + ½·Cov(x, y) / √(Var x · Var y + ε²)   (½ + ½ × the correlation, in 0…1)
@@ -16,12 +16,11 @@ import Tensors
 ///
 /// Pullback: for any expectation E[g] of the softmax p over logits l, ∂E[g]/∂lₖ = pₖ(gₖ − E[g]);
 /// hence ∂Var x/∂lₖ = pₖ((xₖ − E x)² − Var x) and ∂Cov/∂lₖ = pₖ((xₖ − E x)(yₖ − E y) − Cov).
-public func spatialSoftPointPair(_ x: Variable) -> Variable {
+public func spatialSoftPointPair(_ x: Variable, cellSize: MapCellSize? = nil) -> Variable {
     let (n, h, w, channels) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
     let cells = h * w
     let epsilon: Float = 1e-6
-    let gridX = (0..<cells).map { (Float($0 % w) + 0.5) / Float(w) }
-    let gridY = (0..<cells).map { (Float($0 / w) + 0.5) / Float(h) }
+    let (gridX, gridY) = MapCellSize.grid(cellSize, h: h, w: w)
     /// Per (sample, channel): the moments the pullback needs (with the softmax).
     struct Moments { var ex: Float = 0, ey: Float = 0, vx: Float = 0, vy: Float = 0, cov: Float = 0 }
     let probabilities = softmaxOverCells(x.value)

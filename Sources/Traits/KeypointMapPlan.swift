@@ -69,7 +69,8 @@ final class KeypointMapPlan {
         let regressed = (0..<n).flatMap { pooled[($0 * pooledCount + 3)..<(($0 + 1) * pooledCount)] }
         let code = GradientRecording.withoutGradients {   // [N, 9], as the training forward reads the maps
             concatChannels(TraitClassifier.keypointCode(
-                maps: Variable(maps), regressed: regressedCount > 0 ? Variable(Tensor(shape: [n, regressedCount], scalars: regressed)) : nil)).value.scalars
+                maps: Variable(maps), regressed: regressedCount > 0 ? Variable(Tensor(shape: [n, regressedCount], scalars: regressed)) : nil,
+                inputHeight: input.shape[1], inputWidth: input.shape[2])).value.scalars
         }
         var out: [Float] = []
         out.reserveCapacity(n * 12)

@@ -156,16 +156,22 @@ public final class TraitClassifier: Module {
             if i == stride16Layer { stride16 = f }
         }
         let h = hidden(flatten(globalAveragePool(f)))
-        return concatChannels([traitHead(h)] + Self.keypointCode(maps: keypointMaps(stride16!), regressed: keypointHead.map { $0(h) }))
+        return concatChannels([traitHead(h)] + Self.keypointCode(maps: keypointMaps(stride16!), regressed: keypointHead.map { $0(h) },
+                                                                  inputHeight: x.shape[1], inputWidth: x.shape[2]))
     }
 
     /// The nine code values from the three maps [N, h, w, 3] (head, tail, wing tips): with a
     /// regressed (c, d, e) the maps give the first six by soft-argmax; without, head and tail
     /// by soft-argmax and the wing code from the wing map's moments. Shared by the training
-    /// forward and `KeypointMapPlan`, so the two cannot drift apart.
-    static func keypointCode(maps: Variable, regressed: Variable?) -> [Variable] {
-        if let regressed { return [spatialSoftArgmax(maps), regressed] }
-        return [spatialSoftArgmax(sliceChannels(maps, 0..<2)), spatialSoftPointPair(sliceChannels(maps, 2..<3))]
+    /// forward and `KeypointMapPlan`, so the two cannot drift apart. The cells are placed 16
+    /// input pixels apart whatever the input size (`MapCellSize`), so an input whose side is not
+    /// a multiple of 16 (progressive learning passes through 72, 88 and 104 px) puts each cell
+    /// where it is in the image instead of stretching the grid over it.
+    static func keypointCode(maps: Variable, regressed: Variable?, inputHeight: Int, inputWidth: Int) -> [Variable] {
+        let cells = MapCellSize(stride: 16, inputHeight: inputHeight, inputWidth: inputWidth)
+        if let regressed { return [spatialSoftArgmax(maps, cellSize: cells), regressed] }
+        return [spatialSoftArgmax(sliceChannels(maps, 0..<2), cellSize: cells),
+                spatialSoftPointPair(sliceChannels(maps, 2..<3), cellSize: cells)]
     }
 
     /// Whether fake quantisers are attached anywhere (compression-aware training): the compiled

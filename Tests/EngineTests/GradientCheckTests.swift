@@ -46,6 +46,27 @@ import Testing
 
     @Test func spatialSoftArgmaxGradients() {
         checkGradients([random([2, 3, 4, 3], seed: 13, low: -2, high: 2)]) { v in weightedSum(spatialSoftArgmax(v[0])) }
+        let cells = MapCellSize(stride: 16, inputHeight: 40, inputWidth: 56)   // 3 × 4 cells hanging over the edge
+        checkGradients([random([2, 3, 4, 3], seed: 16, low: -2, high: 2)]) { v in weightedSum(spatialSoftArgmax(v[0], cellSize: cells)) }
+    }
+
+    @Test func mapCellsCanHangOverTheImageEdge() {
+        // A stride-16 map of an 88-px input has 6 cells a side, the last one past the edge: cell
+        // (row 0, column 5) sits at x = 5.5 · 16 / 88 = 1.0, y = 0.5 · 16 / 88 — not at 5.5 / 6.
+        var peak = Tensor(shape: [1, 6, 6, 1])
+        peak.scalars[5] = 40
+        let cells = MapCellSize(stride: 16, inputHeight: 88, inputWidth: 88)
+        let p = spatialSoftArgmax(Variable(peak), cellSize: cells).value.scalars
+        #expect(abs(p[0] - 1.0) < 1e-5 && abs(p[1] - 8.0 / 88) < 1e-5, "\(p)")
+        // The same on a whole-image grid (an input of 96 px): the default cells of 1/6.
+        let whole = spatialSoftArgmax(Variable(peak), cellSize: MapCellSize(stride: 16, inputHeight: 96, inputWidth: 96)).value.scalars
+        let byDefault = spatialSoftArgmax(Variable(peak)).value.scalars
+        #expect(abs(whole[0] - byDefault[0]) < 1e-6 && abs(byDefault[0] - 5.5 / 6) < 1e-5)
+        // The point-pair moments scale with the cells: two peaks 5 cells apart are 5 · 16 / 88 apart.
+        var twin = Tensor(shape: [1, 6, 6, 1])
+        twin.scalars[0] = 40; twin.scalars[5] = 40
+        let pair = spatialSoftPointPair(Variable(twin), cellSize: cells).value.scalars
+        #expect(abs(pair[0] - 3.0 * 16 / 88) < 1e-5 && abs(pair[2] - 5.0 * 16 / 88) < 1e-4, "\(pair)")
     }
 
     @Test func spatialSoftArgmaxByHand() {
@@ -69,6 +90,8 @@ import Testing
         checkGradients([random([2, 3, 4, 2], seed: 14, low: -2, high: 2)]) { v in weightedSum(spatialSoftPointPair(v[0])) }
         // A sharper map (variances near the grid's resolution), where the square roots bend most.
         checkGradients([random([1, 3, 4, 1], seed: 15, low: -5, high: 5)]) { v in weightedSum(spatialSoftPointPair(v[0])) }
+        let cells = MapCellSize(width: 0.3, height: 0.25)
+        checkGradients([random([2, 3, 4, 2], seed: 17, low: -2, high: 2)]) { v in weightedSum(spatialSoftPointPair(v[0], cellSize: cells)) }
     }
 
     @Test func spatialSoftPointPairReadsTwoPeaksAsTheWingCode() {

@@ -284,6 +284,28 @@ import Testing
         #expect(throws: UnsupportedForQuantization.self) { _ = try model.quantized(.dynamicInt8, calibration: []) }
     }
 
+    /// Progressive learning passes through input sizes that are not multiples of 16 (72, 88,
+    /// 104 px): the maps' cells must stay where they are in the image, 16 input pixels apart, or
+    /// one map means different positions at different sizes. And the compiled plan must agree.
+    @Test(arguments: mapHeads)
+    func mapCellsKeepTheirPlaceAtInputSizesThatAreNotMultiplesOf16(head: TraitClassifierConfiguration.KeypointHead) throws {
+        var maps = Tensor(shape: [1, 6, 6, 3])   // an 88-px input's stride-16 maps
+        for ch in 0..<3 { maps.scalars[(4 * 6 + 5) * 3 + ch] = 40 }   // every map: one peak in row 4, column 5
+        let regressed = head == .heatmap ? Variable(Tensor(shape: [1, 3])) : nil
+        let code = concatChannels(TraitClassifier.keypointCode(maps: Variable(maps), regressed: regressed, inputHeight: 88, inputWidth: 88)).value.scalars
+        #expect(abs(code[0] - 5.5 * 16 / 88) < 1e-4 && abs(code[1] - 4.5 * 16 / 88) < 1e-4, "\(code)")
+        #expect(abs(code[4] - 5.5 * 16 / 88) < 1e-4, "wing-tip midpoint \(code[4])")
+        var configuration = Self.configuration(head)
+        configuration.inputSize = 88
+        let model = TraitClassifier(configuration, seed: 8)
+        model.eval()
+        var rng = RandomSource(seed: 9)
+        let x = Tensor.normal([2, 88, 88, 3], using: &rng)
+        let y = GradientRecording.withoutGradients { model(Variable(x)) }.value
+        let compiled = Tensor(shape: [2, 12], scalars: TraitPredictor(model).outputs(x))
+        #expect(compiled.maxAbsDifference(y) <= 1e-4 * max(1, y.maxAbs), "plan vs model at 88 px: \(compiled.maxAbsDifference(y))")
+    }
+
     @Test func configurationsWithoutTheFieldAreRegressionModels() throws {
         let old = #"{"variant":"small","widthMultiplier":1,"keypoints":true,"dropout":0.5,"inputSize":112}"#
         let decoded = try JSONDecoder().decode(TraitClassifierConfiguration.self, from: Data(old.utf8))
