@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("no-keypoints"), help: "Train the plain multi-label model (no keypoint head), for comparison.")
     var noKeypoints = false
 
-    @Option(name: .customLong("keypoint-head"), help: ArgumentHelp("Override the keypoint head: regression (nine values from the pooled features), heatmap (positions by soft-argmax of maps on the stride-16 features) or heatmap-moments (the wing-tip code too, from the wing map's moments); no int8 form for the map heads yet.", valueName: "regression|heatmap|heatmap-moments"))
+    @Option(name: .customLong("keypoint-head"), help: ArgumentHelp("Override the keypoint head: regression (nine values from the pooled features), heatmap (positions by soft-argmax of maps on the stride-16 features), heatmap-moments (the wing-tip code too, from the wing map's moments) or heatmap-pair (one map per wing tip, matched order-free); no int8 form for the map heads yet.", valueName: "regression|heatmap|heatmap-moments|heatmap-pair"))
     var keypointHead: String?
 
     @Option(help: "Override the number of progressive stages.")
@@ -77,7 +77,7 @@ struct Train: ParsableCommand {
         } else if let model, model != "small" && model != "large" {
             throw ValidationError("--model must be small or large.")
         } else if let keypointHead, TraitClassifierConfiguration.KeypointHead(rawValue: keypointHead) == nil {
-            throw ValidationError("--keypoint-head must be regression, heatmap or heatmap-moments (got '\(keypointHead)').")
+            throw ValidationError("--keypoint-head must be regression, heatmap, heatmap-moments or heatmap-pair (got '\(keypointHead)').")
         } else if let keypointHead, keypointHead != "regression" && noKeypoints {
             throw ValidationError("--keypoint-head \(keypointHead) needs the keypoints: not with --no-keypoints.")
         }

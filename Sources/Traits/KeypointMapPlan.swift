@@ -27,7 +27,7 @@ final class KeypointMapPlan {
                                            outChannels: hiddenChannels, kernel: 3, stride: 1, groups: 1, inputHeight: side,
                                            inputWidth: side, activation: .hardswish)
         mapsOut = try FoldedConvolution(weights: weights, conv: "maps.3", bn: nil, epsilon: 0.001, inChannels: hiddenChannels,
-                                        outChannels: 3, kernel: 1, stride: 1, groups: 1, inputHeight: side, inputWidth: side,
+                                        outChannels: model.configuration.keypointMapCount, kernel: 1, stride: 1, groups: 1, inputHeight: side, inputWidth: side,
                                         activation: .identity, hasBias: true)
         self.maxBatch = maxBatch
     }
@@ -54,7 +54,7 @@ final class KeypointMapPlan {
         let cells = mapsHidden.outputPixels
         var hidden = [Float](repeating: 0, count: n * cells * mapsHidden.geometry.outChannels)
         var scratch = [Float](repeating: 0, count: max(1, n * FusedConvolution.scratchCount(mapsHidden.geometry)))
-        var maps = Tensor.uninitialized([n, mapsOut.geometry.outHeight, mapsOut.geometry.outWidth, 3])
+        var maps = Tensor.uninitialized([n, mapsOut.geometry.outHeight, mapsOut.geometry.outWidth, mapsOut.geometry.outChannels])
         features.withUnsafeBufferPointer { f in
             hidden.withUnsafeMutableBufferPointer { h in
                 scratch.withUnsafeMutableBufferPointer { s in

@@ -29,9 +29,13 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
     ///   tail by soft-argmax, and the whole wing-tip code (a…e) from the wing map's first and
     ///   second moments (`spatialSoftPointPair`: a two-peak map's spread is the tips' distance,
     ///   its correlation their diagonal), so nothing is regressed from the pooled vector.
+    /// - `heatmap-pair`: four maps — head, tail and one per wing tip — all read by soft-argmax;
+    ///   the two tips become the order-free code through `orderFreePairCode`, so either map may
+    ///   take either tip and the loss never asks which is "first".
     public enum KeypointHead: String, Sendable, Codable, CaseIterable {
         case regression, heatmap
         case heatmapMoments = "heatmap-moments"
+        case heatmapPair = "heatmap-pair"
     }
 
     public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, keypoints: Bool = true,
@@ -67,9 +71,12 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
         switch keypointHead {
         case .regression: return KeypointEncoding.count
         case .heatmap: return KeypointEncoding.count - 6
-        case .heatmapMoments: return 0
+        case .heatmapMoments, .heatmapPair: return 0
         }
     }
+
+    /// How many maps the map head draws: head, tail, and one wing map (two for `heatmap-pair`).
+    var keypointMapCount: Int { keypointHead == .heatmapPair ? 4 : 3 }
 
     var backbone: MobileNetV3Configuration {
         MobileNetV3Configuration(variant: variant, widthMultiplier: widthMultiplier, logits: 3,
@@ -94,7 +101,7 @@ public final class TraitClassifier: Module {
     /// (c, d, e) when the keypoint maps give the positions; none with `heatmap-moments`.
     public let keypointHead: Linear?
     /// Heat-map keypoint head: stride-16 features → 3×3 conv → BN → hardswish → 1×1 conv to
-    /// three maps (head, tail, wing tips), read by soft-argmax.
+    /// three maps (head, tail, wing tips) or four (head, tail, one per wing tip), read by soft-argmax.
     public let keypointMaps: Sequential?
     /// Channels of the map head's hidden 3×3 convolution.
     static let keypointMapChannels = 96
@@ -124,7 +131,7 @@ public final class TraitClassifier: Module {
                 Conv2D(inChannels: channels, outChannels: hiddenChannels, kernel: 3, padding: 1, bias: false, rng: &rng),
                 BatchNorm2D(channels: hiddenChannels, epsilon: 0.001),
                 Activation(.hardswish),
-                Conv2D(inChannels: hiddenChannels, outChannels: 3, kernel: 1, rng: &rng),
+                Conv2D(inChannels: hiddenChannels, outChannels: configuration.keypointMapCount, kernel: 1, rng: &rng),
             ])
         } else {
             keypointMaps = nil
@@ -160,9 +167,11 @@ public final class TraitClassifier: Module {
                                                                   inputHeight: x.shape[1], inputWidth: x.shape[2]))
     }
 
-    /// The nine code values from the three maps [N, h, w, 3] (head, tail, wing tips): with a
-    /// regressed (c, d, e) the maps give the first six by soft-argmax; without, head and tail
-    /// by soft-argmax and the wing code from the wing map's moments. Shared by the training
+    /// The nine code values from the maps [N, h, w, 3 or 4]: with a regressed (c, d, e) the
+    /// three maps (head, tail, wing tips) give the first six by soft-argmax; without, head and
+    /// tail by soft-argmax and the wing code from the wing map's moments; four maps (head, tail,
+    /// wing tip, wing tip) give four points by soft-argmax, the tips turned into the order-free
+    /// code by `orderFreePairCode`. Shared by the training
     /// forward and `KeypointMapPlan`, so the two cannot drift apart. The cells are placed 16
     /// input pixels apart whatever the input size (`MapCellSize`), so an input whose side is not
     /// a multiple of 16 (progressive learning passes through 72, 88 and 104 px) puts each cell
@@ -170,6 +179,10 @@ public final class TraitClassifier: Module {
     static func keypointCode(maps: Variable, regressed: Variable?, inputHeight: Int, inputWidth: Int) -> [Variable] {
         let cells = MapCellSize(stride: 16, inputHeight: inputHeight, inputWidth: inputWidth)
         if let regressed { return [spatialSoftArgmax(maps, cellSize: cells), regressed] }
+        if maps.shape[3] == 4 {
+            return [spatialSoftArgmax(sliceChannels(maps, 0..<2), cellSize: cells),
+                    orderFreePairCode(spatialSoftArgmax(sliceChannels(maps, 2..<4), cellSize: cells))]
+        }
         return [spatialSoftArgmax(sliceChannels(maps, 0..<2), cellSize: cells),
                 spatialSoftPointPair(sliceChannels(maps, 2..<3), cellSize: cells)]
     }

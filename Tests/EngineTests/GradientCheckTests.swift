@@ -94,6 +94,28 @@ import Testing
         checkGradients([random([2, 3, 4, 2], seed: 17, low: -2, high: 2)]) { v in weightedSum(spatialSoftPointPair(v[0], cellSize: cells)) }
     }
 
+    @Test func orderFreePairCodeGradients() {
+        // Points whose differences stay clear of 0 (|·| has a kink there) by more than the step.
+        let points = Tensor(shape: [3, 4], scalars: [0.2, 0.3, 0.6, 0.8, 0.7, 0.1, 0.3, 0.55, 0.5, 0.9, 0.15, 0.4])
+        for tau: Float in [0.5, 0.1] {
+            checkGradients([points]) { v in weightedSum(orderFreePairCode(v[0], tau: tau)) }
+        }
+    }
+
+    @Test func orderFreePairCodeByHand() {
+        // Tips (0.2, 0.3) and (0.6, 0.8): midpoint (0.4, 0.55), spreads 0.4 and 0.5, same-sign
+        // differences → e = σ(0.2 / 0.01) ≈ 1. Swapped: the same code. Mirrored in y: e ≈ 0.
+        let code = orderFreePairCode(Variable(Tensor(shape: [3, 4], scalars: [0.2, 0.3, 0.6, 0.8, 0.6, 0.8, 0.2, 0.3, 0.2, 0.8, 0.6, 0.3]))).value.scalars
+        let expected: [Float] = [0.4, 0.55, 0.4, 0.5, 1]
+        for j in 0..<5 {
+            #expect(abs(code[j] - expected[j]) < 1e-5 && abs(code[5 + j] - expected[j]) < 1e-5, "\(code)")
+            #expect(abs(code[10 + j] - (j == 4 ? 0 : expected[j])) < 1e-5, "\(code)")
+        }
+        // Decoding the code gives the two tips back (KeypointEncoding's rule: e ≥ ½ ⇔ same sign).
+        let decodedSameSign = code[4] >= 0.5, decodedMirrored = code[14] >= 0.5
+        #expect(decodedSameSign && !decodedMirrored)
+    }
+
     @Test func spatialSoftPointPairReadsTwoPeaksAsTheWingCode() {
         // Two equal peaks at cells (row 0, col 0) and (row 2, col 3) of a 3 × 4 map: centres
         // (0.125, 1/6) and (0.875, 5/6) → midpoint (0.5, 0.5), |Δx| = 0.75, |Δy| = 2/3, and both

@@ -244,9 +244,10 @@ import Testing
 }
 
 /// The heat-map keypoint heads: same 12 outputs as the regression head, positions from
-/// soft-argmax maps on the stride-16 features (`heatmap-moments`: the wing code from the maps too).
+/// soft-argmax maps on the stride-16 features (`heatmap-moments`: the wing code from the maps too;
+/// `heatmap-pair`: one map per wing tip).
 @Suite struct KeypointMapTests {
-    static let mapHeads: [TraitClassifierConfiguration.KeypointHead] = [.heatmap, .heatmapMoments]
+    static let mapHeads: [TraitClassifierConfiguration.KeypointHead] = [.heatmap, .heatmapMoments, .heatmapPair]
 
     static func configuration(_ head: TraitClassifierConfiguration.KeypointHead) -> TraitClassifierConfiguration {
         TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.5, keypoints: true, inputSize: 64, keypointHead: head)
@@ -268,8 +269,9 @@ import Testing
         #expect(y.shape == [2, 12])
         // Positions (head, tail, wing-tip midpoint) are expectations over the map: inside the crop.
         // With the moments head the wing code is too: spreads are two standard deviations of a
-        // distribution on 0…1 (≤ 1, plus 2√ε), e is ½ + ½ × a correlation.
-        let bounded = head == .heatmapMoments ? 3..<12 : 3..<9
+        // distribution on 0…1 (≤ 1, plus 2√ε), e is ½ + ½ × a correlation; with the pair head
+        // the spreads are distances of two points on 0…1 and e a sigmoid.
+        let bounded = head == .heatmap ? 3..<9 : 3..<12
         for n in 0..<2 { for j in bounded { #expect((0...1.002).contains(y.scalars[n * 12 + j]), "output \(j): \(y.scalars[n * 12 + j])") } }
         // The compiled path (backbone plan + folded map head) agrees with the autograd forward.
         let compiled = Tensor(shape: [2, 12], scalars: TraitPredictor(model).outputs(x))
@@ -289,8 +291,9 @@ import Testing
     /// one map means different positions at different sizes. And the compiled plan must agree.
     @Test(arguments: mapHeads)
     func mapCellsKeepTheirPlaceAtInputSizesThatAreNotMultiplesOf16(head: TraitClassifierConfiguration.KeypointHead) throws {
-        var maps = Tensor(shape: [1, 6, 6, 3])   // an 88-px input's stride-16 maps
-        for ch in 0..<3 { maps.scalars[(4 * 6 + 5) * 3 + ch] = 40 }   // every map: one peak in row 4, column 5
+        let count = Self.configuration(head).keypointMapCount
+        var maps = Tensor(shape: [1, 6, 6, count])   // an 88-px input's stride-16 maps
+        for ch in 0..<count { maps.scalars[(4 * 6 + 5) * count + ch] = 40 }   // every map: one peak in row 4, column 5
         let regressed = head == .heatmap ? Variable(Tensor(shape: [1, 3])) : nil
         let code = concatChannels(TraitClassifier.keypointCode(maps: Variable(maps), regressed: regressed, inputHeight: 88, inputWidth: 88)).value.scalars
         #expect(abs(code[0] - 5.5 * 16 / 88) < 1e-4 && abs(code[1] - 4.5 * 16 / 88) < 1e-4, "\(code)")
