@@ -51,6 +51,9 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init-from"), help: ArgumentHelp("--detector: start from a detector (all weights) or a trait classifier of the same variant (backbone only).", valueName: "file"))
     var initFrom: String?
 
+    @Option(help: "Override the config's random seed (initialisation, shuffling, augmentation, dropout), e.g. to repeat a run with another seed.")
+    var seed: UInt64?
+
     @Option(help: "Override the model: small or large (trait classifier), fast or accurate (--detector).")
     var model: String?
 
@@ -96,6 +99,7 @@ struct Train: ParsableCommand {
         if noKeypoints { recipe.model.keypoints = false }
         if let stages { recipe.stages = stages }
         if let epochsPerStage { recipe.epochsPerStage = epochsPerStage }
+        if let seed { recipe.seed = seed }
         if let model { recipe.model.variant = model == "large" ? .large : .small }
         if let keypointHead { recipe.model.keypointHead = TraitClassifierConfiguration.KeypointHead(rawValue: keypointHead)! }
         recipe.model.inputSize = recipe.endSize

@@ -21,6 +21,7 @@ extension Train {
             if let config, let size = Self.inputSizeWritten(inConfig: config) { recipe.model.inputSize = size }
         }
         if let outputStride { recipe.model.outputStride = outputStride }
+        if let seed { recipe.seed = seed }
         if let problem = recipe.problem { throw InputFailure("detector training config: \(problem)") }
         let (training, trainingProblems) = loadPhotos(data)
         let (validation, validationProblems) = loadPhotos(validationData)

@@ -3,7 +3,8 @@ import Testing
 import Traits
 
 /// `flytally train --keypoint-head heatmap`: the choice reaches the model file, `eval` runs the
-/// model, `quantize` refuses integer schemes for it with one line, and bad values are refused.
+/// model, `quantize` refuses integer schemes for it with one line, and bad values are refused;
+/// `--seed` reseeds a run.
 @Suite struct TrainTraitsCLITests {
     @Test func heatMapHeadFromTheCommandLine() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-traintraits-\(UUID().uuidString)").path
@@ -27,5 +28,16 @@ import Traits
             let r = try FlyTallyBinary.run(["train", "--data", dir + "/sim/crops", "--out", dir + "/bad"] + bad)
             #expect(r.status == 1 && r.stderr.contains("--keypoint-head"), "\(bad): \(r.stderr)")
         }
+        // The same run with another --seed starts from other weights (and the four-map pair head
+        // trains from the command line too); resuming a run under a third seed is refused.
+        let reseeded = try FlyTallyBinary.run(["train", "--config", dir + "/tiny.json", "--keypoint-head", "heatmap-pair", "--seed", "2",
+                                               "--data", dir + "/sim/crops", "--out", dir + "/run2", "-q"], timeout: 300)
+        #expect(reseeded.status == 0, "\(reseeded.stderr)")
+        let other = try TraitModelFile.load(dir + "/run2/model.safetensors")
+        #expect(other.configuration.keypointHead == .heatmapPair)
+        #expect(other.features.parameters[0].value != model.features.parameters[0].value, "seed 2 gave seed 1's first weights")
+        let resumed = try FlyTallyBinary.run(["train", "--config", dir + "/tiny.json", "--keypoint-head", "heatmap-pair", "--seed", "3",
+                                              "--data", dir + "/sim/crops", "--out", dir + "/run2", "--resume"])
+        #expect(resumed.status == 1 && resumed.stderr.contains("different training config"), "\(resumed.stderr)")
     }
 }
