@@ -4,7 +4,9 @@
 # of CROPS, no augmentation, one input size, the whole run in the keypoint phase (traits × 0.1),
 # SGD at the recipe's rate 0.1 without decay, evaluated on the same crops after every epoch.
 # Four variants side by side (one thread each, two at a time): regression or heat-map head,
-# each with the recipe's MSE and with smooth-L1 (β 0.01).
+# each with the recipe's MSE and with smooth-L1 (β 0.01); then the heat-map head with MSE × 10
+# (on the edge of stability at the recipe's rate: if it diverges, the run stops with a message
+# naming the step and the table says so).
 # Usage: scripts/keypoint-overfit.sh CROPS WORKDIR [EPOCHS=150] [N=256]
 #   CROPS: a crop directory (crops.csv + images), e.g. WORK/sim-lab-blue-card/crops of
 #   `scripts/train-traits.sh WORK --domains mixed --data-only`.
@@ -23,6 +25,7 @@ common="\"stages\": 1, \"epochsPerStage\": $epochs, \"startOps\": 0, \"endOps\":
   \"startSize\": 96, \"endSize\": 96, \"keypointPhaseShare\": 1.0, \"headPhaseShare\": 0, \"decayEveryEpochs\": 100000"
 echo "{ $common, \"keypointLoss\": \"mse\" }" > mse.json
 echo "{ $common, \"keypointLoss\": \"smoothL1\", \"keypointSmoothL1Beta\": 0.01 }" > l1.json
+echo "{ $common, \"keypointLoss\": \"mse\", \"keypointLossWeight\": 10 }" > mse10.json
 run() {   # head loss
   local out=run-$1-$2 resume=()
   [ -f "$out/checkpoint.safetensors" ] && resume=(--resume)
@@ -30,11 +33,13 @@ run() {   # head loss
   $B train --config "$2.json" --data subset --validation subset --out "$out" --keypoint-head "$1" --threads 1 -q "${resume[@]}" \
     > "$out.log" 2>&1 || echo "$out: training stopped ($(tail -n 1 "$out.log"))" >&2
 }
-mkdir -p run-heatmap-mse run-heatmap-l1 run-regression-mse run-regression-l1
+mkdir -p run-heatmap-mse run-heatmap-l1 run-regression-mse run-regression-l1 run-heatmap-mse10
 run heatmap mse & run heatmap l1 & wait
 run regression mse & run regression l1 & wait
-for r in run-heatmap-mse run-heatmap-l1 run-regression-mse run-regression-l1; do
+run heatmap mse10
+for r in run-heatmap-mse run-heatmap-l1 run-regression-mse run-regression-l1 run-heatmap-mse10; do
   echo "== $r: epoch, keypoint error %"
+  [ -s "$r/log.jsonl" ] || { echo "(no epoch completed)"; continue; }
   python3 -c "import json,sys
 rows=[json.loads(l) for l in open(sys.argv[1])]
 print(' '.join(f\"{r['epoch']}:{r['keypointErrorPercent']:.2f}\" for r in rows if r['epoch'] % 10 == 0 or r is rows[-1]))" "$r/log.jsonl"
