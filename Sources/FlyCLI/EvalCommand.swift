@@ -35,6 +35,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Input size (default: the model's).")
     var size: Int?
 
+    @Option(name: .customLong("per-crop"), help: ArgumentHelp("Trait classifiers: also write one CSV row per crop (labels, probabilities, keypoint errors in % of the crop side, the true wing tips' gap).", valueName: "file.csv"))
+    var perCrop: String?
+
     @Flag(help: "Print the metrics as JSON.")
     var json = false
 
@@ -42,7 +45,9 @@ struct Eval: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
-        if detector && (!ensemble.isEmpty || mirror) { throw ValidationError("--ensemble and --mirror are for trait classifiers, not with --detector.") }
+        if detector && (!ensemble.isEmpty || mirror || perCrop != nil) {
+            throw ValidationError("--ensemble, --mirror and --per-crop are for trait classifiers, not with --detector.")
+        }
     }
 
     func run() throws {
@@ -52,15 +57,18 @@ struct Eval: ParsableCommand {
         let (samples, problems) = loadAll(data) { TraitSampleLoader.load($0) }
         for problem in problems { StandardError.line("skipped: \(problem)") }
         guard !samples.isEmpty else { throw InputFailure("no usable labelled samples in \(data.joined(separator: ", "))") }
-        let metrics: TraitMetrics
-        if ensemble.isEmpty && !mirror {
-            metrics = TraitEvaluator.evaluate(classifier, samples: samples, size: size)
-        } else {
-            var members = [classifier]
-            for path in ensemble {
-                do { members.append(try TraitModelFile.load(path)) } catch { throw InputFailure("\(error)") }
+        var members = [classifier]
+        for path in ensemble {
+            do { members.append(try TraitModelFile.load(path)) } catch { throw InputFailure("\(error)") }
+        }
+        let predictions = TraitEvaluator.predict(members, samples: samples, size: size, mirrored: mirror)
+        let metrics = TraitEvaluator.metrics(predictions, samples: samples)
+        if let perCrop {
+            do {
+                try Data(TraitEvaluator.perCropCSV(predictions, samples: samples).utf8).write(to: URL(fileURLWithPath: perCrop), options: .atomic)
+            } catch {
+                throw InputFailure("\(perCrop): cannot write (\(error.localizedDescription))")
             }
-            metrics = TraitEvaluator.evaluate(members, samples: samples, size: size, mirrored: mirror)
         }
         if json {
             print(try JSONOutput.encode(metrics))

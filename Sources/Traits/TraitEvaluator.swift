@@ -180,13 +180,41 @@ public enum TraitEvaluator {
     /// Metrics of an ensemble (`models[0]`'s keypoints, trait probabilities averaged over all of
     /// them, and over the mirrored crops too with `mirrored`; see `TraitPredictor.predict(_:averagingWith:mirrored:)`).
     public static func evaluate(_ models: [TraitClassifier], samples: [TraitSample], size: Int? = nil, mirrored: Bool) -> TraitMetrics {
-        precondition(!models.isEmpty, "at least one model")
-        let predictors = models.map { TraitPredictor($0, size: size) }
-        return metrics(predictors[0].predict(samples.map(\.image), averagingWith: Array(predictors.dropFirst()), mirrored: mirrored),
-                       samples: samples)
+        metrics(predict(models, samples: samples, size: size, mirrored: mirrored), samples: samples)
     }
 
-    static func metrics(_ predictions: [TraitPrediction], samples: [TraitSample]) -> TraitMetrics {
+    /// Predictions of one model or an ensemble (as `evaluate(_:samples:size:mirrored:)` scores them).
+    public static func predict(_ models: [TraitClassifier], samples: [TraitSample], size: Int? = nil, mirrored: Bool) -> [TraitPrediction] {
+        precondition(!models.isEmpty, "at least one model")
+        let predictors = models.map { TraitPredictor($0, size: size) }
+        return predictors[0].predict(samples.map(\.image), averagingWith: Array(predictors.dropFirst()), mirrored: mirrored)
+    }
+
+    /// One CSV row per crop — its labels, the predicted probabilities and, where both exist,
+    /// the keypoint errors in % of the crop side (wing tips: mean of the two, matched in the
+    /// better order) and the true wing tips' distance from each other (small: one wing over the
+    /// other), so errors can be grouped by what the crops show.
+    public static func perCropCSV(_ predictions: [TraitPrediction], samples: [TraitSample]) -> String {
+        precondition(predictions.count == samples.count, "one prediction per sample")
+        var out = "source,eye,wing,sex,p_white,p_miniature,p_male,head_error_pct,tail_error_pct,wing_tips_error_pct,true_wing_tip_gap_pct\n"
+        for (p, s) in zip(predictions, samples) {
+            let labels = [s.traits.eye?.rawValue, s.traits.wing?.rawValue, s.traits.sex?.rawValue].map { $0 ?? "" }
+            var fields = [quoteCSV(s.source)] + labels + p.probabilities.map { String(format: "%.4f", $0) }
+            if let predicted = p.keypoints, let truth = s.keypoints {
+                let side = Double(max(s.image.width, s.image.height))
+                let d = TraitMetrics.keypointDistances(predicted: predicted, truth: truth, side: side)
+                let gap = ((truth.wing1.x - truth.wing2.x) * (truth.wing1.x - truth.wing2.x)
+                           + (truth.wing1.y - truth.wing2.y) * (truth.wing1.y - truth.wing2.y)).squareRoot() / side
+                fields += [d[0], d[1], (d[2] + d[3]) / 2, gap].map { String(format: "%.2f", 100 * $0) }
+            } else {
+                fields += ["", "", "", ""]
+            }
+            out += fields.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    public static func metrics(_ predictions: [TraitPrediction], samples: [TraitSample]) -> TraitMetrics {
         var keypoints: [(predicted: FlyKeypoints, truth: FlyKeypoints, cropSide: Double)] = []
         for (p, s) in zip(predictions, samples) {
             if let predicted = p.keypoints, let truth = s.keypoints {

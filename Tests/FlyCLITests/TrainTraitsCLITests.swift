@@ -3,8 +3,8 @@ import Testing
 import Traits
 
 /// `flytally train --keypoint-head heatmap`: the choice reaches the model file, `eval` runs the
-/// model, `quantize` refuses integer schemes for it with one line, and bad values are refused;
-/// `--seed` reseeds a run.
+/// model (and writes per-crop rows with --per-crop), `quantize` refuses integer schemes for it
+/// with one line, and bad values are refused; `--seed` reseeds a run.
 @Suite struct TrainTraitsCLITests {
     @Test func heatMapHeadFromTheCommandLine() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-traintraits-\(UUID().uuidString)").path
@@ -22,6 +22,23 @@ import Traits
         #expect(model.configuration.keypointHead == .heatmap && model.configuration.usesKeypointMaps)
         let evaluated = try FlyTallyBinary.run(["eval", "--model", dir + "/run/model.safetensors", "--data", dir + "/sim/crops"], timeout: 120)
         #expect(evaluated.status == 0 && evaluated.stdout.contains("keypoints: mean error"), "\(evaluated.stderr)")
+        // --per-crop: one row per crop whose keypoint errors average to what the summary reports.
+        let perCrop = dir + "/per-crop.csv"
+        let summary = try FlyTallyBinary.run(["eval", "--model", dir + "/run/model.safetensors", "--data", dir + "/sim/crops", "--json",
+                                              "--per-crop", perCrop], timeout: 120)
+        #expect(summary.status == 0, "\(summary.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any]
+        let byPoint = json?["keypoint_error_by_point_percent"] as? [String: Double]
+        let rows = try String(contentsOfFile: perCrop, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        #expect(rows.first?.count == 11 && rows.first?[7] == "head_error_pct")
+        #expect(rows.count - 1 == json?["samples"] as? Int, "\(rows.count - 1) rows")
+        let heads = rows.dropFirst().compactMap { Double($0[7]) }, wings = rows.dropFirst().compactMap { Double($0[9]) }
+        if let byPoint, let head = byPoint["head"], let wingTips = byPoint["wing_tips"], !heads.isEmpty {
+            #expect(abs(heads.reduce(0, +) / Double(heads.count) - head) < 0.01, "per-crop head mean vs \(head)")
+            #expect(abs(wings.reduce(0, +) / Double(wings.count) - wingTips) < 0.01, "per-crop wing-tip mean vs \(wingTips)")
+        } else {
+            Issue.record("no per-point keypoint errors in the JSON or the CSV: \(summary.stdout.prefix(300))")
+        }
         let quantized = try FlyTallyBinary.run(["quantize", dir + "/run/model.safetensors", "--scheme", "dynamic-int8", "--out", dir + "/q.safetensors"])
         #expect(quantized.status == 1 && quantized.stderr.contains("regression keypoint head only"), "\(quantized.stderr)")
         for bad in [["--keypoint-head", "maps"], ["--keypoint-head", "heatmap", "--no-keypoints"], ["--keypoint-head", "heatmap", "--detector"]] {
