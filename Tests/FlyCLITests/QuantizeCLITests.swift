@@ -220,7 +220,7 @@ import Traits
         #expect(try accuracies(["--model", dir + "/inq.safetensors", "--ensemble", dir + "/inq.safetensors"]) == single)
         #expect(try accuracies(["--model", dir + "/inq.safetensors", "--mirror"]).count == 3)
         let mirroredDetector = try FlyTallyBinary.run(["eval", "--detector", "--model", dir + "/inq.safetensors", "--mirror", "--data", dir + "/crops"])
-        #expect(mirroredDetector.status != 0 && mirroredDetector.stderr.contains("--mirror are for trait classifiers"), "\(mirroredDetector.stderr)")
+        #expect(mirroredDetector.status != 0 && mirroredDetector.stderr.contains("are for trait classifiers, not with --detector"), "\(mirroredDetector.stderr)")
         let badMember = try FlyTallyBinary.run(["eval", "--model", dir + "/inq.safetensors", "--ensemble", dir + "/crops/crops.csv", "--data", dir + "/crops"])
         #expect(badMember.status == 1 && badMember.stderr.contains("crops.csv"), "\(badMember.stderr)")
         let notCompressed = try FlyTallyBinary.run(["compress", "--report", dir + "/traits.safetensors"])
