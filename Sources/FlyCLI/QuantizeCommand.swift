@@ -181,7 +181,9 @@ struct Quantize: ParsableCommand {
     func quantize(_ classifier: TraitClassifier, scheme: QuantizationScheme, crops: [TraitSample]? = nil,
                   activationBits: Int? = nil, weightBits: Int? = nil) throws -> QuantizedTraitModel {
         let method = RangeMethod(argument: self.method)!
-        if classifier.configuration.usesKeypointMaps { throw InputFailure("\(model): \(UnsupportedForQuantization())") }
+        if classifier.configuration.usesKeypointMaps && scheme != .staticInt8 {
+            throw InputFailure("\(model): \(UnsupportedForQuantization(scheme: scheme))")
+        }
         guard scheme.isCalibrated else { return try classifier.quantized(scheme, calibration: [], weightBits: weightBits ?? self.weightBits) }
         let samples = try crops ?? calibrationCrops()
         let bar = ProgressBar(title: "calibrating (\(method))", total: samples.count, unit: "crops", style: .automatic(quiet: json))

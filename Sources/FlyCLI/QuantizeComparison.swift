@@ -44,8 +44,13 @@ struct QuantizeComparison {
         let (directory, stem) = try outputLocation()
         var rows: [Row] = []
         // Every scheme, then static-int8 with narrower codes.
-        let variants: [(name: String, scheme: QuantizationScheme?, activationBits: Int, weightBits: Int)] = [("fp32", nil, 8, 7)]
+        var variants: [(name: String, scheme: QuantizationScheme?, activationBits: Int, weightBits: Int)] = [("fp32", nil, 8, 7)]
             + QuantizationScheme.allCases.map { ($0.rawValue, $0, 8, 7) } + Self.narrowVariants.map { ($0.name, .staticInt8, $0.activationBits, $0.weightBits) }
+        if original.configuration.usesKeypointMaps {
+            // The map head needs the backbone's inner features, which only the static plan gives.
+            variants.removeAll { $0.scheme == .dynamicInt8 || $0.scheme == .int8IO }
+            StandardError.line("note: \(command.model) has keypoint maps: dynamic-int8 and int8-io do not apply, left out")
+        }
         for (name, scheme, activationBits, weightBits) in variants {
             let path = (directory as NSString).appendingPathComponent("\(stem)-\(name).safetensors")
             do {

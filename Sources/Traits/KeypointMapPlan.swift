@@ -8,15 +8,28 @@ import Tensors
 /// wing-tip spreads and sign), the map head on the plan's stride-16 features through folded
 /// convolutions, and the maps are read by the training forward's own `keypointCode`. Outputs
 /// are in the forward's order: [N, 12] = 3 trait logits, the 9 code values.
+///
+/// A static-int8 model file runs its backbone on the integer plan and the map head (stored in
+/// fp16) in float on the dequantised stride-16 features — the detector's arrangement.
 final class KeypointMapPlan {
-    let backbone: MobileNetV3Plan
+    enum Backbone {
+        case float(MobileNetV3Plan)
+        case int8(QuantizedMobileNetV3Plan)
+    }
+    let backbone: Backbone
     let mapsHidden: FoldedConvolution, mapsOut: FoldedConvolution
     let stride16Layer: Int
     let maxBatch: Int
 
     init(_ model: TraitClassifier, inputSize: Int, maxBatch: Int) throws(PlanError) {
         precondition(model.configuration.usesKeypointMaps, "a heat-map keypoint model")
-        backbone = try model.inferencePlan(inputSize: inputSize, maxBatch: maxBatch)
+        if let quantization = model.quantization {
+            precondition(quantization.scheme == .staticInt8, "keypoint-map models quantise to static-int8 only")
+            backbone = .int8(try QuantizedMobileNetV3Plan(network: quantization.network, inputHeight: inputSize,
+                                                          inputWidth: inputSize, maxBatch: maxBatch))
+        } else {
+            backbone = .float(try model.inferencePlan(inputSize: inputSize, maxBatch: maxBatch))
+        }
         stride16Layer = model.stride16Layer
         let tap = model.configuration.backbone.lastFeatureLayer(atStride: 16)!
         var weights: NamedWeights = [:]
@@ -35,20 +48,8 @@ final class KeypointMapPlan {
     /// Raw outputs [N·12] of a prepared input batch [N, S, S, 3] (N ≤ maxBatch).
     func outputs(_ input: Tensor) -> [Float] {
         let n = input.shape[0]
-        let pooledCount = backbone.outputCount   // 3 trait logits + 3 regressed values
-        var pooled = [Float](repeating: 0, count: n * pooledCount)
-        var features: [Float] = [], index = 0, shape: [Int] = []
-        input.withUnsafePointer { p in
-            pooled.withUnsafeMutableBufferPointer { out in
-                backbone.runObservingFeatures(input: p, batch: n, output: out.baseAddress!) { s, values in
-                    if index == stride16Layer {
-                        shape = s
-                        features = Array(UnsafeBufferPointer(start: values, count: n * s.reduce(1, *)))
-                    }
-                    index += 1
-                }
-            }
-        }
+        let (pooled, features, shape) = runBackbone(input)
+        let pooledCount = pooled.count / n   // 3 trait logits + the regressed values
         precondition(shape == [mapsHidden.geometry.inHeight, mapsHidden.geometry.inWidth, mapsHidden.geometry.inChannels],
                      "stride-16 features \(shape) do not fit the map head")
         let cells = mapsHidden.outputPixels
@@ -79,5 +80,39 @@ final class KeypointMapPlan {
             out += code[(i * 9)..<((i + 1) * 9)]
         }
         return out
+    }
+
+    /// The backbone's pooled-head outputs [N, 3 + regressed] and its stride-16 features (all
+    /// images, with the per-image shape [H, W, C]).
+    private func runBackbone(_ input: Tensor) -> (pooled: [Float], features: [Float], shape: [Int]) {
+        let n = input.shape[0]
+        var features: [Float] = [], shape: [Int] = []
+        var pooled: [Float]
+        switch backbone {
+        case .float(let plan):
+            pooled = [Float](repeating: 0, count: n * plan.outputCount)
+            var index = 0
+            input.withUnsafePointer { p in
+                pooled.withUnsafeMutableBufferPointer { out in
+                    plan.runObservingFeatures(input: p, batch: n, output: out.baseAddress!) { s, values in
+                        if index == stride16Layer {
+                            shape = s
+                            features = Array(UnsafeBufferPointer(start: values, count: n * s.reduce(1, *)))
+                        }
+                        index += 1
+                    }
+                }
+            }
+        case .int8(let plan):
+            pooled = [Float](repeating: 0, count: n * plan.outputCount)
+            input.withUnsafePointer { p in
+                pooled.withUnsafeMutableBufferPointer { out in
+                    plan.runObservingFeatures(input: p, batch: n, output: out.baseAddress!) { index, s, values in
+                        if index == stride16Layer { (shape, features) = (s, values) }
+                    }
+                }
+            }
+        }
+        return (pooled, features, shape)
     }
 }

@@ -24,7 +24,10 @@ extension TraitClassifier {
     public func quantized(_ scheme: QuantizationScheme, calibration: [RGBImage], method: RangeMethod = .minMax,
                           activationBits: Int = 8, weightBits: Int = 7, progress: (Int, Int) -> Void = { _, _ in }) throws -> QuantizedTraitModel {
         precondition(scheme.isInteger, "fp16 is a storage choice: use TraitModelFile.save(float16:)")
-        guard !configuration.usesKeypointMaps else { throw UnsupportedForQuantization() }
+        // The map head runs in float on the integer backbone's stride-16 features; only the
+        // static scheme's plan hands those out (the dynamic plan and the int8-io interface are
+        // the backbone's ends only).
+        guard !configuration.usesKeypointMaps || scheme == .staticInt8 else { throw UnsupportedForQuantization(scheme: scheme) }
         eval()
         let weights = planWeights()
         var ranges: [String: ClosedRange<Float>] = [:]
@@ -47,8 +50,8 @@ extension TraitClassifier {
 
     /// Float copies of an int8 network's weights in this model's layers (batch norm becomes
     /// the identity plus the folded bias), so explanations and training-side tools work on a
-    /// quantised file too.
-    func loadDequantized(_ network: QuantizedNetwork) throws {
+    /// quantised file too; a keypoint-map head comes from the file's own (fp16) entries.
+    func loadDequantized(_ network: QuantizedNetwork, file: SafeTensorsFile) throws {
         // The trait and keypoint heads share the plan's "classifier.3": split it back.
         var entries = try network.dequantizedEntries().filter { !$0.name.hasPrefix("classifier.3.") }
         guard let last = network.layers["classifier.3"] else { throw QuantizedFileError(problem: "tensor 'classifier.3.weight' is missing") }
@@ -56,13 +59,19 @@ extension TraitClassifier {
         let w = last.dequantized
         entries.append(try SafeTensorsEntry(name: "traits.weight", shape: [3, width], floats: Array(w[0..<(3 * width)])))
         entries.append(try SafeTensorsEntry(name: "traits.bias", shape: [3], floats: Array(last.bias[0..<3])))
-        if configuration.keypoints {
-            let k = configuration.outputCount - 3
+        let k = configuration.regressedKeypointCount
+        if k > 0 {
             entries.append(try SafeTensorsEntry(name: "keypoints.weight", shape: [k, width], floats: Array(w[(3 * width)...])))
             entries.append(try SafeTensorsEntry(name: "keypoints.bias", shape: [k], floats: Array(last.bias[3...])))
         }
+        for entry in file.entries where entry.name.hasPrefix(Self.keypointMapsPrefix) {
+            entries.append(try SafeTensorsEntry(name: entry.name, shape: entry.shape, floats: try entry.floats()))
+        }
         try loadState(from: try SafeTensorsFile(entries: entries), layout: .ohwi)
     }
+
+    /// Names of the keypoint-map head's tensors (see `children`).
+    static let keypointMapsPrefix = "keypoint_maps."
 }
 
 extension TraitModelFile {
@@ -80,7 +89,13 @@ extension TraitModelFile {
             metadata["input_quantization"] = "scale \(input.scale) zero_point \(input.zeroPoint) (of ImageNet-normalised pixels)"
             metadata["output_quantization"] = "scale \(output.scale) zero_point \(output.zeroPoint)"
         }
-        try SafeTensorsFile(entries: try quantized.network.entries(), metadata: metadata).write(path: path)
+        var entries = try quantized.network.entries()
+        // A keypoint-map head stays float (fp16 storage), as a detector's neck does.
+        for entry in model.stateEntries() where entry.name.hasPrefix(TraitClassifier.keypointMapsPrefix) {
+            let t = entry.get()
+            entries.append(try SafeTensorsEntry(name: entry.name, shape: t.shape, float16s: t.scalars))
+        }
+        try SafeTensorsFile(entries: entries, metadata: metadata).write(path: path)
     }
 
     /// The integer form of a file that holds one (nil for float files).
@@ -105,11 +120,12 @@ extension TraitModelFile {
     }
 }
 
-/// Integer quantisation covers the compiled MobileNetV3 plan, which the heat-map keypoint head
-/// is not part of.
+/// Integer quantisation of a keypoint-map model needs the backbone's stride-16 features, which
+/// only the static-int8 plan hands out.
 public struct UnsupportedForQuantization: Error, CustomStringConvertible {
-    public init() {}
+    public let scheme: QuantizationScheme
+    public init(scheme: QuantizationScheme) { self.scheme = scheme }
     public var description: String {
-        "integer quantisation supports trait classifiers with the regression keypoint head only (this one has keypoint maps); fp16 works"
+        "a trait classifier with keypoint maps quantises to static-int8 or fp16, not \(scheme.rawValue) (its map head reads the backbone's inner features)"
     }
 }

@@ -78,9 +78,12 @@ public struct TraitClassifierConfiguration: Sendable, Equatable, Codable {
     /// How many maps the map head draws: head, tail, and one wing map (two for `heatmap-pair`).
     var keypointMapCount: Int { keypointHead == .heatmapPair ? 4 : 3 }
 
+    /// The backbone as the compiled plans (float and integer) see it: its final layer holds the
+    /// pooled vector's heads — the trait logits and the regressed part of the keypoint code
+    /// (all nine values, three with `heatmap`, none with the other map heads).
     var backbone: MobileNetV3Configuration {
         MobileNetV3Configuration(variant: variant, widthMultiplier: widthMultiplier, logits: 3,
-                                 regressionOutputs: keypoints ? KeypointEncoding.count : 0, dropout: dropout)
+                                 regressionOutputs: regressedKeypointCount, dropout: dropout)
     }
 
     public var outputCount: Int { 3 + (keypoints ? KeypointEncoding.count : 0) }
@@ -204,9 +207,7 @@ public final class TraitClassifier: Module {
     /// logits and the regressed wing-tip spreads and sign; `KeypointMapPlan` adds the maps.
     public func inferencePlan(inputSize: Int? = nil, maxBatch: Int) throws(PlanError) -> MobileNetV3Plan {
         let side = inputSize ?? configuration.inputSize
-        var backbone = configuration.backbone
-        backbone.regressionOutputs = keypointHead?.weight.value.shape[0] ?? 0
-        return try MobileNetV3Plan(configuration: backbone, weights: planWeights(), inputHeight: side, inputWidth: side,
+        return try MobileNetV3Plan(configuration: configuration.backbone, weights: planWeights(), inputHeight: side, inputWidth: side,
                                    maxBatch: maxBatch)
     }
 
@@ -253,7 +254,7 @@ public enum TraitModelFile {
                                                              as: TraitClassifierConfiguration.self)
         let model = TraitClassifier(configuration)
         if let quantized = try quantizedNetwork(in: file, path: path, configuration: configuration) {
-            do { try model.loadDequantized(quantized.network) } catch { throw ModelFileError(path: path, problem: "\(error)") }
+            do { try model.loadDequantized(quantized.network, file: file) } catch { throw ModelFileError(path: path, problem: "\(error)") }
             model.quantization = quantized
             return model
         }

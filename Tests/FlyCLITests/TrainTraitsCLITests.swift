@@ -3,14 +3,15 @@ import Testing
 import Traits
 
 /// `flytally train --keypoint-head heatmap`: the choice reaches the model file, `eval` runs the
-/// model (and writes per-crop rows with --per-crop), `quantize` refuses integer schemes for it
-/// with one line, and bad values are refused; `--seed` reseeds a run.
+/// model (and writes per-crop rows with --per-crop), `quantize` writes a static-int8 file that
+/// `eval` reads and refuses the other integer schemes with one line, and bad values are
+/// refused; `--seed` reseeds a run.
 @Suite struct TrainTraitsCLITests {
     @Test func heatMapHeadFromTheCommandLine() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-traintraits-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let simulated = try FlyTallyBinary.run(["simulate", "--photos", "1", "--flies", "4...5", "--megapixels", "0.5", "--crops",
+        let simulated = try FlyTallyBinary.run(["simulate", "--photos", "2", "--flies", "4...5", "--megapixels", "0.5", "--crops",
                                                 "--seed", "6", "--out", dir + "/sim", "-q"], timeout: 120)
         #expect(simulated.status == 0, "\(simulated.stderr)")
         try Data(#"{"stages": 1, "epochsPerStage": 1, "startSize": 64, "endSize": 64, "batchSize": 4}"#.utf8)
@@ -40,7 +41,13 @@ import Traits
             Issue.record("no per-point keypoint errors in the JSON or the CSV: \(summary.stdout.prefix(300))")
         }
         let quantized = try FlyTallyBinary.run(["quantize", dir + "/run/model.safetensors", "--scheme", "dynamic-int8", "--out", dir + "/q.safetensors"])
-        #expect(quantized.status == 1 && quantized.stderr.contains("regression keypoint head only"), "\(quantized.stderr)")
+        #expect(quantized.status == 1 && quantized.stderr.contains("not dynamic-int8"), "\(quantized.stderr)")
+        let int8 = try FlyTallyBinary.run(["quantize", dir + "/run/model.safetensors", "--scheme", "static-int8", "--calibration", dir + "/sim/crops",
+                                           "--out", dir + "/int8.safetensors"], timeout: 120)
+        #expect(int8.status == 0, "\(int8.stderr)")
+        let int8Eval = try FlyTallyBinary.run(["eval", "--model", dir + "/int8.safetensors", "--data", dir + "/sim/crops"], timeout: 120)
+        #expect(int8Eval.status == 0 && int8Eval.stdout.contains("keypoints: mean error"), "\(int8Eval.stderr)")
+        #expect((try TraitModelFile.load(dir + "/int8.safetensors")).quantization?.scheme == .staticInt8)
         for bad in [["--keypoint-head", "maps"], ["--keypoint-head", "heatmap", "--no-keypoints"], ["--keypoint-head", "heatmap", "--detector"]] {
             let r = try FlyTallyBinary.run(["train", "--data", dir + "/sim/crops", "--out", dir + "/bad"] + bad)
             #expect(r.status == 1 && r.stderr.contains("--keypoint-head"), "\(bad): \(r.stderr)")

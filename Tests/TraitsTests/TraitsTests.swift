@@ -254,7 +254,7 @@ import Testing
     }
 
     @Test(arguments: mapHeads)
-    func heatMapModelRoundTripsPredictsAndRefusesIntegerQuantisation(head: TraitClassifierConfiguration.KeypointHead) throws {
+    func heatMapModelRoundTripsPredictsAndRefusesDynamicInt8(head: TraitClassifierConfiguration.KeypointHead) throws {
         let model = TraitClassifier(Self.configuration(head), seed: 5)
         // Only the regression-of-(c, d, e) head has a keypoint layer on the pooled vector.
         #expect((model.keypointHead != nil) == (head == .heatmap))

@@ -251,12 +251,15 @@ public final class QuantizedMobileNetV3Plan: BatchedPlan {
 
     /// Runs the backbone on `batch` images and hands every `features[i]` map (index, shape
     /// [H, W, C] per image, values of all images dequantised) to `observe` — for detectors,
-    /// whose float neck reads these maps. The head, if any, is skipped.
-    public func runObservingFeatures(input: UnsafePointer<Float>, batch: Int, observe: (Int, [Int], [Float]) -> Void) {
+    /// whose float neck reads these maps, and trait classifiers with keypoint maps. The head
+    /// runs only when `output` is given ([batch, outputCount] floats).
+    public func runObservingFeatures(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>? = nil,
+                                     observe: (Int, [Int], [Float]) -> Void) {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
+        precondition(output == nil || head != nil, "this plan has no classifier head")
         withoutActuallyEscaping(observe) { observe in
             var index = 0
-            run(input: .float(input), batch: batch, output: .none, workspace: workspace, afterStep: { step, w in
+            run(input: .float(input), batch: batch, output: output.map { .float($0) } ?? .none, workspace: workspace, afterStep: { step, w in
                 while index < self.featureEnds.count && self.featureEnds[index].step == step {
                     let end = self.featureEnds[index]
                     let count = batch * end.shape.reduce(1, *), q = end.quantization
