@@ -29,10 +29,12 @@ if [ -d real-test ] && [ -d real-train ]; then
 fi
 # 3. The detector of the training run (scripts/train-detector.sh → work/detector-fast/run3, the
 #    bundled one): fp32, fp16 and static-int8 on the held-out FlySim photos and the real test photos.
-cd "$root/work/detector-fast"
 run=${DETECTOR_RUN:-run3}
-if [ -f $run/model.safetensors ]; then
+if [ -f "$root/work/detector-fast/$run/model.safetensors" ]; then
+  cd "$root/work/detector-fast"
   $B quantize $run/model.safetensors --compare --data heldout-grey --calibration sim-petri-dish real-train \
       --calibration-limit 64 --out-dir quantized/flysim "$@"
   $B quantize $run/model.safetensors --compare --data real-test --calibration real-train --out-dir quantized/real "$@"
+else
+  echo "note: no detector run at work/detector-fast/$run (scripts/train-detector.sh); detector comparison skipped" >&2
 fi

@@ -81,7 +81,8 @@ final class DetectorPlan {
             if let network = detector.quantization {
                 // The int8 backbone hands over dequantised feature maps; the neck and heads are
                 // a float island (about a tenth of the detector's multiply-adds).
-                quantizedPlan(network, height: h, width: w, batch: n).runObservingFeatures(input: p, batch: n) { index, shape, values in
+                let wanted = Set([taps.stride4, taps.stride8, taps.stride16, lastIndex].compactMap { $0 })
+                quantizedPlan(network, height: h, width: w, batch: n).runObservingFeatures(input: p, batch: n, only: wanted) { index, shape, values in
                     keep(index, shape) { values }
                 }
             } else {

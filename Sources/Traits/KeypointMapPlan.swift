@@ -107,7 +107,7 @@ final class KeypointMapPlan {
             pooled = [Float](repeating: 0, count: n * plan.outputCount)
             input.withUnsafePointer { p in
                 pooled.withUnsafeMutableBufferPointer { out in
-                    plan.runObservingFeatures(input: p, batch: n, output: out.baseAddress!) { index, s, values in
+                    plan.runObservingFeatures(input: p, batch: n, output: out.baseAddress!, only: [stride16Layer]) { index, s, values in
                         if index == stride16Layer { (shape, features) = (s, values) }
                     }
                 }

@@ -252,9 +252,11 @@ public final class QuantizedMobileNetV3Plan: BatchedPlan {
     /// Runs the backbone on `batch` images and hands every `features[i]` map (index, shape
     /// [H, W, C] per image, values of all images dequantised) to `observe` — for detectors,
     /// whose float neck reads these maps, and trait classifiers with keypoint maps. The head
-    /// runs only when `output` is given ([batch, outputCount] floats).
+    /// runs only when `output` is given ([batch, outputCount] floats). With `only`, just those
+    /// maps are dequantised and handed over (dequantising all thirteen costs as much as a few
+    /// layers).
     public func runObservingFeatures(input: UnsafePointer<Float>, batch: Int, output: UnsafeMutablePointer<Float>? = nil,
-                                     observe: (Int, [Int], [Float]) -> Void) {
+                                     only: Set<Int>? = nil, observe: (Int, [Int], [Float]) -> Void) {
         precondition(batch >= 1 && batch <= maxBatch, "batch \(batch) outside 1…\(maxBatch)")
         precondition(output == nil || head != nil, "this plan has no classifier head")
         withoutActuallyEscaping(observe) { observe in
@@ -262,8 +264,10 @@ public final class QuantizedMobileNetV3Plan: BatchedPlan {
             run(input: .float(input), batch: batch, output: output.map { .float($0) } ?? .none, workspace: workspace, afterStep: { step, w in
                 while index < self.featureEnds.count && self.featureEnds[index].step == step {
                     let end = self.featureEnds[index]
-                    let count = batch * end.shape.reduce(1, *), q = end.quantization
-                    observe(index, end.shape, (0..<count).map { q.dequantize(w.buffers[end.buffer][$0]) })
+                    if only?.contains(index) ?? true {
+                        let count = batch * end.shape.reduce(1, *), q = end.quantization
+                        observe(index, end.shape, (0..<count).map { q.dequantize(w.buffers[end.buffer][$0]) })
+                    }
                     index += 1
                 }
             })
