@@ -105,6 +105,9 @@ extension TraitModelFile {
         guard let scheme = QuantizationScheme(rawValue: name), scheme.isInteger else {
             throw ModelFileError(path: path, problem: "unknown quantization scheme '\(name)'")
         }
+        if configuration.usesKeypointMaps && scheme != .staticInt8 {
+            throw ModelFileError(path: path, problem: "\(UnsupportedForQuantization(scheme: scheme))")
+        }
         do {
             let network = try QuantizedNetwork(file: file, configuration: configuration.backbone)
             if scheme.isCalibrated {

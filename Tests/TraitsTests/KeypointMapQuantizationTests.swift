@@ -91,6 +91,27 @@ import Testing
         #expect(rms <= 4 * step, "stride-16 features: rms \(rms / step) quantisation steps from the float layer")
     }
 
+    /// A damaged or doctored int8 map file is refused at load with the file named, never
+    /// crashing later: the map head's tensors missing, or a scheme whose plan cannot feed it.
+    @Test func damagedInt8MapFilesAreRefusedNamingTheFile() throws {
+        let (model, crops) = Self.modelAndCrops(.heatmap)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("kpmap-bad-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try TraitModelFile.save(model, quantized: try model.quantized(.staticInt8, calibration: crops), to: path)
+        let good = try SafeTensorsFile.read(path: path)
+        let withoutMaps = try SafeTensorsFile(entries: good.entries.filter { !$0.name.hasPrefix("keypoint_maps.") }, metadata: good.metadata)
+        var dynamic = good
+        dynamic.metadata[QuantizedNetwork.schemeKey] = QuantizationScheme.dynamicInt8.rawValue
+        for (file, problem) in [(withoutMaps, "keypoint_maps."), (dynamic, "not dynamic-int8")] {
+            try file.write(path: path)
+            #expect {
+                _ = try TraitModelFile.load(path)
+            } throws: { error in
+                "\(error)".contains(path) && "\(error)".contains(problem)
+            }
+        }
+    }
+
     @Test func theOtherIntegerSchemesAreRefusedNamingTheScheme() throws {
         let (model, crops) = Self.modelAndCrops(.heatmap)
         for scheme in [QuantizationScheme.dynamicInt8, .int8IO] {
