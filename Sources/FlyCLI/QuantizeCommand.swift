@@ -21,6 +21,8 @@ struct Quantize: ParsableCommand {
             layers. int8-io: static-int8 whose input and output are uint8 codes too. \
             --activation-bits 7 (static-int8, int8-io) keeps activation codes in 0…127: half the \
             resolution, faster integer products on AVX2 without VNNI. \
+            Classifiers with keypoint maps (--keypoint-head heatmap…) take fp16 and static-int8: \
+            their map head stays float on the integer backbone's features, as a detector's neck. \
             --compare evaluates the float model and every scheme (static-int8 with 8- and 7-bit \
             activations) on --data (test) and --calibration (train) and prints accuracy, speed, size \
             and the score L (docs/QUANTIZATION.md).
