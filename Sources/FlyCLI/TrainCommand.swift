@@ -36,7 +36,7 @@ struct Train: ParsableCommand {
     @Flag(name: .customLong("no-keypoints"), help: "Train the plain multi-label model (no keypoint head), for comparison.")
     var noKeypoints = false
 
-    @Option(name: .customLong("keypoint-head"), help: ArgumentHelp("Override the keypoint head: regression (nine values from the pooled features), heatmap (positions by soft-argmax of maps on the stride-16 features), heatmap-moments (the wing-tip code too, from the wing map's moments) or heatmap-pair (one map per wing tip, matched order-free); no int8 form for the map heads yet.", valueName: "regression|heatmap|heatmap-moments|heatmap-pair"))
+    @Option(name: .customLong("keypoint-head"), help: ArgumentHelp("Override the keypoint head: regression (nine values from the pooled features), heatmap (positions by soft-argmax of maps on the stride-16 features), heatmap-moments (the wing-tip code too, from the wing map's moments) or heatmap-pair (one map per wing tip, matched order-free); the map heads quantise to fp16 and static-int8.", valueName: "regression|heatmap|heatmap-moments|heatmap-pair"))
     var keypointHead: String?
 
     @Option(help: "Override the number of progressive stages.")

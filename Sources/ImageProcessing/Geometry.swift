@@ -12,6 +12,9 @@ public struct Point2D: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "(\(x), \(y))" }
+
+    /// Euclidean distance to `other`, in the same units.
+    public func distance(to other: Point2D) -> Double { ((x - other.x) * (x - other.x) + (y - other.y) * (y - other.y)).squareRoot() }
 }
 
 /// The mapping `RGBImage.rotated(degrees:)` applies, so callers can move points (keypoints,

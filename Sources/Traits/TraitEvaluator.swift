@@ -203,8 +203,7 @@ public enum TraitEvaluator {
             if let predicted = p.keypoints, let truth = s.keypoints {
                 let side = Double(max(s.image.width, s.image.height))
                 let d = TraitMetrics.keypointDistances(predicted: predicted, truth: truth, side: side)
-                let gap = ((truth.wing1.x - truth.wing2.x) * (truth.wing1.x - truth.wing2.x)
-                           + (truth.wing1.y - truth.wing2.y) * (truth.wing1.y - truth.wing2.y)).squareRoot() / side
+                let gap = truth.wing1.distance(to: truth.wing2) / side
                 fields += [d[0], d[1], (d[2] + d[3]) / 2, gap].map { String(format: "%.2f", 100 * $0) }
             } else {
                 fields += ["", "", "", ""]

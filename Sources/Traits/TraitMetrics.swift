@@ -95,8 +95,7 @@ public struct TraitMetrics: Sendable, Encodable {
             var reversed = 0
             for (p, t, side) in keypoints {
                 distances += Self.keypointDistances(predicted: p, truth: t, side: side)
-                func d(_ a: Point2D, _ b: Point2D) -> Double { ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() / side }
-                if d(p.head, t.tail) + d(p.tail, t.head) < d(p.head, t.head) + d(p.tail, t.tail) { reversed += 1 }
+                if p.head.distance(to: t.tail) + p.tail.distance(to: t.head) < p.head.distance(to: t.head) + p.tail.distance(to: t.tail) { reversed += 1 }
             }
             keypointMeanErrorPercent = 100 * distances.reduce(0, +) / Double(distances.count)
             pck05 = Double(distances.filter { $0 <= 0.05 }.count) / Double(distances.count)
@@ -113,7 +112,7 @@ public struct TraitMetrics: Sendable, Encodable {
     /// One fly's keypoint distances as fractions of the crop side: head, tail, and the two wing
     /// tips matched in the better of the two orders (the code does not say which tip is which).
     public static func keypointDistances(predicted p: FlyKeypoints, truth t: FlyKeypoints, side: Double) -> [Double] {
-        func d(_ a: Point2D, _ b: Point2D) -> Double { ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot() / side }
+        func d(_ a: Point2D, _ b: Point2D) -> Double { a.distance(to: b) / side }
         let straight = d(p.wing1, t.wing1) + d(p.wing2, t.wing2), swapped = d(p.wing1, t.wing2) + d(p.wing2, t.wing1)
         let wings = straight <= swapped ? [d(p.wing1, t.wing1), d(p.wing2, t.wing2)] : [d(p.wing1, t.wing2), d(p.wing2, t.wing1)]
         return [d(p.head, t.head), d(p.tail, t.tail)] + wings
