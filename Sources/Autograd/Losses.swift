@@ -145,11 +145,13 @@ public enum Loss {
     }
 
     /// Mean absolute error over the elements whose weight is non-zero (CenterNet's size and
-    /// offset losses, evaluated only at object centres).
-    public static func maskedL1(_ prediction: Variable, targets: Tensor, weights: Tensor) -> Variable {
+    /// offset losses, evaluated only at object centres): Σ wᵢ|pᵢ − tᵢ| / normalizer, the
+    /// normalizer being Σ wᵢ unless given (a relative error passes wᵢ/tᵢ as weights and the
+    /// plain weight sum as normalizer, so the loss stays a mean of relative errors).
+    public static func maskedL1(_ prediction: Variable, targets: Tensor, weights: Tensor, normalizer: Float? = nil) -> Variable {
         precondition(prediction.shape == targets.shape && targets.shape == weights.shape, "maskedL1: shapes differ")
         let p = prediction.value.scalars, t = targets.scalars, w = weights.scalars
-        let denominator = max(w.reduce(0, +), 1e-12)
+        let denominator = max(normalizer ?? w.reduce(0, +), 1e-12)
         var total: Double = 0
         for i in 0..<p.count where w[i] != 0 { total += Double(w[i] * abs(p[i] - t[i])) }
         return Variable(value: .scalar(Float(total / Double(denominator))), inputs: [prediction]) { g in

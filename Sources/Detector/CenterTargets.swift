@@ -5,15 +5,29 @@ import Tensors
 /// Training targets of the centre-based detector for one image, at the output resolution.
 struct CenterTargets {
     var heatmap: Tensor       // [H, W, 1] Gaussian peaks (1 at each centre cell)
-    var box: Tensor           // [H, W, 4] (w, h, dx, dy) at centre cells
-    var boxWeights: Tensor    // [H, W, 4] 1 at centre cells
+    var box: Tensor           // [H, W, 4] (w, h, dx, dy): size in stride units, centre − cell
+    var boxWeights: Tensor    // [H, W, 4] 1 at centre cells; the peak's value at other box cells
     var objects: Int
 
-    /// - Parameter boxes: in input pixels (after letterbox/augmentation).
-    static func make(boxes: [BoundingBox], outputSize: Int, stride: Int) -> CenterTargets {
+    /// - Parameters:
+    ///   - boxes: in input pixels (after letterbox/augmentation).
+    ///   - boxCells: which cells learn each box (`DetectorRecipe.boxTargets`).
+    static func make(boxes: [BoundingBox], outputSize: Int, stride: Int,
+                     boxCells: DetectorRecipe.BoxTargets = .centre) -> CenterTargets {
         var heat = Tensor(shape: [outputSize, outputSize, 1])
         var box = Tensor(shape: [outputSize, outputSize, 4]), weights = Tensor(shape: [outputSize, outputSize, 4])
+        // The peak value of the fly that owns each cell's box target (`peak` targets); centre
+        // cells are marked 2 so no neighbour's peak takes them over.
+        var owner = [Float](repeating: 0, count: outputSize * outputSize)
         var objects = 0
+        func setBox(cell i: Int, weight: Float, w: Double, h: Double, cx: Double, cy: Double) {
+            let x = i % outputSize, y = i / outputSize
+            box.scalars[i * 4] = Float(w)
+            box.scalars[i * 4 + 1] = Float(h)
+            box.scalars[i * 4 + 2] = Float(cx - Double(x))
+            box.scalars[i * 4 + 3] = Float(cy - Double(y))
+            for k in 0..<4 { weights.scalars[i * 4 + k] = weight }
+        }
         for b in boxes {
             let w = b.width / Double(stride), h = b.height / Double(stride)
             let cx = (b.x + b.width / 2) / Double(stride), cy = (b.y + b.height / 2) / Double(stride)
@@ -28,15 +42,18 @@ struct CenterTargets {
                     let v = Float(exp(-d2 / (2 * sigma * sigma)))
                     let i = y * outputSize + x
                     heat.scalars[i] = max(heat.scalars[i], v)
+                    // A peak cell learns the box when its centre lies inside the box.
+                    let inside = abs(Double(x) + 0.5 - cx) <= w / 2 && abs(Double(y) + 0.5 - cy) <= h / 2
+                    if boxCells == .peak, inside, v > owner[i] {
+                        owner[i] = v
+                        setBox(cell: i, weight: v, w: w, h: h, cx: cx, cy: cy)
+                    }
                 }
             }
-            heat.scalars[iy * outputSize + ix] = 1
-            let base = (iy * outputSize + ix) * 4
-            box.scalars[base] = Float(w)
-            box.scalars[base + 1] = Float(h)
-            box.scalars[base + 2] = Float(cx - Double(ix))
-            box.scalars[base + 3] = Float(cy - Double(iy))
-            for k in 0..<4 { weights.scalars[base + k] = 1 }
+            let centre = iy * outputSize + ix
+            heat.scalars[centre] = 1
+            owner[centre] = 2
+            setBox(cell: centre, weight: 1, w: w, h: h, cx: cx, cy: cy)
         }
         return CenterTargets(heatmap: heat, box: box, boxWeights: weights, objects: objects)
     }

@@ -10,7 +10,7 @@ import Tensors
 struct DetectorBatch {
     var input: Tensor     // [N, S, S, 3], ImageNet-normalised
     var heatmap: Tensor   // [N·(S/s)², 1], s the model's output stride
-    var box: Tensor       // [N·(S/s)², 4]: w, h (stride units), dx, dy at centre cells
+    var box: Tensor       // [N·(S/s)², 4]: w, h (stride units), dx, dy at the cells that learn boxes
     var boxWeights: Tensor
     var objects: Int
 
@@ -40,7 +40,7 @@ struct DetectorBatch {
             boxes = boxes.map { symmetry.apply($0, width: image.width, height: image.height) }
             image = symmetry.apply(image)
             if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
-            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: stride))
+            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: stride, boxCells: recipe.boxTargets))
         }
         for (i, (image, t)) in prepared.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in

@@ -28,8 +28,23 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     /// Loss = focal(heat) + sizeWeight · L1(w, h) + offsetWeight · L1(dx, dy) (CenterNet's 1, 0.1, 1).
     public var sizeWeight: Float = 0.1
     public var offsetWeight: Float = 1
+    /// Which cells learn a fly's box (size and offset). `centre`: the one cell holding its
+    /// centre (CenterNet). `peak`: every cell of its heat-map peak whose centre lies inside the
+    /// box, weighted by the peak's value there — more cells supervise each box, and the cell
+    /// the decoder picks, which may sit a cell off the true centre, has learned the box too
+    /// (TTFNet's argument). A cell inside two flies' peaks belongs to the one whose peak is
+    /// higher there.
+    public var boxTargets: BoxTargets = .centre
+    /// `absolute`: L1 on width and height in stride units (CenterNet), so a 2-px error weighs
+    /// the same on a 15-px fly as on a 100-px one. `relative`: the L1 divided by the true size,
+    /// errors as fractions of the box, which is what IoU sees; small flies, where FlySim's
+    /// held-out boxes go wrong, get the larger share of the gradient.
+    public var sizeLoss: SizeLoss = .absolute
     /// Score threshold written into the model file (the operating point of `count` and `eval`).
     public var threshold: Float = FlyDetector.defaultThreshold
+
+    public enum BoxTargets: String, Codable, Sendable { case centre, peak }
+    public enum SizeLoss: String, Codable, Sendable { case absolute, relative }
 
     public init() {}
 
@@ -64,7 +79,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case model, seed, epochs, batchSize, cropSize, flySizeRange, letterboxShare, photometricOps, photometricMagnitude
-        case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold
+        case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold, boxTargets, sizeLoss
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -79,5 +94,22 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         try read(.photometricOps, &photometricOps); try read(.photometricMagnitude, &photometricMagnitude)
         try read(.learningRate, &learningRate); try read(.weightDecay, &weightDecay); try read(.warmupEpochs, &warmupEpochs)
         try read(.sizeWeight, &sizeWeight); try read(.offsetWeight, &offsetWeight); try read(.threshold, &threshold)
+        try read(.boxTargets, &boxTargets); try read(.sizeLoss, &sizeLoss)
+    }
+
+    /// Writes every field, but `boxTargets` and `sizeLoss` only when they differ from their
+    /// defaults: the checkpoint's recipe fingerprint is this encoding, so checkpoints written
+    /// before the two fields existed still resume.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model); try c.encode(seed, forKey: .seed); try c.encode(epochs, forKey: .epochs)
+        try c.encode(batchSize, forKey: .batchSize); try c.encode(cropSize, forKey: .cropSize)
+        try c.encode(flySizeRange, forKey: .flySizeRange); try c.encode(letterboxShare, forKey: .letterboxShare)
+        try c.encode(photometricOps, forKey: .photometricOps); try c.encode(photometricMagnitude, forKey: .photometricMagnitude)
+        try c.encode(learningRate, forKey: .learningRate); try c.encode(weightDecay, forKey: .weightDecay)
+        try c.encode(warmupEpochs, forKey: .warmupEpochs); try c.encode(sizeWeight, forKey: .sizeWeight)
+        try c.encode(offsetWeight, forKey: .offsetWeight); try c.encode(threshold, forKey: .threshold)
+        if boxTargets != .centre { try c.encode(boxTargets, forKey: .boxTargets) }
+        if sizeLoss != .absolute { try c.encode(sizeLoss, forKey: .sizeLoss) }
     }
 }

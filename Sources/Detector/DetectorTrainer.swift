@@ -144,7 +144,9 @@ public final class DetectorTrainer {
     }
 
     /// CenterNet's loss: focal loss on the heat map (normalised by the number of flies) plus
-    /// weighted L1 on size and offset at the fly centres. Returns (total, heat part).
+    /// weighted L1 on size and offset at the cells that learn boxes (`recipe.boxTargets`), the
+    /// size's either in stride units or relative to the true size (`recipe.sizeLoss`).
+    /// Returns (total, heat part).
     func detectorLoss(_ output: Variable, _ batch: DetectorBatch) -> (Variable, Float) {
         let rows = batch.heatmap.shape[0]
         let flat = reshape(output, [rows, 5])
@@ -156,7 +158,20 @@ public final class DetectorTrainer {
         }
         var loss = heat
         if batch.objects > 0 {
-            let size = Loss.maskedL1(sliceChannels(flat, 1..<3), targets: columns(batch.box, 0..<2), weights: columns(batch.boxWeights, 0..<2))
+            let sizeTargets = columns(batch.box, 0..<2), cellWeights = columns(batch.boxWeights, 0..<2)
+            let size: Variable
+            switch recipe.sizeLoss {
+            case .absolute:
+                size = Loss.maskedL1(sliceChannels(flat, 1..<3), targets: sizeTargets, weights: cellWeights)
+            case .relative:
+                // |p − t| / t; the floor of half a cell only guards the division (flies are ≥ 1 cell).
+                var relativeWeights = cellWeights
+                for i in 0..<relativeWeights.scalars.count where relativeWeights.scalars[i] != 0 {
+                    relativeWeights.scalars[i] /= max(sizeTargets.scalars[i], 0.5)
+                }
+                size = Loss.maskedL1(sliceChannels(flat, 1..<3), targets: sizeTargets, weights: relativeWeights,
+                                     normalizer: cellWeights.scalars.reduce(0, +))
+            }
             let offset = Loss.maskedL1(sliceChannels(flat, 3..<5), targets: columns(batch.box, 2..<4), weights: columns(batch.boxWeights, 2..<4))
             loss = loss + scale(size, recipe.sizeWeight) + scale(offset, recipe.offsetWeight)
         }

@@ -211,5 +211,17 @@ import Testing
         checkGradients([Tensor(shape: [2, 3], scalars: [0.3, 1.5, -2, 0.7, -0.4, 2])]) { v in
             Loss.maskedL1(v[0], targets: Tensor(shape: [2, 3], scalars: [0, 1, 0, 0, 0.2, 0]), weights: weights)
         }
+        checkGradients([Tensor(shape: [2, 3], scalars: [0.3, 1.5, -2, 0.7, -0.4, 2])]) { v in
+            Loss.maskedL1(v[0], targets: Tensor(shape: [2, 3], scalars: [0, 1, 0, 0, 0.2, 0]), weights: weights, normalizer: 4)
+        }
+    }
+
+    /// The normalizer replaces the weight sum: (1·|1.5 − 1| + 0.5·|−0.4 − 0.2|) / 4.
+    @Test func maskedL1WithNormalizer() {
+        var weights = Tensor(shape: [2, 3])
+        weights.scalars[1] = 1; weights.scalars[4] = 0.5
+        let loss = Loss.maskedL1(Variable(Tensor(shape: [2, 3], scalars: [0.3, 1.5, -2, 0.7, -0.4, 2])),
+                                 targets: Tensor(shape: [2, 3], scalars: [0, 1, 0, 0, 0.2, 0]), weights: weights, normalizer: 4)
+        #expect(abs(loss.value.scalars[0] - 0.2) < 1e-6)
     }
 }
