@@ -134,7 +134,7 @@ let package = Package(
         .testTarget(name: "ConsoleOutputTests", dependencies: ["ConsoleOutput"]),
         .testTarget(name: "GeneticsTests", dependencies: ["Genetics"]),
         .testTarget(name: "CountingTests", dependencies: ["Counting", "Genetics", "Datasets", "ImageIO"]),
-        .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO", "ImageProcessing", "Detector", "Traits"]),
+        .testTarget(name: "FlyCLITests", dependencies: ["FlyCLI", "flytally", "ImageIO", "ImageProcessing", "Detector", "Traits", "SafeTensors", "Tensors"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -26,6 +26,12 @@ extension FlyDetector {
                 image.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
             }
         }
+        return outputMap(normalized: tensor)
+    }
+
+    /// The raw output map for an input tensor [N, H, W, 3] already ImageNet-normalised — the
+    /// network alone, as a peer runtime running the same detector is timed.
+    public func outputMap(normalized tensor: Tensor) -> Tensor {
         eval()
         let plan = compiled ?? DetectorPlan(self)
         compiled = plan

@@ -11,8 +11,12 @@ public struct FoldedConvolution {
     let weight: [Float]
     let bias: [Float]
     let activation: Elementwise.Activation
-    /// Weights packed [K, N] for `PackedGEMM` (1×1 and dense convolutions with N % 8 == 0).
+    /// Weights packed [K, N] for `PackedGEMM` (1×1 and dense convolutions with N % 8 == 0,
+    /// except those `FewChannelConvolution` runs directly).
     private(set) var packed = false
+    /// Weights tap-major for `FewChannelConvolution` (the stem: 3 input channels, where a
+    /// direct convolution beats im2col + GEMM; docs/PERFORMANCE.md).
+    private(set) var direct = false
 
     /// - Parameters:
     ///   - conv: prefix of the convolution ("features.0.0"); `bn`: prefix of its batch norm or nil.
@@ -29,6 +33,9 @@ public struct FoldedConvolution {
         let b = folded.bias
         if g.isDepthwise {
             w = w.withUnsafeBufferPointer { Depthwise.tapMajor(g, $0.baseAddress!) }
+        } else if FewChannelConvolution.applies(to: g) {
+            w = w.withUnsafeBufferPointer { FewChannelConvolution.tapMajor(g, $0.baseAddress!) }
+            direct = true
         } else if g.groups == 1 && PackedGEMM.supports(n: outChannels) {
             w = w.withUnsafeBufferPointer { PackedGEMM.pack($0.baseAddress!, n: outChannels, k: g.patchSize) }
             packed = true
@@ -71,7 +78,10 @@ public struct FoldedConvolution {
         g.batch = batch
         weight.withUnsafeBufferPointer { w in
             bias.withUnsafeBufferPointer { b in
-                if packed {
+                if direct {
+                    FewChannelConvolution.forward(g, input: input, tapMajorWeight: w.baseAddress!, bias: b.baseAddress!,
+                                                  activation: activation, output: output)
+                } else if packed {
                     var a = input
                     if !g.isPointwise {
                         Im2Col.im2col(g, group: 0, input: input, columns: scratch)
