@@ -74,6 +74,25 @@ import ImageIO
             #expect(image.resized(width: w, height: h) == serial, "\(w)x\(h) through the public entry")
         }
     }
+
+    /// Shrinking both axes sums rows first, then columns; the two-pass order is the reference:
+    /// the same area averages, so bytes agree but for a rare one-step rounding difference.
+    @Test func rowFirstShrinkMatchesTheTwoPassResize() {
+        var image = RGBImage(width: 1301, height: 797)
+        var state: UInt32 = 777
+        for y in 0..<797 {
+            for x in 0..<1301 {
+                state = state &* 1_664_525 &+ 1_013_904_223
+                image[x, y] = RGB(UInt8(truncatingIfNeeded: state >> 24), UInt8(truncatingIfNeeded: x &* 7), UInt8(truncatingIfNeeded: y))
+            }
+        }
+        for (w, h) in [(512, 314), (100, 61), (1300, 796), (1, 1)] {
+            let fast = image.resized(width: w, height: h, parts: 2), reference = image.twoPassResized(width: w, height: h, parts: 1)
+            let differences = zip(fast.pixels, reference.pixels).map { abs(Int($0) - Int($1)) }
+            #expect(differences.max() ?? 9 <= 1, "\(w)x\(h)")
+            #expect(differences.filter { $0 != 0 }.count * 100 < differences.count, "\(w)x\(h): more than 1 % of bytes differ")
+        }
+    }
 }
 
 @Suite struct CropTests {
