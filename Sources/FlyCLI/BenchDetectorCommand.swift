@@ -34,7 +34,7 @@ struct BenchDetector: ParsableCommand {
     @Option(help: "Threads.")
     var threads = 2
 
-    @Flag(help: "Time the network alone: the first photo letterboxed and normalised once, then the forward pass at batch 1 (no resize, no decoding) — the figure to set beside ONNX Runtime running the same detector (benchmarks/peers/ort_detector.py).")
+    @Flag(help: "Time the network alone: the first photo letterboxed, padded to the square input and normalised once, then the forward pass at batch 1 (no resize, no decoding) — the figure to set beside ONNX Runtime running the same detector (benchmarks/peers/ort_detector.py).")
     var networkOnly = false
 
     @Option(help: "With --network-only: write the network's input [1, S, S, 3] and output map [1, S/s, S/s, 5] to this safetensors file (the peer script's --check).")
@@ -100,7 +100,9 @@ struct BenchDetector: ParsableCommand {
         let image: RGBImage
         do { image = try ImageDecoder.decode(bytes).image } catch { throw InputFailure("\(path): \(error)") }
         let side = detector.configuration.inputSize
+        // Padded to the full square input (a square photo's cost, the most a photo costs at this side).
         let input = Letterbox(photoWidth: image.width, photoHeight: image.height, side: side).apply(image)
+            .cropped(x: 0, y: 0, width: side, height: side, fill: Letterbox.padding)
         var tensor = Tensor.uninitialized([1, side, side, 3])
         tensor.scalars.withUnsafeMutableBufferPointer { input.writeFloatHWC(into: $0, .imageNet) }
         detector.eval()
