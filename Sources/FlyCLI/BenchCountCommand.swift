@@ -34,8 +34,8 @@ struct BenchCount: ParsableCommand {
     @Option(help: ArgumentHelp("Another trait classifier averaged with --model's, as in `count` (repeatable).", valueName: "file"))
     var ensemble: [String] = []
 
-    @Option(help: ArgumentHelp("Tiling, as `count --tiles`.", valueName: "n|auto"), transform: parseTiling)
-    var tiles: DetectorTiling = .fixed(1)
+    @Option(help: ArgumentHelp("Tiling, as `count --tiles` (default auto, as there).", valueName: "n|auto"), transform: parseTiling)
+    var tiles: DetectorTiling = .automatic
 
     @Option(help: "Repeats (the median is reported).")
     var repeats = 3

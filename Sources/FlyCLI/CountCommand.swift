@@ -54,8 +54,8 @@ struct Count: ParsableCommand {
     @Option(help: "Detector score threshold (default: the model file's).")
     var threshold: Float?
 
-    @Option(help: ArgumentHelp("Split each photo into an N×N grid of overlapping tiles (1…8; for very large photos / tiny flies), or 'auto': a second pass on 2×2…4×4 tiles only where the first finds flies under 32 px at the detector's input (better counts of touching small flies, about twice the time per photo).", valueName: "n|auto"), transform: parseTiling)
-    var tiles: DetectorTiling = .fixed(1)
+    @Option(help: ArgumentHelp("'auto' (the default): one pass over the whole photo, and a second on 2×2…4×4 tiles only where the first finds flies under 32 px at the detector's input (touching small flies come apart; about twice the detection time on such photos). Or N: always an N×N grid of overlapping tiles (1…8; 1 = one pass, the fastest).", valueName: "n|auto"), transform: parseTiling)
+    var tiles: DetectorTiling = .automatic
 
     @Option(help: "Significance level of the tests.")
     var alpha = 0.05

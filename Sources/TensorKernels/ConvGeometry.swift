@@ -54,6 +54,28 @@ public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     /// One input channel per group and one output per input channel.
     public var isDepthwise: Bool { groups == inChannels && outChannels == inChannels && groups > 1 }
 
+    /// For output row `oy`: the input row kernel row 0 reads (negative in the top padding)
+    /// and the kernel rows whose input row lies inside the image.
+    @inline(__always)
+    public func kernelRows(forOutputRow oy: Int) -> (origin: Int, rows: Range<Int>) {
+        let origin = oy * strideH - padH
+        var first = 0, end = kernelH
+        while first < end && origin + first * dilationH < 0 { first += 1 }
+        while end > first && origin + (end - 1) * dilationH >= inHeight { end -= 1 }
+        return (origin, first..<end)
+    }
+
+    /// The same across: for output column `ox`, the input column of kernel column 0 and the
+    /// kernel columns inside the image.
+    @inline(__always)
+    public func kernelColumns(forOutputColumn ox: Int) -> (origin: Int, columns: Range<Int>) {
+        let origin = ox * strideW - padW
+        var first = 0, end = kernelW
+        while first < end && origin + first * dilationW < 0 { first += 1 }
+        while end > first && origin + (end - 1) * dilationW >= inWidth { end -= 1 }
+        return (origin, first..<end)
+    }
+
     /// Multiply-accumulates of the forward pass.
     public var macs: Int { outputCount * patchSize }
 

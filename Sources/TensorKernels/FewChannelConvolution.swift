@@ -6,9 +6,10 @@
 /// every output pixel keeps its channels in registers across all taps, and rows of output
 /// pixels are split over the threads.
 public enum FewChannelConvolution {
-    /// One group, at most 4 input channels, output channels a multiple of 8, not 1×1.
+    /// One group, at most 4 input channels, output channels a multiple of 16 (MobileNetV3's
+    /// stem has 16 in both sizes), not 1×1.
     public static func applies(to g: ConvGeometry) -> Bool {
-        g.groups == 1 && g.inChannels <= 4 && g.outChannels % 8 == 0 && !(g.kernelH == 1 && g.kernelW == 1)
+        g.groups == 1 && g.inChannels <= 4 && g.outChannels % 16 == 0 && !(g.kernelH == 1 && g.kernelW == 1)
     }
 
     /// The OHWI weights reordered tap-major with output channels innermost ([KH·KW·C, O]),
@@ -42,10 +43,8 @@ public enum FewChannelConvolution {
             let input = UnsafePointer(inP.base), weight = UnsafePointer(wP.base), bias = UnsafePointer(bP.base)
             for row in rows {
                 let n = row / oh, oy = row % oh
-                let iy0 = oy * g.strideH - g.padH
-                var ky0 = 0, ky1 = g.kernelH
-                while ky0 < ky1 && iy0 + ky0 * g.dilationH < 0 { ky0 += 1 }
-                while ky1 > ky0 && iy0 + (ky1 - 1) * g.dilationH >= g.inHeight { ky1 -= 1 }
+                let (iy0, kernelRows) = g.kernelRows(forOutputRow: oy)
+                let ky0 = kernelRows.lowerBound, ky1 = kernelRows.upperBound
                 let rowOut = rowStart(outP.base, g, n: n, oy: oy)
                 var ox = 0
                 while ox < interiorStart { onePixel(g, input, weight, bias, activation, n, iy0, ky0, ky1, ox, rowOut); ox += 1 }
@@ -63,9 +62,9 @@ public enum FewChannelConvolution {
         base + ((n * g.outHeight + oy) * g.outWidth) * g.outChannels
     }
 
-    /// Four neighbouring output pixels whose taps are all inside the image horizontally, eight
-    /// channels at a time: four independent multiply-add chains, each input value loaded once
-    /// per channel block.
+    /// Four neighbouring output pixels whose taps are all inside the image horizontally,
+    /// sixteen channels at a time: eight independent multiply-add chains, each input value
+    /// broadcast once and used for both halves of the block.
     @inline(__always)
     private static func fourPixels(_ g: ConvGeometry, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                    _ bias: UnsafePointer<Float>, _ activation: Elementwise.Activation,
@@ -73,8 +72,7 @@ public enum FewChannelConvolution {
         let cin = g.inChannels, oc = g.outChannels
         let step = g.strideW * cin, ix0 = ox * g.strideW - g.padW
         var cb = 0
-        // Sixteen channels at a time where there are: eight chains, each broadcast input used twice.
-        while cb + 16 <= oc {
+        while cb < oc {
             let b = load8(bias + cb), b2 = load8(bias + cb + 8)
             var a0 = b, a1 = b, a2 = b, a3 = b, c0 = b2, c1 = b2, c2 = b2, c3 = b2
             for ky in ky0..<ky1 {
@@ -99,29 +97,6 @@ public enum FewChannelConvolution {
             store8(activation.apply(a3), rowOut + (ox + 3) * oc + cb); store8(activation.apply(c3), rowOut + (ox + 3) * oc + cb + 8)
             cb += 16
         }
-        while cb < oc {
-            let b = load8(bias + cb)
-            var a0 = b, a1 = b, a2 = b, a3 = b
-            for ky in ky0..<ky1 {
-                let inRow = input + ((n * g.inHeight + iy0 + ky * g.dilationH) * g.inWidth + ix0) * cin
-                for kx in 0..<g.kernelW {
-                    let x = inRow + kx * g.dilationW * cin
-                    let w = weight + ((ky * g.kernelW + kx) * cin) * oc + cb
-                    for c in 0..<cin {
-                        let wc = load8(w + c * oc)
-                        a0.addProduct(SIMD8(repeating: x[c]), wc)
-                        a1.addProduct(SIMD8(repeating: x[step + c]), wc)
-                        a2.addProduct(SIMD8(repeating: x[2 * step + c]), wc)
-                        a3.addProduct(SIMD8(repeating: x[3 * step + c]), wc)
-                    }
-                }
-            }
-            store8(activation.apply(a0), rowOut + ox * oc + cb)
-            store8(activation.apply(a1), rowOut + (ox + 1) * oc + cb)
-            store8(activation.apply(a2), rowOut + (ox + 2) * oc + cb)
-            store8(activation.apply(a3), rowOut + (ox + 3) * oc + cb)
-            cb += 8
-        }
     }
 
     /// One output pixel, taps outside the image skipped (the borders).
@@ -129,16 +104,14 @@ public enum FewChannelConvolution {
     private static func onePixel(_ g: ConvGeometry, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                  _ bias: UnsafePointer<Float>, _ activation: Elementwise.Activation,
                                  _ n: Int, _ iy0: Int, _ ky0: Int, _ ky1: Int, _ ox: Int, _ rowOut: UnsafeMutablePointer<Float>) {
-        let cin = g.inChannels, oc = g.outChannels, ix0 = ox * g.strideW - g.padW
-        var kx0 = 0, kx1 = g.kernelW
-        while kx0 < kx1 && ix0 + kx0 * g.dilationW < 0 { kx0 += 1 }
-        while kx1 > kx0 && ix0 + (kx1 - 1) * g.dilationW >= g.inWidth { kx1 -= 1 }
+        let cin = g.inChannels, oc = g.outChannels
+        let (ix0, kernelColumns) = g.kernelColumns(forOutputColumn: ox)
         var cb = 0
         while cb < oc {
             var a = load8(bias + cb)
             for ky in ky0..<ky1 {
                 let inRow = input + ((n * g.inHeight + iy0 + ky * g.dilationH) * g.inWidth) * cin
-                for kx in kx0..<kx1 {
+                for kx in kernelColumns {
                     let x = inRow + (ix0 + kx * g.dilationW) * cin
                     let w = weight + ((ky * g.kernelW + kx) * cin) * oc + cb
                     for c in 0..<cin { a.addProduct(SIMD8(repeating: x[c]), load8(w + c * oc)) }

@@ -59,16 +59,11 @@ public enum FusedConvolution {
             let bias = biasP.map { UnsafePointer($0.base) }
             for row in rows {
                 let n = row / oh, oy = row % oh
-                // Valid kernel rows for this output row.
-                let iy0 = oy * g.strideH - g.padH
-                var ky0 = 0, ky1 = g.kernelH
-                while ky0 < ky1 && iy0 + ky0 * g.dilationH < 0 { ky0 += 1 }
-                while ky1 > ky0 && iy0 + (ky1 - 1) * g.dilationH >= g.inHeight { ky1 -= 1 }
+                let (iy0, kernelRows) = g.kernelRows(forOutputRow: oy)
+                let ky0 = kernelRows.lowerBound, ky1 = kernelRows.upperBound
                 for ox in 0..<ow {
-                    let ix0 = ox * g.strideW - g.padW
-                    var kx0 = 0, kx1 = g.kernelW
-                    while kx0 < kx1 && ix0 + kx0 * g.dilationW < 0 { kx0 += 1 }
-                    while kx1 > kx0 && ix0 + (kx1 - 1) * g.dilationW >= g.inWidth { kx1 -= 1 }
+                    let (ix0, kernelColumns) = g.kernelColumns(forOutputColumn: ox)
+                    let kx0 = kernelColumns.lowerBound, kx1 = kernelColumns.upperBound
                     let dst = outP.base + (row * ow + ox) * c
                     var cb = 0
                     // 32 channels at a time: four independent accumulators hide the latency of

@@ -58,16 +58,22 @@ import ImageIO
 }
 
 @Suite struct ParallelResizeTests {
-    @Test func splittingTheRowsChangesNothing() {
-        // A large, non-uniform image (the parallel path starts at 1 MP), shrunk and enlarged.
-        var image = RGBImage(width: 1300, height: 800)
-        var state: UInt32 = 12345
-        for y in 0..<800 {
-            for x in 0..<1300 {
+    /// Red: pseudo-random; green and blue: ramps along x and y.
+    static func noisyImage(width: Int, height: Int, seed: UInt32) -> RGBImage {
+        var image = RGBImage(width: width, height: height)
+        var state = seed
+        for y in 0..<height {
+            for x in 0..<width {
                 state = state &* 1_664_525 &+ 1_013_904_223
                 image[x, y] = RGB(UInt8(truncatingIfNeeded: state >> 24), UInt8(truncatingIfNeeded: x), UInt8(truncatingIfNeeded: y))
             }
         }
+        return image
+    }
+
+    @Test func splittingTheRowsChangesNothing() {
+        // A large, non-uniform image (the parallel path starts at 1 MP), shrunk and enlarged.
+        let image = Self.noisyImage(width: 1300, height: 800, seed: 12345)
         for (w, h) in [(512, 315), (97, 1000), (1300, 801)] {
             let serial = image.resized(width: w, height: h, parts: 1)
             #expect(image.resized(width: w, height: h, parts: 3) == serial, "\(w)x\(h)")
@@ -78,14 +84,7 @@ import ImageIO
     /// Shrinking both axes sums rows first, then columns; the two-pass order is the reference:
     /// the same area averages, so bytes agree but for a rare one-step rounding difference.
     @Test func rowFirstShrinkMatchesTheTwoPassResize() {
-        var image = RGBImage(width: 1301, height: 797)
-        var state: UInt32 = 777
-        for y in 0..<797 {
-            for x in 0..<1301 {
-                state = state &* 1_664_525 &+ 1_013_904_223
-                image[x, y] = RGB(UInt8(truncatingIfNeeded: state >> 24), UInt8(truncatingIfNeeded: x &* 7), UInt8(truncatingIfNeeded: y))
-            }
-        }
+        let image = Self.noisyImage(width: 1301, height: 797, seed: 777)
         for (w, h) in [(512, 314), (100, 61), (1300, 796), (1, 1)] {
             let fast = image.resized(width: w, height: h, parts: 2), reference = image.twoPassResized(width: w, height: h, parts: 1)
             let differences = zip(fast.pixels, reference.pixels).map { abs(Int($0) - Int($1)) }

@@ -8,10 +8,10 @@ import Testing
     static let shapes: [ConvGeometry] = [
         ConvGeometry(batch: 1, inHeight: 32, inWidth: 32, inChannels: 3, outChannels: 16, kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
         ConvGeometry(batch: 2, inHeight: 17, inWidth: 23, inChannels: 3, outChannels: 16, kernel: (3, 3), stride: (2, 2), padding: (1, 1)),
-        ConvGeometry(batch: 1, inHeight: 9, inWidth: 13, inChannels: 1, outChannels: 8, kernel: (5, 5), padding: (2, 2)),
-        ConvGeometry(batch: 1, inHeight: 11, inWidth: 14, inChannels: 4, outChannels: 24, kernel: (3, 3), padding: (2, 2), dilation: (2, 2)),
+        ConvGeometry(batch: 1, inHeight: 9, inWidth: 13, inChannels: 1, outChannels: 16, kernel: (5, 5), padding: (2, 2)),
+        ConvGeometry(batch: 1, inHeight: 11, inWidth: 14, inChannels: 4, outChannels: 48, kernel: (3, 3), padding: (2, 2), dilation: (2, 2)),
         ConvGeometry(batch: 2, inHeight: 6, inWidth: 5, inChannels: 2, outChannels: 32, kernel: (3, 3), stride: (1, 2)),
-        ConvGeometry(batch: 1, inHeight: 3, inWidth: 3, inChannels: 3, outChannels: 8, kernel: (3, 3), padding: (1, 1)),
+        ConvGeometry(batch: 1, inHeight: 3, inWidth: 3, inChannels: 3, outChannels: 16, kernel: (3, 3), padding: (1, 1)),
         ConvGeometry(batch: 1, inHeight: 4, inWidth: 30, inChannels: 3, outChannels: 16, kernel: (3, 1), stride: (1, 3)),
     ]
 
@@ -44,9 +44,9 @@ import Testing
 
     @Test func onlyLayersWithFewInputChannelsQualify() {
         #expect(!FewChannelConvolution.applies(to: ConvGeometry(batch: 1, inHeight: 8, inWidth: 8, inChannels: 5, outChannels: 16, kernel: (3, 3))))
-        #expect(!FewChannelConvolution.applies(to: ConvGeometry(batch: 1, inHeight: 8, inWidth: 8, inChannels: 3, outChannels: 12, kernel: (3, 3))))
+        #expect(!FewChannelConvolution.applies(to: ConvGeometry(batch: 1, inHeight: 8, inWidth: 8, inChannels: 3, outChannels: 24, kernel: (3, 3))))
         #expect(!FewChannelConvolution.applies(to: ConvGeometry(batch: 1, inHeight: 8, inWidth: 8, inChannels: 3, outChannels: 16, kernel: (1, 1))))
-        #expect(!FewChannelConvolution.applies(to: ConvGeometry(batch: 1, inHeight: 8, inWidth: 8, inChannels: 4, outChannels: 8,
+        #expect(!FewChannelConvolution.applies(to: ConvGeometry(batch: 1, inHeight: 8, inWidth: 8, inChannels: 4, outChannels: 16,
                                                                 kernel: (3, 3), groups: 2)))
     }
 }
