@@ -103,7 +103,7 @@ let package = Package(
         // The [compress] method table on a generated public-style benchmark (10-class synthetic shapes).
         .target(name: "CompressionBenchmark", dependencies: ["Compression", "Quantization", "Models", "Training", "Optimizers", "Layers", "Autograd", "Tensors", "SafeTensors"]),
         // The count: photos → detections → crops → traits → records, tables, report.
-        .target(name: "Counting", dependencies: ["Detector", "Traits", "Genetics", "Datasets", "ImageIO", "ImageProcessing"]),
+        .target(name: "Counting", dependencies: ["Detector", "Traits", "Genetics", "Datasets", "ImageIO", "ImageProcessing", "TensorKernels"]),
         .target(
             name: "FlyCLI",
             dependencies: [

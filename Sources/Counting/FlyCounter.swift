@@ -3,6 +3,7 @@ import Detector
 import Foundation
 import ImageIO
 import ImageProcessing
+import TensorKernels
 import Traits
 
 /// Seconds spent in each stage of a count (the `--timings` breakdown).
@@ -162,10 +163,13 @@ extension FlyCounter {
             }
             let counted = finish(pending)
             let t = Date()
-            for (photo, image) in zip(counted, decoded) {
-                outputs?.writeAnnotated(photo, image: image, problems: problems)
-                thumbnails += CountOutputs.thumbnails(photo.flies.filter(\.review), from: image)
+            // The photos are independent here: drawing and encoding their annotated copies (the
+            // largest stage of a count) runs on the engine's threads, thumbnails kept in photo order.
+            let perPhoto = parallelMap(min(counted.count, decoded.count)) { i -> [ReviewThumbnail] in
+                outputs?.writeAnnotated(counted[i], image: decoded[i], problems: problems)
+                return CountOutputs.thumbnails(counted[i].flies.filter(\.review), from: decoded[i])
             }
+            thumbnails += perPhoto.joined()
             timings.report += Date().timeIntervalSince(t)
             results += counted
         }
