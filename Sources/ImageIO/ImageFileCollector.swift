@@ -33,7 +33,9 @@ public enum ImageFileCollector {
     }
 
     static func imagesInDirectory(_ directory: String) -> [String] {
-        let root = URL(fileURLWithPath: directory)
+        // Resolved, because the enumerator does not descend into a directory given as a symbolic
+        // link (a linked photo folder would otherwise look empty).
+        let root = URL(fileURLWithPath: directory).resolvingSymlinksInPath()
         guard let enumerator = FileManager.default.enumerator(
             at: root, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles])
         else { return [] }

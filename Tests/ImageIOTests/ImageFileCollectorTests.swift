@@ -20,4 +20,18 @@ import Testing
             ImageFileError(path: root + "/missing.jpg", error: .fileNotFound),
         ])
     }
+
+    /// A folder given through a symbolic link is searched like the folder itself; the paths
+    /// keep the link, as the user typed it.
+    @Test func followsALinkedDirectory() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-link-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/real", withIntermediateDirectories: true)
+        #expect(fm.createFile(atPath: root + "/real/a.jpg", contents: Data([1])))
+        try fm.createSymbolicLink(atPath: root + "/linked", withDestinationPath: root + "/real")
+        let result = ImageFileCollector.collect([root + "/linked"])
+        #expect(result.files == [root + "/linked/a.jpg"])
+        #expect(result.problems.isEmpty)
+    }
 }
