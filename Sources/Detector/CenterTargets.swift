@@ -43,8 +43,7 @@ struct CenterTargets {
                     let i = y * outputSize + x
                     heat.scalars[i] = max(heat.scalars[i], v)
                     // A peak cell learns the box when its centre lies inside the box.
-                    let inside = abs(Double(x) + 0.5 - cx) <= w / 2 && abs(Double(y) + 0.5 - cy) <= h / 2
-                    if boxCells == .peak, inside, v > owner[i] {
+                    if boxCells == .peak, v > owner[i], abs(Double(x) + 0.5 - cx) <= w / 2, abs(Double(y) + 0.5 - cy) <= h / 2 {
                         owner[i] = v
                         setBox(cell: i, weight: v, w: w, h: h, cx: cx, cy: cy)
                     }

@@ -16,6 +16,11 @@ extension FlyDetector {
     /// The raw output map [N, H/8, W/8, 5] for equally sized inputs (eval mode, through the
     /// compiled plan).
     public func outputMap(_ inputs: [RGBImage]) -> Tensor {
+        outputMap(normalized: FlyDetector.inputTensor(inputs))
+    }
+
+    /// Equally sized network inputs as one ImageNet-normalised tensor [N, H, W, 3].
+    public static func inputTensor(_ inputs: [RGBImage]) -> Tensor {
         precondition(!inputs.isEmpty, "no inputs")
         let w = inputs[0].width, h = inputs[0].height
         precondition(inputs.allSatisfy { $0.width == w && $0.height == h }, "inputs of one batch must share a size")
@@ -26,7 +31,7 @@ extension FlyDetector {
                 image.writeFloatHWC(into: UnsafeMutableBufferPointer(rebasing: buffer[(i * pixels)..<((i + 1) * pixels)]), .imageNet)
             }
         }
-        return outputMap(normalized: tensor)
+        return tensor
     }
 
     /// The raw output map for an input tensor [N, H, W, 3] already ImageNet-normalised — the

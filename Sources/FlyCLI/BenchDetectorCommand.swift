@@ -103,8 +103,7 @@ struct BenchDetector: ParsableCommand {
         // Padded to the full square input (a square photo's cost, the most a photo costs at this side).
         let input = Letterbox(photoWidth: image.width, photoHeight: image.height, side: side).apply(image)
             .cropped(x: 0, y: 0, width: side, height: side, fill: Letterbox.padding)
-        var tensor = Tensor.uninitialized([1, side, side, 3])
-        tensor.scalars.withUnsafeMutableBufferPointer { input.writeFloatHWC(into: $0, .imageNet) }
+        let tensor = FlyDetector.inputTensor([input])
         detector.eval()
         var output = detector.outputMap(normalized: tensor)
         for _ in 0..<3 { output = detector.outputMap(normalized: tensor) }

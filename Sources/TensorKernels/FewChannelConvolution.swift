@@ -27,39 +27,27 @@ public enum FewChannelConvolution {
                                bias: UnsafePointer<Float>, activation: Elementwise.Activation,
                                output: UnsafeMutablePointer<Float>) {
         precondition(applies(to: g), "FewChannelConvolution does not apply to \(g)")
-        run(g, input: input, tapMajor: tapMajorWeight, bias: bias, activation: activation, output: output)
-    }
-
-    private static func run(_ g: ConvGeometry, input: UnsafePointer<Float>, tapMajor: UnsafePointer<Float>,
-                            bias: UnsafePointer<Float>, activation: Elementwise.Activation,
-                            output: UnsafeMutablePointer<Float>) {
         let oh = g.outHeight, ow = g.outWidth
         // Output columns whose taps all fall inside the image: these run four pixels at a time.
         let interiorStart = min(ow, (g.padW + g.strideW - 1) / g.strideW)
         let lastInterior = (g.inWidth - 1 + g.padW - (g.kernelW - 1) * g.dilationW)
         let interiorEnd = lastInterior < 0 ? interiorStart : max(interiorStart, min(ow, lastInterior / g.strideW + 1))
-        let inP = SendablePointer(input), wP = SendablePointer(tapMajor), bP = SendablePointer(bias), outP = SendablePointer(output)
+        let inP = SendablePointer(input), wP = SendablePointer(tapMajorWeight), bP = SendablePointer(bias), outP = SendablePointer(output)
         parallelChunks(g.batch * oh, minimumPerThread: 2) { rows in
             let input = UnsafePointer(inP.base), weight = UnsafePointer(wP.base), bias = UnsafePointer(bP.base)
             for row in rows {
                 let n = row / oh, oy = row % oh
                 let (iy0, kernelRows) = g.kernelRows(forOutputRow: oy)
-                let ky0 = kernelRows.lowerBound, ky1 = kernelRows.upperBound
-                let rowOut = rowStart(outP.base, g, n: n, oy: oy)
+                let rowOut = outP.base + row * ow * g.outChannels
                 var ox = 0
-                while ox < interiorStart { onePixel(g, input, weight, bias, activation, n, iy0, ky0, ky1, ox, rowOut); ox += 1 }
+                while ox < interiorStart { onePixel(g, input, weight, bias, activation, n, iy0, kernelRows, ox, rowOut); ox += 1 }
                 while ox + 4 <= interiorEnd {
-                    fourPixels(g, input, weight, bias, activation, n, iy0, ky0, ky1, ox, rowOut)
+                    fourPixels(g, input, weight, bias, activation, n, iy0, kernelRows, ox, rowOut)
                     ox += 4
                 }
-                while ox < ow { onePixel(g, input, weight, bias, activation, n, iy0, ky0, ky1, ox, rowOut); ox += 1 }
+                while ox < ow { onePixel(g, input, weight, bias, activation, n, iy0, kernelRows, ox, rowOut); ox += 1 }
             }
         }
-    }
-
-    @inline(__always)
-    private static func rowStart(_ base: UnsafeMutablePointer<Float>, _ g: ConvGeometry, n: Int, oy: Int) -> UnsafeMutablePointer<Float> {
-        base + ((n * g.outHeight + oy) * g.outWidth) * g.outChannels
     }
 
     /// Four neighbouring output pixels whose taps are all inside the image horizontally,
@@ -68,14 +56,14 @@ public enum FewChannelConvolution {
     @inline(__always)
     private static func fourPixels(_ g: ConvGeometry, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                    _ bias: UnsafePointer<Float>, _ activation: Elementwise.Activation,
-                                   _ n: Int, _ iy0: Int, _ ky0: Int, _ ky1: Int, _ ox: Int, _ rowOut: UnsafeMutablePointer<Float>) {
+                                   _ n: Int, _ iy0: Int, _ kernelRows: Range<Int>, _ ox: Int, _ rowOut: UnsafeMutablePointer<Float>) {
         let cin = g.inChannels, oc = g.outChannels
         let step = g.strideW * cin, ix0 = ox * g.strideW - g.padW
         var cb = 0
         while cb < oc {
             let b = load8(bias + cb), b2 = load8(bias + cb + 8)
             var a0 = b, a1 = b, a2 = b, a3 = b, c0 = b2, c1 = b2, c2 = b2, c3 = b2
-            for ky in ky0..<ky1 {
+            for ky in kernelRows {
                 let inRow = input + ((n * g.inHeight + iy0 + ky * g.dilationH) * g.inWidth + ix0) * cin
                 for kx in 0..<g.kernelW {
                     let x = inRow + kx * g.dilationW * cin
@@ -103,13 +91,13 @@ public enum FewChannelConvolution {
     @inline(__always)
     private static func onePixel(_ g: ConvGeometry, _ input: UnsafePointer<Float>, _ weight: UnsafePointer<Float>,
                                  _ bias: UnsafePointer<Float>, _ activation: Elementwise.Activation,
-                                 _ n: Int, _ iy0: Int, _ ky0: Int, _ ky1: Int, _ ox: Int, _ rowOut: UnsafeMutablePointer<Float>) {
+                                 _ n: Int, _ iy0: Int, _ kernelRows: Range<Int>, _ ox: Int, _ rowOut: UnsafeMutablePointer<Float>) {
         let cin = g.inChannels, oc = g.outChannels
         let (ix0, kernelColumns) = g.kernelColumns(forOutputColumn: ox)
         var cb = 0
         while cb < oc {
             var a = load8(bias + cb)
-            for ky in ky0..<ky1 {
+            for ky in kernelRows {
                 let inRow = input + ((n * g.inHeight + iy0 + ky * g.dilationH) * g.inWidth) * cin
                 for kx in kernelColumns {
                     let x = inRow + (ix0 + kx * g.dilationW) * cin

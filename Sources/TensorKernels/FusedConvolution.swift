@@ -60,10 +60,8 @@ public enum FusedConvolution {
             for row in rows {
                 let n = row / oh, oy = row % oh
                 let (iy0, kernelRows) = g.kernelRows(forOutputRow: oy)
-                let ky0 = kernelRows.lowerBound, ky1 = kernelRows.upperBound
                 for ox in 0..<ow {
                     let (ix0, kernelColumns) = g.kernelColumns(forOutputColumn: ox)
-                    let kx0 = kernelColumns.lowerBound, kx1 = kernelColumns.upperBound
                     let dst = outP.base + (row * ow + ox) * c
                     var cb = 0
                     // 32 channels at a time: four independent accumulators hide the latency of
@@ -71,11 +69,11 @@ public enum FusedConvolution {
                     while cb + 32 <= c {
                         var a0: SIMD8<Float> = .zero, a1: SIMD8<Float> = .zero, a2: SIMD8<Float> = .zero, a3: SIMD8<Float> = .zero
                         if let bias { a0 = load8(bias + cb); a1 = load8(bias + cb + 8); a2 = load8(bias + cb + 16); a3 = load8(bias + cb + 24) }
-                        for ky in ky0..<ky1 {
+                        for ky in kernelRows {
                             let iy = iy0 + ky * g.dilationH
                             let inRow = input + ((n * g.inHeight + iy) * g.inWidth) * c + cb
                             let wRow = weight + (ky * g.kernelW) * c + cb
-                            for kx in kx0..<kx1 {
+                            for kx in kernelColumns {
                                 let x = inRow + (ix0 + kx * g.dilationW) * c, wt = wRow + kx * c
                                 a0.addProduct(load8(x), load8(wt))
                                 a1.addProduct(load8(x + 8), load8(wt + 8))
@@ -91,11 +89,11 @@ public enum FusedConvolution {
                     }
                     while cb + 8 <= c {
                         var acc = bias.map { load8($0 + cb) } ?? .zero
-                        for ky in ky0..<ky1 {
+                        for ky in kernelRows {
                             let iy = iy0 + ky * g.dilationH
                             let inRow = input + ((n * g.inHeight + iy) * g.inWidth) * c + cb
                             let wRow = weight + (ky * g.kernelW) * c + cb
-                            for kx in kx0..<kx1 {
+                            for kx in kernelColumns {
                                 let ix = ix0 + kx * g.dilationW
                                 acc.addProduct(load8(inRow + ix * c), load8(wRow + kx * c))
                             }
@@ -105,9 +103,9 @@ public enum FusedConvolution {
                     }
                     while cb < c {
                         var acc = bias?[cb] ?? 0
-                        for ky in ky0..<ky1 {
+                        for ky in kernelRows {
                             let iy = iy0 + ky * g.dilationH
-                            for kx in kx0..<kx1 {
+                            for kx in kernelColumns {
                                 let ix = ix0 + kx * g.dilationW
                                 acc += input[((n * g.inHeight + iy) * g.inWidth + ix) * c + cb]
                                     * weight[(ky * g.kernelW + kx) * c + cb]
