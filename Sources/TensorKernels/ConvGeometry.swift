@@ -59,10 +59,7 @@ public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     @inline(__always)
     public func kernelRows(forOutputRow oy: Int) -> (origin: Int, rows: Range<Int>) {
         let origin = oy * strideH - padH
-        var first = 0, end = kernelH
-        while first < end && origin + first * dilationH < 0 { first += 1 }
-        while end > first && origin + (end - 1) * dilationH >= inHeight { end -= 1 }
-        return (origin, first..<end)
+        return (origin, Self.tapsInside(origin: origin, kernel: kernelH, dilation: dilationH, length: inHeight))
     }
 
     /// The same across: for output column `ox`, the input column of kernel column 0 and the
@@ -70,10 +67,16 @@ public struct ConvGeometry: Sendable, Hashable, CustomStringConvertible {
     @inline(__always)
     public func kernelColumns(forOutputColumn ox: Int) -> (origin: Int, columns: Range<Int>) {
         let origin = ox * strideW - padW
-        var first = 0, end = kernelW
-        while first < end && origin + first * dilationW < 0 { first += 1 }
-        while end > first && origin + (end - 1) * dilationW >= inWidth { end -= 1 }
-        return (origin, first..<end)
+        return (origin, Self.tapsInside(origin: origin, kernel: kernelW, dilation: dilationW, length: inWidth))
+    }
+
+    /// The taps t of a kernel along one axis with 0 ≤ origin + t·dilation < length.
+    @inline(__always)
+    static func tapsInside(origin: Int, kernel: Int, dilation: Int, length: Int) -> Range<Int> {
+        var first = 0, end = kernel
+        while first < end && origin + first * dilation < 0 { first += 1 }
+        while end > first && origin + (end - 1) * dilation >= length { end -= 1 }
+        return first..<end
     }
 
     /// Multiply-accumulates of the forward pass.
