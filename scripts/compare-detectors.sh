@@ -2,13 +2,20 @@
 # Scores several detector models side by side on the test sets of a scripts/train-detector.sh
 # work directory (heldout-grey, heldout-dense, real-test), in one pass and one tiling at a time:
 # AP@0.5, AP@[.5:.95], precision, recall and the mean |count error| per 60 flies.
-# Usage: scripts/compare-detectors.sh WORKDIR [--tiles 1|auto] NAME=MODEL...
+# Usage: scripts/compare-detectors.sh WORKDIR [--tiles 1|auto] [--views 1|2|4|8] NAME=MODEL...
+# (--views: test-time views averaged per input, `flytally eval --detector --views`.)
 # FLYTALLY_BIN names a prebuilt binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:?work directory of scripts/train-detector.sh}; shift
-tiles=1
-if [ "${1:-}" = --tiles ]; then tiles=${2:?1 or auto}; shift 2; fi
+tiles=1 views=1
+while [ "${1:-}" = --tiles ] || [ "${1:-}" = --views ]; do
+  case $1 in
+    --tiles) tiles=${2:?1 or auto} ;;
+    --views) views=${2:?1, 2, 4 or 8} ;;
+  esac
+  shift 2
+done
 [ $# -gt 0 ] || { echo "name at least one NAME=MODEL" >&2; exit 2; }
 . scripts/lib/flytally-binary.sh
 out=$(mktemp -d); trap 'rm -rf "$out"' EXIT
@@ -17,13 +24,13 @@ for pair in "$@"; do
   [ -f "$model" ] || { echo "$model: no such model file" >&2; exit 1; }
   for set in heldout-grey heldout-dense real-test; do
     [ -d "$work/$set" ] || continue
-    $B eval --detector --model "$model" --data "$work/$set" --tiles "$tiles" --json 2>/dev/null > "$out/$name@$set.json"
+    $B eval --detector --model "$model" --data "$work/$set" --tiles "$tiles" --views "$views" --json 2>/dev/null > "$out/$name@$set.json"
   done
 done
-python3 - "$out" "$tiles" "$@" <<'PY'
+python3 - "$out" "$tiles" "$views" "$@" <<'PY'
 import json, os, sys
-out, tiles, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
-print(f"tiles {tiles}; |count error| is per 60 flies")
+out, tiles, views, pairs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+print(f"tiles {tiles}, views {views}; |count error| is per 60 flies")
 print(f"{'model':24} {'set':14} {'AP@0.5':>7} {'AP@.5:.95':>9} {'P':>6} {'R':>6} {'|count err|':>11}")
 for pair in pairs:
     name = pair.split('=', 1)[0]

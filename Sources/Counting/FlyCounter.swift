@@ -47,18 +47,22 @@ public final class FlyCounter {
     public let review: ReviewPolicy
     /// How photos are split for detection (see `DetectorTiling`).
     public let tiling: DetectorTiling
+    /// Test-time views the detector averages per input (`DetectorViews`).
+    public let views: Int
     /// Crop margin around the detected box, as in training (`FlyCropper`).
     public let margin = 0.15
     public private(set) var timings = CountTimings()
 
     public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, ensemble: [TraitPredictor] = [],
-                review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1)) {
+                review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1), views: Int = 1) {
+        precondition(DetectorViews.counts.contains(views), "views must be 1, 2, 4 or 8")
         self.detector = detector
         self.threshold = threshold
         self.classifier = classifier
         self.ensemble = ensemble
         self.review = review
         self.tiling = tiling
+        self.views = views
     }
 
     /// A photo waiting for its crops to be classified.
@@ -88,7 +92,7 @@ public final class FlyCounter {
 
     private func prepare(photo: RGBImage, name: String, started t: inout Date) -> Pending {
         t = Date()
-        let (detections, tiles) = detector.detect(photo, threshold: threshold, tiling: tiling)
+        let (detections, tiles) = detector.detect(photo, threshold: threshold, tiling: tiling, views: views)
         timings.detect += Date().timeIntervalSince(t)
         t = Date()
         var regions: [(x: Int, y: Int, side: Int)] = [], crops: [RGBImage] = []

@@ -43,16 +43,16 @@ extension FlyDetector {
     ///   when judging fly size (default `threshold`; evaluation detects down to a low curve
     ///   floor but should judge at the operating threshold, as `count` does).
     public func detect(_ photo: RGBImage, threshold: Float, tiling: DetectorTiling,
-                       sizingThreshold: Float? = nil) -> (detections: [Detection], tiles: Int) {
+                       sizingThreshold: Float? = nil, views: Int = 1) -> (detections: [Detection], tiles: Int) {
         switch tiling {
         case .fixed(let n):
-            return (detect(photo, threshold: threshold, tiles: n), n)
+            return (detect(photo, threshold: threshold, tiles: n, views: views), n)
         case .automatic:
-            let whole = detect(photo, threshold: threshold, tiles: 1)
+            let whole = detect(photo, threshold: threshold, tiles: 1, views: views)
             let judged = whole.filter { $0.score >= max(threshold, sizingThreshold ?? threshold) }
             let n = FlyDetector.automaticTiles(boxes: judged.map(\.box), photoWidth: photo.width,
                                                photoHeight: photo.height, inputSize: configuration.inputSize)
-            return n == 1 ? (whole, 1) : (detect(photo, threshold: threshold, tiles: n), n)
+            return n == 1 ? (whole, 1) : (detect(photo, threshold: threshold, tiles: n, views: views), n)
         }
     }
 

@@ -184,21 +184,24 @@ public enum DetectorEvaluator {
     /// Score floor for the precision–recall curve (AP); the operating threshold is separate.
     public static let curveFloor: Float = 0.05
 
-    /// - Parameter operatingThreshold: the score automatic tiling judges fly sizes at.
+    /// - Parameters:
+    ///   - operatingThreshold: the score automatic tiling judges fly sizes at.
+    ///   - views: dihedral views averaged per input (`DetectorViews`).
     public static func detections(_ model: FlyDetector, samples: [DetectorSample], tiling: DetectorTiling = .fixed(1),
-                                  operatingThreshold: Float = FlyDetector.defaultThreshold,
+                                  operatingThreshold: Float = FlyDetector.defaultThreshold, views: Int = 1,
                                   progress: (Int, Int) -> Void = { _, _ in }) -> [[Detection]] {
         var all: [[Detection]] = []
         for (i, s) in samples.enumerated() {
-            all.append(model.detect(s.image, threshold: curveFloor, tiling: tiling, sizingThreshold: operatingThreshold).detections)
+            all.append(model.detect(s.image, threshold: curveFloor, tiling: tiling, sizingThreshold: operatingThreshold,
+                                    views: views).detections)
             progress(i + 1, samples.count)
         }
         return all
     }
 
     public static func evaluate(_ model: FlyDetector, samples: [DetectorSample], threshold: Float, tiling: DetectorTiling = .fixed(1),
-                                progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
-        let found = detections(model, samples: samples, tiling: tiling, operatingThreshold: threshold, progress: progress)
+                                views: Int = 1, progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
+        let found = detections(model, samples: samples, tiling: tiling, operatingThreshold: threshold, views: views, progress: progress)
         return DetectionMetrics(detections: found, truth: samples.map(\.boxes), threshold: threshold)
     }
 }

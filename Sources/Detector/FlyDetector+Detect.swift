@@ -48,10 +48,12 @@ extension FlyDetector {
     ///   - tiles: 1 = the whole photo letterboxed into the input; n > 1 = an n×n grid of
     ///     overlapping tiles, each letterboxed, for large photos whose flies would otherwise
     ///     shrink to a few pixels; boxes found twice where tiles overlap are merged.
-    public func detect(_ photo: RGBImage, threshold: Float, tiles: Int = 1) -> [Detection] {
+    ///   - views: dihedral views of each input whose output maps are averaged (1, 2, 4 or 8;
+    ///     see `DetectorViews`); the time grows with them.
+    public func detect(_ photo: RGBImage, threshold: Float, tiles: Int = 1, views: Int = 1) -> [Detection] {
         precondition(tiles >= 1, "tiles must be at least 1")
         guard !photo.isEmpty else { return [] }
-        if tiles == 1 { return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold) }
+        if tiles == 1 { return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold, views: views) }
         func spans(_ length: Int) -> [(Int, Int)] {
             let size = Int((Double(length) / FlyDetector.tileMagnification(tiles)).rounded(.up))
             let step = Double(length - size) / Double(tiles - 1)
@@ -59,11 +61,11 @@ extension FlyDetector {
         }
         var regions: [(Int, Int, Int, Int)] = []
         for (y, h) in spans(photo.height) { for (x, w) in spans(photo.width) { regions.append((x, y, w, h)) } }
-        return DetectionMerger.merge(detect(regions: regions, in: photo, threshold: threshold))
+        return DetectionMerger.merge(detect(regions: regions, in: photo, threshold: threshold, views: views))
     }
 
     /// Detections in each region (x, y, width, height) of the photo, mapped to photo pixels.
-    func detect(regions: [(Int, Int, Int, Int)], in photo: RGBImage, threshold: Float) -> [Detection] {
+    func detect(regions: [(Int, Int, Int, Int)], in photo: RGBImage, threshold: Float, views: Int) -> [Detection] {
         var found: [Detection] = []
         // Tiles of one grid share a size, so they run as one batch.
         let letterbox = Letterbox(photoWidth: regions[0].2, photoHeight: regions[0].3, side: configuration.inputSize)
@@ -71,7 +73,7 @@ extension FlyDetector {
             letterbox.apply(r.0 == 0 && r.1 == 0 && r.2 == photo.width && r.3 == photo.height
                             ? photo : photo.cropped(x: r.0, y: r.1, width: r.2, height: r.3))
         }
-        let output = outputMap(inputs)
+        let output = DetectorViews.averagedOutput(inputs, count: views) { outputMap($0) }
         let oh = output.shape[1], ow = output.shape[2], per = oh * ow * 5
         output.withUnsafePointer { base in
             for (i, r) in regions.enumerated() {

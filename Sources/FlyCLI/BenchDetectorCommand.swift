@@ -34,6 +34,9 @@ struct BenchDetector: ParsableCommand {
     @Option(help: "Threads.")
     var threads = 2
 
+    @Option(help: ArgumentHelp("Test-time views averaged per input, as `count --views` (not with --network-only).", valueName: "n"), transform: parseViews)
+    var views = 1
+
     @Flag(help: "Time the network alone: the first photo letterboxed, padded to the square input and normalised once, then the forward pass at batch 1 (no resize, no decoding) — the figure to set beside ONNX Runtime running the same detector (benchmarks/peers/ort_detector.py).")
     var networkOnly = false
 
@@ -47,6 +50,7 @@ struct BenchDetector: ParsableCommand {
             throw ValidationError("--sizes takes fast, accurate or fast,accurate.")
         }
         if saveIO != nil && !networkOnly { throw ValidationError("--save-io needs --network-only.") }
+        if views != 1 && networkOnly { throw ValidationError("--views times whole photos; --network-only times one forward pass.") }
     }
 
     func run() throws {
@@ -82,14 +86,15 @@ struct BenchDetector: ParsableCommand {
                     decode += Date().timeIntervalSince(t)
                     megapixels = Double(image.width * image.height) / 1e6
                     t = Date()
-                    _ = detector.detect(image, threshold: FlyDetector.defaultThreshold)
+                    _ = detector.detect(image, threshold: FlyDetector.defaultThreshold, views: views)
                     detect += Date().timeIntervalSince(t)
                 }
                 if pass > 0 { decodeTimes.append(decode / Double(files.count)); detectTimes.append(detect / Double(files.count)) }
             }
             let d = detectTimes.sorted()[detectTimes.count / 2], e = decodeTimes.sorted()[decodeTimes.count / 2]
-            print(String(format: "%@ (%@, input %d px): detect %.1f ms/photo, decode %.1f ms, decode + detect %.1f ms — %d photos (last %.1f MP), %d threads, median of %d",
+            print(String(format: "%@ (%@, input %d px%@): detect %.1f ms/photo, decode %.1f ms, decode + detect %.1f ms — %d photos (last %.1f MP), %d threads, median of %d",
                          name as NSString, detector.configuration.variant.rawValue as NSString, detector.configuration.inputSize,
+                         (views == 1 ? "" : ", \(views) views") as NSString,
                          1000 * d, 1000 * e, 1000 * (d + e), files.count, megapixels, threads, repeats))
         }
     }

@@ -57,6 +57,9 @@ struct Count: ParsableCommand {
     @Option(help: ArgumentHelp("'auto' (the default): one pass over the whole photo, and a second on 2×2…4×4 tiles only where the first finds flies under 32 px at the detector's input (touching small flies come apart; about twice the detection time on such photos). Or N: always an N×N grid of overlapping tiles (1…8; 1 = one pass, the fastest).", valueName: "n|auto"), transform: parseTiling)
     var tiles: DetectorTiling = .automatic
 
+    @Option(help: ArgumentHelp("Detector test-time views: the output maps of 1, 2 (the default: the photo and its mirror image), 4 or 8 mirrored and transposed copies of each input are averaged — tighter boxes, fewer missed flies; the detection time grows with the views (1 is the fastest).", valueName: "n"), transform: parseViews)
+    var views = 2
+
     @Option(help: "Significance level of the tests.")
     var alpha = 0.05
 
@@ -136,7 +139,7 @@ struct Count: ParsableCommand {
     }
 
     func loadCounter() throws -> FlyCounter {
-        try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: threshold, review: bounds!, tiling: tiles)
+        try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: threshold, review: bounds!, tiling: tiles, views: views)
     }
 
     func applyCorrections(_ file: String, cross: Cross, outputs: CountOutputs) throws {
@@ -200,7 +203,7 @@ extension ProblemReport: ProblemSink {}
 /// The detector (fast = bundled, accurate, or a file) and trait classifier (a file or the
 /// bundled one) of a count, shared by `count` and `bench count`.
 func loadFlyCounter(detector: String, model: String?, ensemble: [String] = [], threshold: Float?, review: ReviewPolicy,
-                    tiling: DetectorTiling) throws -> FlyCounter {
+                    tiling: DetectorTiling, views: Int) throws -> FlyCounter {
     let detectorPath: String
     switch detector {
     case "fast":
@@ -219,7 +222,7 @@ func loadFlyCounter(detector: String, model: String?, ensemble: [String] = [], t
         let c = try TraitModelFile.load(classifierPath)
         let others = try ensemble.map { TraitPredictor(try TraitModelFile.load($0)) }
         return FlyCounter(detector: d, threshold: threshold ?? fileThreshold, classifier: TraitPredictor(c), ensemble: others,
-                          review: review, tiling: tiling)
+                          review: review, tiling: tiling, views: views)
     } catch {
         throw InputFailure("\(error)")
     }

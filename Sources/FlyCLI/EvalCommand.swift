@@ -29,6 +29,9 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Detector: split each photo into an N×N grid of overlapping tiles (1…8), or 'auto' as `count` does by default (tiles only where the flies come out small).", valueName: "n|auto"), transform: parseTiling)
     var tiles: DetectorTiling = .fixed(1)
 
+    @Option(help: ArgumentHelp("Detector: average the output maps of 1, 2, 4 or 8 mirrored and transposed views of each input (test-time augmentation; the detection time grows with the views).", valueName: "n"), transform: parseViews)
+    var views = 1
+
     @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Labelled data (one or more paths).")
     var data: [String]
 
@@ -45,6 +48,7 @@ struct Eval: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
+        if !detector && views != 1 { throw ValidationError("--views is for detectors (--detector); trait classifiers take --mirror.") }
         if detector && (!ensemble.isEmpty || mirror || perCrop != nil) {
             throw ValidationError("--ensemble, --mirror and --per-crop are for trait classifiers, not with --detector.")
         }

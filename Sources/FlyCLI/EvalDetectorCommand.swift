@@ -14,12 +14,13 @@ extension Eval {
         guard !samples.isEmpty else { throw InputFailure("no usable annotated photos in \(data.joined(separator: ", "))") }
         let bar = ProgressBar(title: "detecting", total: samples.count, unit: "photos", style: .automatic(quiet: false))
         let metrics = DetectorEvaluator.evaluate(loaded.model, samples: samples, threshold: threshold ?? loaded.threshold,
-                                                 tiling: tiles) { _, _ in bar.advance() }
+                                                 tiling: tiles, views: views) { _, _ in bar.advance() }
         bar.finish()
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
-            print("detector \(model) on \(data.joined(separator: ", "))\(tiles == .fixed(1) ? "" : " (tiles: \(tiles))")")
+            let options = [tiles == .fixed(1) ? nil : "tiles: \(tiles)", views == 1 ? nil : "views: \(views)"].compactMap { $0 }
+            print("detector \(model) on \(data.joined(separator: ", "))\(options.isEmpty ? "" : " (\(options.joined(separator: ", ")))")")
             print(metrics.text, terminator: "")
         }
         if !problems.isEmpty { throw BatchHadProblems() }

@@ -31,6 +31,15 @@ struct DecodeLimitOptions: ParsableArguments {
     var maxPixels: Int { Int(maxMegapixels * 1_000_000) }
 }
 
+/// `--views 1|2|4|8` (count, eval --detector, bench count, bench detector): the detector's
+/// test-time views (`DetectorViews`).
+func parseViews(_ argument: String) throws -> Int {
+    guard let n = Int(argument), DetectorViews.counts.contains(n) else {
+        throw ValidationError("--views must be 1, 2, 4 or 8 (got '\(argument)').")
+    }
+    return n
+}
+
 /// `--tiles n|auto` (count, eval --detector, bench count): anything else is refused with one
 /// line saying what is allowed.
 func parseTiling(_ argument: String) throws -> DetectorTiling {

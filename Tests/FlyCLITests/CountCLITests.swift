@@ -84,6 +84,23 @@ import Traits
         #expect(missing.status == 1 && missing.stderr.contains("nope.safetensors"), "\(missing.stderr)")
     }
 
+    /// `--views`: every setting runs the whole pipeline; one view and eight differ (the untrained
+    /// detector is not symmetric), so the option reaches the detector.
+    @Test func detectorViewsReachTheDetector() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var boxes: [String: [String]] = [:]
+        for views in ["1", "2", "8"] {
+            let result = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/v" + views, "--detector", dir + "/detector.safetensors",
+                                                 "--model", dir + "/traits.safetensors", "--cross", "dihybrid", "--quiet", "--views", views],
+                                                timeout: 120)
+            #expect(result.status == 0, "\(views) views: \(result.stderr)")
+            let records = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/v\(views)/flies.json"))) as! [[String: Any]]
+            boxes[views] = records.map { "\($0["photo"]!) \($0["box"]!) \($0["score"]!)" }
+        }
+        #expect(boxes["1"] != boxes["8"], "one view and eight gave the same flies")
+    }
+
     @Test func wrongModelsAndOptionsGiveOneLineMessages() throws {
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -96,13 +113,17 @@ import Traits
         #expect(badCross.status == 1 && badCross.stderr.contains("no-such-cross"))
         for arguments in [["count"], ["count", "x.jpg", "--review-bounds", "0.7,0.9"], ["count", "x.jpg", "--tiles", "0"],
                           ["count", "x.jpg", "--tiles", "9"], ["count", "x.jpg", "--tiles", "automatic"],
-                          ["count", "x.jpg", "--review", "c.csv"]] {
+                          ["count", "x.jpg", "--review", "c.csv"], ["count", "x.jpg", "--views", "3"],
+                          ["eval", "--detector", "--model", "m", "--data", "d", "--views", "0"],
+                          ["bench", "detector", "x.jpg", "--views", "2", "--network-only"]] {
             let r = try FlyTallyBinary.run(arguments)
             #expect(r.status == 1, "\(arguments)")
             #expect(r.stderr.split(separator: "\n").first?.hasPrefix("flytally: ") == true || r.stderr.contains("Error:"), "\(arguments): \(r.stderr)")
         }
         let badTiles = try FlyTallyBinary.run(["count", "x.jpg", "--tiles", "9"])
         #expect(badTiles.status == 1 && badTiles.stderr.contains("--tiles must be a grid size 1…8 or 'auto' (got '9')"))
+        let badViews = try FlyTallyBinary.run(["count", "x.jpg", "--views", "3"])
+        #expect(badViews.status == 1 && badViews.stderr.contains("--views must be 1, 2, 4 or 8 (got '3')"), "\(badViews.stderr)")
         let noFlies = try FlyTallyBinary.run(["count", "--review", dir + "/none.csv", "--out", dir + "/empty-out"])
         #expect(noFlies.status == 1 && noFlies.stderr.contains("flies.json"))
     }
