@@ -37,8 +37,8 @@ struct BenchCount: ParsableCommand {
     @Option(help: ArgumentHelp("Tiling, as `count --tiles` (default auto, as there).", valueName: "n|auto"), transform: parseTiling)
     var tiles: DetectorTiling = .automatic
 
-    @Option(help: ArgumentHelp("Detector test-time views, as `count --views` (default 2, as there).", valueName: "n"), transform: parseViews)
-    var views = 2
+    @Option(help: ArgumentHelp("Detector test-time views, as `count --views` (default 1, as there).", valueName: "n"), transform: parseViews)
+    var views = 1
 
     @Option(help: "Repeats (the median is reported).")
     var repeats = 3
