@@ -10,10 +10,11 @@
 #     work/traits-large for --model accurate); stage 2
 #     (configs/detector-fast-finetune.json, 320-px crops, lower rate) continues from stage 1;
 #     stage 3 (configs/detector-fast-long.json, 200 more epochs with cosine decay) continues
-#     from stage 2 — the bundled model is stage 3's;
+#     from stage 2 (bundled until the fourteenth session);
 #  5. with --domains mixed, stage 4 (configs/detector-varied-finetune.json, 10 epochs) continues
 #     from stage 3 on the same photos plus 200 photos of FlySim's 'varied' domain (domain
-#     randomisation: every photo its own surface, light and camera);
+#     randomisation: every photo its own surface, light and camera) — the bundled model is
+#     stage 4's (scripts/train-detector.sh work/detector-fast --domains mixed);
 #  6. with --stride 4, one more stage (configs/detector-stride4-finetune.json, 50 epochs) turns
 #     the last stage's stride-8 detector into a stride-4 one (--output-stride 4: heads on the
 #     stride-4 features; every stride-8 weight kept), on the same photos;
