@@ -45,7 +45,11 @@ fi
 if $data_only; then echo "data sets ready in $PWD"; exit 0; fi
 resume=()
 [ -f run/checkpoint.safetensors ] && resume=(--resume)
-$B train --config "$config" --data sim-*/crops "${real_args[@]}" --validation heldout-grey/crops \
+# A recipe with framingJitter trains on the simulated photos themselves (flies cut in memory
+# with room around them for the jittered frames), not on their exported crops.
+training_sets=(sim-*/crops)
+grep -q '"framingJitter"' "$config" && training_sets=(sim-*)
+$B train --config "$config" --data "${training_sets[@]}" "${real_args[@]}" --validation heldout-grey/crops \
   --out run "${resume[@]}" "$@"
 $B eval --model run/model.safetensors --data heldout-grey/crops | tee eval-heldout-grey.txt
 [ -d real-test ] && $B eval --model run/model.safetensors --data real-test | tee eval-real-test.txt

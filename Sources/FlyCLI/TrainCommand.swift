@@ -105,7 +105,9 @@ struct Train: ParsableCommand {
         recipe.model.inputSize = recipe.endSize
         if let problem = recipe.problem { throw InputFailure("training config: \(problem)") }
 
-        let (training, trainingProblems) = loadSamples(data)
+        // Training photos keep room around each fly for framingJitter; validation crops are cut
+        // as `count` cuts them.
+        let (training, trainingProblems) = loadSamples(data, margin: recipe.trainingMargin)
         let (validation, validationProblems) = loadSamples(validationData)
         for problem in trainingProblems + validationProblems { StandardError.line("skipped: \(problem)") }
         guard !training.isEmpty else { throw InputFailure("no usable training samples in \(data.joined(separator: ", "))") }
@@ -147,8 +149,8 @@ struct Train: ParsableCommand {
     /// Creates OUT and returns the checkpoint path; refuses to overwrite a checkpoint without --resume.
     func prepareOutputDirectory() throws -> String { try prepareCheckpointDirectory(out, resume: resume) }
 
-    func loadSamples(_ paths: [String]) -> ([TraitSample], [DatasetProblem]) {
-        loadAll(paths) { TraitSampleLoader.load($0) }
+    func loadSamples(_ paths: [String], margin: Double = CropFraming.standardMargin) -> ([TraitSample], [DatasetProblem]) {
+        loadAll(paths) { TraitSampleLoader.load($0, margin: margin) }
     }
 }
 

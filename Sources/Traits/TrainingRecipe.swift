@@ -38,8 +38,17 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     public var keypointLoss = "mse"
     public var keypointSmoothL1Beta: Float = 0.02
     public var finalPhaseLearningRateScale: Float = 0.3
+    /// Crops framed around the true box scaled by 1/(1 + j)…(1 + j) and shifted by up to j/2 of
+    /// it, as an imperfect detector box frames them (`CropFraming`); nil or 0: the true box.
+    /// Annotated photo sets are then cut with room for it; crop directories, cut with the
+    /// standard margin only, get grey where a wider frame runs past their pixels. Optional, so
+    /// that recipes without it keep their fingerprint (and their checkpoints resume).
+    public var framingJitter: Double?
 
     public init() {}
+
+    /// The margin training photos are cut with: room for `framingJitter`'s widest frame.
+    public var trainingMargin: Double { CropFraming.contextMargin(jitter: framingJitter ?? 0) }
 
     public var totalEpochs: Int { stages * epochsPerStage }
 
@@ -81,6 +90,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         if !(keypointSmoothL1Beta > 0) || !keypointSmoothL1Beta.isFinite { return "keypointSmoothL1Beta must be positive" }
         if !(keypointLossWeight >= 0) || !keypointLossWeight.isFinite { return "keypointLossWeight must be 0 or more" }
         if keypointPhaseShare < 0 || headPhaseShare < 0 || keypointPhaseShare + headPhaseShare > 1 { return "phase shares must add up to at most 1" }
+        if let j = framingJitter, !(0...0.5).contains(j) { return "framingJitter must be 0…0.5" }
         return nil
     }
 
@@ -121,5 +131,6 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.keypointPhaseTraitWeight, &keypointPhaseTraitWeight); try read(.keypointLossWeight, &keypointLossWeight)
         try read(.keypointLoss, &keypointLoss); try read(.keypointSmoothL1Beta, &keypointSmoothL1Beta)
         try read(.finalPhaseLearningRateScale, &finalPhaseLearningRateScale)
+        try read(.framingJitter, &framingJitter)
     }
 }

@@ -13,23 +13,22 @@ struct TraitBatch {
     var keypointTargets: Tensor  // [N, 9]
     var keypointWeights: Tensor  // [N, 9]: 0 where no keypoints
 
-    /// Builds a batch: optional augmentation (keypoints move with the pixels), then a resize of
+    /// Builds a batch: with `framingJitter`, each crop re-framed around a jittered box
+    /// (`CropFraming`); optional augmentation (keypoints move with the pixels), then a resize of
     /// the whole crop to `size`×`size`. Crops are prepared in parallel on the engine threads,
     /// each with its own generator split from `rng` in order, so the batch does not depend on
     /// the thread count.
-    static func make(_ samples: [TraitSample], size: Int, augment: RandAugment?, rng: inout RandomSource) -> TraitBatch {
+    static func make(_ samples: [TraitSample], size: Int, augment: RandAugment?, framingJitter: Double? = nil,
+                     rng: inout RandomSource) -> TraitBatch {
         let n = samples.count, pixels = size * size * 3
         var input = Tensor.uninitialized([n, size, size, 3])
         var tt = Tensor(shape: [n, 3]), tw = Tensor(shape: [n, 3])
         var kt = Tensor(shape: [n, KeypointEncoding.count]), kw = Tensor(shape: [n, KeypointEncoding.count])
         let generators = samples.map { _ in rng.split() }
         let prepared = parallelMap(n) { i -> (image: RGBImage, code: [Float]?) in
-            var image = samples[i].image
-            var points = samples[i].keypoints?.all ?? []
-            if let augment {
-                var sampleRNG = generators[i]
-                (image, points) = augment.apply(to: image, keypoints: points, rng: &sampleRNG)
-            }
+            var sampleRNG = generators[i]
+            var (image, points) = CropFraming.reframe(samples[i], jitter: framingJitter ?? 0, rng: &sampleRNG)
+            if let augment { (image, points) = augment.apply(to: image, keypoints: points, rng: &sampleRNG) }
             var code: [Float]? = nil
             if points.count == 4 {
                 let k = FlyKeypoints(head: points[0], tail: points[1], wing1: points[2], wing2: points[3])

@@ -13,13 +13,17 @@ public struct TraitSample: Sendable {
     public var source: String
     /// Labelled by a teacher model rather than a person.
     public var pseudoLabelled: Bool
+    /// The fly's box in crop pixels, when known: what `framingJitter` re-frames the crop around.
+    public var box: BoundingBox?
 
-    public init(image: RGBImage, traits: FlyTraits, keypoints: FlyKeypoints?, source: String, pseudoLabelled: Bool = false) {
+    public init(image: RGBImage, traits: FlyTraits, keypoints: FlyKeypoints?, source: String, pseudoLabelled: Bool = false,
+                box: BoundingBox? = nil) {
         self.image = image
         self.traits = traits
         self.keypoints = keypoints
         self.source = source
         self.pseudoLabelled = pseudoLabelled
+        self.box = box
     }
 
     /// Shrinks the crop so its longer side is at most `maxSide`, scaling the keypoints with it.
@@ -28,11 +32,12 @@ public struct TraitSample: Sendable {
         let resized = image.resized(maxSide: maxSide)
         var copy = self
         copy.image = resized
+        let sx = Double(resized.width) / Double(image.width), sy = Double(resized.height) / Double(image.height)
         if let k = keypoints {
-            let sx = Double(resized.width) / Double(image.width), sy = Double(resized.height) / Double(image.height)
             func s(_ p: Point2D) -> Point2D { Point2D(p.x * sx, p.y * sy) }
             copy.keypoints = FlyKeypoints(head: s(k.head), tail: s(k.tail), wing1: s(k.wing1), wing2: s(k.wing2))
         }
+        if let b = box { copy.box = BoundingBox(x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy) }
         return copy
     }
 }
@@ -45,7 +50,10 @@ public enum TraitSampleLoader {
     /// Crops are kept at most this large in memory (training inputs are ≤ 224 px).
     public static let maxStoredSide = 256
 
-    public static func load(_ path: String, margin: Double = 0.15) -> (samples: [TraitSample], problems: [DatasetProblem]) {
+    /// - Parameter margin: around each box of an annotated photo set (crop directories hold
+    ///   crops already cut, with the standard margin). A wider margin keeps context for
+    ///   `framingJitter`; the stored size grows with it, so the fly keeps its resolution.
+    public static func load(_ path: String, margin: Double = CropFraming.standardMargin) -> (samples: [TraitSample], problems: [DatasetProblem]) {
         let csv = (path as NSString).appendingPathComponent("crops.csv")
         if FileManager.default.fileExists(atPath: csv) { return loadCrops(directory: path) }
         let loaded = DatasetLoader.load(path)
@@ -59,10 +67,11 @@ public enum TraitSampleLoader {
                 problems.append(DatasetProblem(file: photoPath, message: "\(error.error)"))
                 continue
             }
+            let maxSide = Int(Double(maxStoredSide) * (1 + 2 * margin) / (1 + 2 * CropFraming.standardMargin))
             for fly in image.flies {
                 let (crop, local) = FlyCropper.crop(photo, fly: fly, margin: margin)
                 samples.append(TraitSample(image: crop, traits: fly.traits, keypoints: local.keypoints,
-                                           source: "\(image.fileName)#\(fly.id)").limited(to: maxStoredSide))
+                                           source: "\(image.fileName)#\(fly.id)", box: local.box).limited(to: max(maxStoredSide, maxSide)))
             }
         }
         return (samples, problems)
@@ -76,7 +85,7 @@ public enum TraitSampleLoader {
             do {
                 let image = try ImageDecoder.decode(fileAt: path).image
                 samples.append(TraitSample(image: image, traits: row.fly.traits, keypoints: row.fly.keypoints, source: row.file,
-                                           pseudoLabelled: row.pseudoLabelled)
+                                           pseudoLabelled: row.pseudoLabelled, box: row.fly.box)
                     .limited(to: maxStoredSide))
             } catch {
                 problems.append(DatasetProblem(file: path, message: "\(error.error)"))

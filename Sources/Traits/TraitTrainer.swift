@@ -107,7 +107,8 @@ public final class TraitTrainer {
         var lossSum = 0.0
         for (b, indices) in batches.enumerated() {
             var batchRNG = epochRNG.split()
-            let batch = TraitBatch.make(indices.map { training[$0] }, size: size, augment: augment, rng: &batchRNG)
+            let batch = TraitBatch.make(indices.map { training[$0] }, size: size, augment: augment,
+                                        framingJitter: recipe.framingJitter, rng: &batchRNG)
             optimizer.zeroGrad()
             let output = model(Variable(batch.input))
             let loss = traitLoss(output, batch, traitWeight: traitWeight)
