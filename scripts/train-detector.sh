@@ -11,7 +11,7 @@
 #     (configs/detector-fast-finetune.json, 320-px crops, lower rate) continues from stage 1;
 #     stage 3 (configs/detector-fast-long.json, 200 more epochs with cosine decay) continues
 #     from stage 2 (bundled until the fourteenth session);
-#  5. with --domains mixed, stage 4 (configs/detector-varied-finetune.json, 10 epochs) continues
+#  5. with --domains mixed, stage 4 (configs/detector-varied-long.json, 40 epochs) continues
 #     from stage 3 on the same photos plus 200 photos of FlySim's 'varied' domain (domain
 #     randomisation: every photo its own surface, light and camera) — the bundled model is
 #     stage 4's (scripts/train-detector.sh work/detector-fast --domains mixed);
@@ -39,7 +39,7 @@ real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
-varied=$PWD/configs/detector-varied-finetune.json
+varied=$PWD/configs/detector-varied-long.json
 stride4=$PWD/configs/detector-stride4-finetune.json
 pilesconfig=$PWD/configs/detector-piles-finetune.json
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
