@@ -12,7 +12,8 @@ import Tensors
 /// a factor between 1/(1 + j) and 1 + j (each side on its own, log-uniform) and shifted by up
 /// to j/2 of its size, so the framing carries no label and the wings must be looked at.
 public enum CropFraming {
-    /// The margin around the box of every crop, as `count` and the crop exporter cut them.
+    /// The margin around the box of a crop as the crop exporter and evaluation cut them (and
+    /// `count` did until it widened its own a little, `FlyCounter.margin`).
     public static let standardMargin = 0.15
 
     /// The margin training samples are cut with so that every jittered crop lies inside real
