@@ -27,7 +27,6 @@ for f in flies:
     v=iou(best['bbox'],f['box'])
     if v<0.1: continue
     g=best['bbox']; b=f['box']
-    area_ratio=(b[2]*b[3])/(g[2]*g[3])
     side_ratio=max(b[2],b[3])/max(g[2],g[3])
     rows.append((best['attributes'].get('wing'), f['wing'], side_ratio, v, best['attributes'], f))
 print("matched",len(rows))

@@ -78,17 +78,3 @@ public enum DetectorViews {
         return merged
     }
 }
-
-extension Dihedral {
-    static let identity = Dihedral(transpose: false, flipHorizontal: false, flipVertical: false)
-
-    /// Where cell (x, y) of a width×height map lands in this view of it (transpose, then flips
-    /// — the order `apply` moves pixels in).
-    func cell(x: Int, y: Int, width: Int, height: Int) -> (x: Int, y: Int) {
-        var (cx, cy) = transpose ? (y, x) : (x, y)
-        let (w, h) = transpose ? (height, width) : (width, height)
-        if flipHorizontal { cx = w - 1 - cx }
-        if flipVertical { cy = h - 1 - cy }
-        return (cx, cy)
-    }
-}

@@ -8,24 +8,33 @@ struct Dihedral: Sendable, Equatable {
     var flipHorizontal: Bool
     var flipVertical: Bool
 
+    static let identity = Dihedral(transpose: false, flipHorizontal: false, flipVertical: false)
+
     /// The image with the symmetry applied.
     func apply(_ image: RGBImage) -> RGBImage {
-        let w = transpose ? image.height : image.width, h = transpose ? image.width : image.height
-        var out = RGBImage(width: w, height: h)
+        var out = RGBImage(width: transpose ? image.height : image.width, height: transpose ? image.width : image.height)
         image.pixels.withUnsafeBufferPointer { src in
             out.pixels.withUnsafeMutableBufferPointer { dst in
-                for y in 0..<h {
-                    for x in 0..<w {
-                        // Output (x, y) ← source point before the flips, then before the transpose.
-                        let fx = flipHorizontal ? w - 1 - x : x, fy = flipVertical ? h - 1 - y : y
-                        let sx = transpose ? fy : fx, sy = transpose ? fx : fy
-                        let s = (sy * image.width + sx) * 3, d = (y * w + x) * 3
+                for y in 0..<image.height {
+                    for x in 0..<image.width {
+                        let to = cell(x: x, y: y, width: image.width, height: image.height)
+                        let s = (y * image.width + x) * 3, d = (to.y * out.width + to.x) * 3
                         dst[d] = src[s]; dst[d + 1] = src[s + 1]; dst[d + 2] = src[s + 2]
                     }
                 }
             }
         }
         return out
+    }
+
+    /// Where pixel or cell (x, y) of a width×height grid lands under the symmetry (transpose,
+    /// then flips): the one mapping for images, and for output maps (`DetectorViews`).
+    func cell(x: Int, y: Int, width: Int, height: Int) -> (x: Int, y: Int) {
+        var (cx, cy) = transpose ? (y, x) : (x, y)
+        let (w, h) = transpose ? (height, width) : (width, height)
+        if flipHorizontal { cx = w - 1 - cx }
+        if flipVertical { cy = h - 1 - cy }
+        return (cx, cy)
     }
 
     /// A box in a `width`×`height` image, moved like the pixels.

@@ -40,9 +40,8 @@ public enum CropFraming {
 
     /// The sample cut around `box` (crop coordinates) with the standard margin.
     static func cut(_ sample: TraitSample, around box: BoundingBox) -> (image: RGBImage, keypoints: [Point2D]) {
-        let r = FlyCropper.region(for: box, margin: standardMargin)
-        let image = sample.image.cropped(x: r.x, y: r.y, width: r.side, height: r.side, fill: RGB(128, 128, 128))
-        let points = (sample.keypoints?.all ?? []).map { Point2D($0.x - Double(r.x), $0.y - Double(r.y)) }
-        return (image, points)
+        let (image, local) = FlyCropper.crop(sample.image, fly: FlyAnnotation(id: 0, box: box, keypoints: sample.keypoints),
+                                             margin: standardMargin)
+        return (image, local.keypoints?.all ?? [])
     }
 }
