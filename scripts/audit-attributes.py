@@ -6,7 +6,8 @@ the traits the model disagrees on) and the annotation file of the FlySim set the
 from (`flytally simulate --crops` names crops PHOTO_flyID.png after the annotation id). Groups
 the flies as: cut by the photo border (truncated), partly hidden by another fly (visible
 fraction < 0.9), touching another fly (box IoU > 0.05), or clear; and prints, per group, how
-many flies there are and how many the model gets wrong on at least one trait.
+many flies there are, how many the model gets wrong on at least one trait, and its accuracy on
+each trait (the [traits] target is per trait).
 
 Usage: scripts/audit-attributes.py AUDIT.csv ANNOTATIONS.json
 """
@@ -34,6 +35,8 @@ def main():
     for a in coco["annotations"]:
         by_image[a["image_id"]].append(a)
     groups = collections.OrderedDict((g, [0, 0]) for g in ("truncated", "partly hidden", "touching", "clear"))
+    traits = ("eye", "wing", "sex")
+    trait_wrong = {g: collections.Counter() for g in groups}
     unmatched = 0
     for row in rows:
         m = re.search(r"_fly(\d+)\.png$", row["source"])
@@ -52,11 +55,15 @@ def main():
             group = "clear"
         groups[group][0] += 1
         groups[group][1] += 1 if row["disagrees_on"].strip() else 0
+        trait_wrong[group].update(t for t in row["disagrees_on"].split() if t in traits)
     total = sum(n for n, _ in groups.values())
     wrong = sum(w for _, w in groups.values())
     print(f"{total} crops, {wrong} wrong on at least one trait ({100 * wrong / max(total, 1):.1f} %)")
     for group, (n, w) in groups.items():
         print(f"  {group:14s} {n:5d} crops ({100 * n / max(total, 1):4.1f} %)  wrong {w:4d} ({100 * w / max(n, 1):5.1f} % of them; {100 * w / max(wrong, 1):4.1f} % of all wrong)")
+    print("  per-trait accuracy:  " + "  ".join(f"{t:>6s}" for t in traits))
+    for group, (n, _) in groups.items():
+        print(f"  {group:14s}       " + "  ".join(f"{100 * (1 - trait_wrong[group][t] / max(n, 1)):6.2f}" for t in traits))
     if unmatched:
         print(f"  ({unmatched} crops not found in the annotation file)")
 

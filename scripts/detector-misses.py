@@ -9,6 +9,10 @@ overlap first per fly, in annotation order) -- loose on purpose: this asks "was 
 all", not "was its box good". Each fly is also classed by its nearest neighbour: "in a pile"
 when another fly's box centre is closer than 0.6 x its own longer box side (the flies overlap),
 else "apart"; by pose; by truncation at the photo edge; by visible fraction.
+
+Then the detections no fly claimed (what over-counts): "a second box on a fly" when it overlaps
+a fly (IoU >= 0.1) that another detection already claimed -- split further by whether that fly
+lies in a pile -- else "on background".
 """
 import collections
 import json
@@ -33,6 +37,7 @@ def main(annotations_path, flies_path):
     for f in json.load(open(flies_path)):
         detections[f['photo'].split('/')[-1]].append(f['box'])
     missed, total = collections.Counter(), collections.Counter()
+    extra = collections.Counter()
     for name, annotations in flies.items():
         boxes, claimed = detections[name], set()
         centres = [(a['bbox'][0] + a['bbox'][2] / 2, a['bbox'][1] + a['bbox'][3] / 2) for a in annotations]
@@ -51,9 +56,23 @@ def main(annotations_path, flies_path):
             for kind in kinds:
                 total[kind] += 1
                 missed[kind] += 0 if found else 1
+        for j, d in enumerate(boxes):
+            if j in claimed:
+                continue
+            overlap, k = max(((iou(a['bbox'], d), k) for k, a in enumerate(annotations)), default=(0, -1))
+            if overlap < 0.1:
+                extra['on background'] += 1
+                continue
+            side = max(annotations[k]['bbox'][2], annotations[k]['bbox'][3])
+            nearest = min((math.dist(centres[k], c) for m, c in enumerate(centres) if m != k), default=math.inf)
+            extra['a second box on a fly in a pile' if nearest < 0.6 * side else 'a second box on a fly apart'] += 1
     print(f"{'flies':18} {'missed':>7} {'of':>6}")
     for kind in sorted(total, key=lambda k: (k != 'all flies', k)):
         print(f"{kind:18} {missed[kind]:7} {total[kind]:6}  ({100 * missed[kind] / total[kind]:.1f} %)")
+    found = total['all flies'] - missed['all flies']
+    print(f"detections {found + sum(extra.values())}: {found} on flies, {sum(extra.values())} extra")
+    for kind in ('a second box on a fly apart', 'a second box on a fly in a pile', 'on background'):
+        print(f"  {kind:32} {extra[kind]:5}")
 
 
 if __name__ == '__main__':

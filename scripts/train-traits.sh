@@ -5,9 +5,11 @@
 #  3. the real photos in ../shared/data/real-aarongs split by photo number (photos 1-5 train,
 #     6-7 test; annotation files written to the work directory, images linked, never copied);
 #  4. flytally train (checkpoint every epoch: rerun this script to resume), then flytally eval.
-# Usage: [TRAITS_CONFIG=FILE] scripts/train-traits.sh [WORKDIR] [--domains presets|mixed] [--data-only] [extra flytally train options, e.g. --model large]
+# Usage: [TRAITS_CONFIG=FILE] [VARIED_POSES=l,d,v] scripts/train-traits.sh [WORKDIR] [--domains presets|mixed] [--data-only] [extra flytally train options, e.g. --model large]
 #   --domains mixed: the first 25 photos of each preset plus 125 photos of FlySim's 'varied'
 #   domain (domain randomisation) instead of 50 of each preset — the same number of photos.
+#   VARIED_POSES=l,d,v renders those 125 photos with that pose mix (simulate --poses; default
+#   FlySim's 0.8,0.13,0.07), e.g. more dorsal and ventral flies, whose sex is hardest to read.
 #   --data-only: steps 1-3 only (render and split the data sets, e.g. to evaluate or quantise a
 #   given model on exactly the crops of a training run), no training.
 set -euo pipefail
@@ -32,7 +34,8 @@ for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
 done
 if [ "$domains" = mixed ] && [ ! -f sim-varied/crops/crops.csv ]; then
   rm -rf sim-varied
-  $B simulate --photos 125 --domain varied --megapixels 1...2 --seed 77001 --crops --out sim-varied -q
+  poses=(); [ -n "${VARIED_POSES:-}" ] && poses=(--poses "$VARIED_POSES")
+  $B simulate --photos 125 --domain varied --megapixels 1...2 --seed 77001 "${poses[@]}" --crops --out sim-varied -q
 fi
 [ -f heldout-grey/crops/crops.csv ] || $B simulate --photos 25 --domain grey-card-dim --megapixels 1...2 --seed 90001 --crops --out heldout-grey -q
 real_args=()

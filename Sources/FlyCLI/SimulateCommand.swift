@@ -38,6 +38,9 @@ struct Simulate: ParsableCommand {
     @Option(help: ArgumentHelp("Probability that a fly is dropped against another one, touching or overlapping it (0…1; default 0.12). Higher values make piles of flies, for training a detector on them.", valueName: "p"))
     var touching: Double?
 
+    @Option(help: ArgumentHelp("Relative frequencies of the poses lateral,dorsal,ventral (default 0.8,0.13,0.07: anaesthetised flies mostly lie on their side). More dorsal and ventral flies give a classifier more of the poses it finds hardest to sex.", valueName: "l,d,v"))
+    var poses: String?
+
     @Flag(help: "Also export one crop per fly with crops.csv.")
     var crops = false
 
@@ -63,6 +66,9 @@ struct Simulate: ParsableCommand {
             }
         }
         if let touching, !(0...1).contains(touching) { throw ValidationError("--touching must be within 0…1 (got \(touching)).") }
+        if let poses, Self.poseWeights(poses) == nil {
+            throw ValidationError("--poses must be three non-negative numbers lateral,dorsal,ventral, not all zero (got '\(poses)').")
+        }
         guard ["balanced", "white-miniature-f2"].contains(traits) else {
             throw ValidationError("--traits must be balanced or white-miniature-f2 (got '\(traits)').")
         }
@@ -73,6 +79,13 @@ struct Simulate: ParsableCommand {
         let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard values.count == parts.count, (1...2).contains(values.count), values[0] <= values.last! else { return nil }
         return values[0]...values.last!
+    }
+
+    static func poseWeights(_ text: String) -> FlySimPoseWeights? {
+        let values = text.split(separator: ",", omittingEmptySubsequences: false).map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard values.count == 3, let l = values[0], let d = values[1], let v = values[2],
+              [l, d, v].allSatisfy({ $0 >= 0 && $0.isFinite }), l + d + v > 0 else { return nil }
+        return FlySimPoseWeights(lateral: l, dorsal: d, ventral: v)
     }
 
     static func doubleRange(_ text: String) -> ClosedRange<Double>? {
@@ -89,6 +102,7 @@ struct Simulate: ParsableCommand {
         configuration.megapixels = megapixels.flatMap(Self.doubleRange)
         configuration.traits = traits == "balanced" ? .balanced : .whiteMiniatureF2()
         if let touching { configuration.touchingProbability = touching }
+        if let poses { configuration.poses = Self.poseWeights(poses)! }
         let imageDirectory = (out as NSString).appendingPathComponent("images")
         let cropDirectory = (out as NSString).appendingPathComponent("crops")
         do {

@@ -223,6 +223,32 @@ import Testing
         #expect(refused.status == 1 && refused.stderr.contains("--touching must be within 0…1"), "\(refused.stderr)")
     }
 
+    /// `--poses` sets how often each pose is drawn: all-dorsal flies come out dorsal, and the
+    /// default mix is mostly lateral.
+    @Test func posesChooseHowFliesLie() throws {
+        func poseCounts(_ extra: [String]) throws -> [String: Int] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-sim-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let result = try FlyTallyBinary.run(["simulate", "--photos", "2", "--flies", "15", "--megapixels", "0.5",
+                                                 "--seed", "31", "--out", directory, "--quiet"] + extra, timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let coco = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory + "/annotations.json"))) as! [String: Any]
+            var counts: [String: Int] = [:]
+            for a in coco["annotations"] as! [[String: Any]] {
+                counts[(a["attributes"] as! [String: Any])["pose"] as! String, default: 0] += 1
+            }
+            return counts
+        }
+        let dorsal = try poseCounts(["--poses", "0,1,0"])
+        #expect(dorsal.keys.sorted() == ["dorsal"], "\(dorsal)")
+        let usual = try poseCounts([])
+        #expect((usual["lateral"] ?? 0) > (usual["dorsal"] ?? 0) + (usual["ventral"] ?? 0), "\(usual)")
+        for bad in ["1,2", "0,0,0", "1,-1,1", "a,b,c"] {
+            let refused = try FlyTallyBinary.run(["simulate", "--out", "/tmp/x", "--poses", bad])
+            #expect(refused.status == 1 && refused.stderr.contains("--poses must be three non-negative numbers"), "\(bad): \(refused.stderr)")
+        }
+    }
+
     @Test func refusesBadOptions() throws {
         for arguments in [["simulate", "--out", "/tmp/x", "--domain", "moon"], ["simulate", "--out", "/tmp/x", "--flies", "0...3"],
                           ["simulate", "--out", "/tmp/x", "--megapixels", "40"], ["simulate"]] {
