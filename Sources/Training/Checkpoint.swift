@@ -15,12 +15,15 @@ public struct TrainingProgress: Sendable, Equatable {
     public var randomState: UInt64
     /// Free-form facts to check on resume (e.g. a hash of the training configuration).
     public var notes: [String: String]
+    /// Further training state as named tensors (e.g. a `WeightAverage`'s), saved under "extra.".
+    public var tensors: [String: Tensor]
 
-    public init(epoch: Int = 0, step: Int = 0, randomState: UInt64 = 0, notes: [String: String] = [:]) {
+    public init(epoch: Int = 0, step: Int = 0, randomState: UInt64 = 0, notes: [String: String] = [:], tensors: [String: Tensor] = [:]) {
         self.epoch = epoch
         self.step = step
         self.randomState = randomState
         self.notes = notes
+        self.tensors = tensors
     }
 }
 
@@ -36,12 +39,14 @@ public struct CheckpointError: Error, CustomStringConvertible {
     }
 }
 
-/// Training checkpoints: model weights (engine layout), optimizer state and progress in one
+/// Training checkpoints: model weights (engine layout), optimizer state, progress (and any
+/// further tensors the progress carries) in one
 /// safetensors file, written to a temporary file and renamed, so a kill at any moment leaves
 /// either the previous checkpoint or the new one, never a broken file.
 public enum Checkpoint {
     static let formatKey = "flytally.checkpoint"
     static let formatVersion = "1"
+    static let extraPrefix = "extra."
 
     public static func save(model: Module, optimizer: Optimizer, progress: TrainingProgress, to path: String) throws(CheckpointError) {
         do {
@@ -54,6 +59,9 @@ public enum Checkpoint {
             }
             for (key, tensor) in optimizer.state.sorted(by: { $0.key < $1.key }) {
                 entries.append(try SafeTensorsEntry(name: "optimizer." + key, shape: tensor.shape, floats: tensor.scalars))
+            }
+            for (key, tensor) in progress.tensors.sorted(by: { $0.key < $1.key }) {
+                entries.append(try SafeTensorsEntry(name: extraPrefix + key, shape: tensor.shape, floats: tensor.scalars))
             }
             var metadata = file.metadata
             metadata[formatKey] = formatVersion
@@ -91,12 +99,18 @@ public enum Checkpoint {
               let random = file.metadata["random_state"].flatMap(UInt64.init) else {
             throw CheckpointError(path: path, problem: "checkpoint metadata lacks epoch, step or random_state")
         }
-        var optimizerState: [String: Tensor] = [:]
-        for entry in file.entries where entry.name.hasPrefix("optimizer.") {
+        var optimizerState: [String: Tensor] = [:], extra: [String: Tensor] = [:]
+        for entry in file.entries where entry.name.hasPrefix("optimizer.") || entry.name.hasPrefix(extraPrefix) {
+            let tensor: Tensor
             do {
-                optimizerState[String(entry.name.dropFirst("optimizer.".count))] = Tensor(shape: entry.shape, scalars: try entry.floats())
+                tensor = Tensor(shape: entry.shape, scalars: try entry.floats())
             } catch {
                 throw CheckpointError(path: path, problem: "tensor '\(entry.name)': \(error)")
+            }
+            if entry.name.hasPrefix(extraPrefix) {
+                extra[String(entry.name.dropFirst(extraPrefix.count))] = tensor
+            } else {
+                optimizerState[String(entry.name.dropFirst("optimizer.".count))] = tensor
             }
         }
         do {
@@ -107,6 +121,6 @@ public enum Checkpoint {
         optimizer.load(state: optimizerState)
         var notes: [String: String] = [:]
         for (key, value) in file.metadata where key.hasPrefix("note.") { notes[String(key.dropFirst(5))] = value }
-        return TrainingProgress(epoch: epoch, step: step, randomState: random, notes: notes)
+        return TrainingProgress(epoch: epoch, step: step, randomState: random, notes: notes, tensors: extra)
     }
 }

@@ -44,6 +44,11 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// standard margin only, get grey where a wider frame runs past their pixels. Optional, so
     /// that recipes without it keep their fingerprint (and their checkpoints resume).
     public var framingJitter: Double?
+    /// Decay per step of an exponential moving average of the weights (`WeightAverage`), e.g.
+    /// 0.999 (an average over about the last 1,000 steps); the validation figures and the saved
+    /// model are the average's. nil: no average, the last step's weights. Optional, so that
+    /// recipes without it keep their fingerprint.
+    public var weightAverageDecay: Float?
 
     public init() {}
 
@@ -91,6 +96,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         if !(keypointLossWeight >= 0) || !keypointLossWeight.isFinite { return "keypointLossWeight must be 0 or more" }
         if keypointPhaseShare < 0 || headPhaseShare < 0 || keypointPhaseShare + headPhaseShare > 1 { return "phase shares must add up to at most 1" }
         if let j = framingJitter, !(0...0.5).contains(j) { return "framingJitter must be 0…0.5" }
+        if let d = weightAverageDecay, !(d > 0 && d < 1) { return "weightAverageDecay must lie between 0 and 1 (e.g. 0.999)" }
         return nil
     }
 
@@ -132,5 +138,6 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.keypointLoss, &keypointLoss); try read(.keypointSmoothL1Beta, &keypointSmoothL1Beta)
         try read(.finalPhaseLearningRateScale, &finalPhaseLearningRateScale)
         try read(.framingJitter, &framingJitter)
+        try read(.weightAverageDecay, &weightAverageDecay)
     }
 }

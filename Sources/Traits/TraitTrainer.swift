@@ -35,6 +35,8 @@ public final class TraitTrainer {
     var rng: RandomSource
     public private(set) var completedEpochs = 0
     var step = 0
+    /// The moving average of the weights, when the recipe asks for one.
+    public let weightAverage: WeightAverage?
 
     public convenience init(recipe: TrainingRecipe, training: [TraitSample], validation: [TraitSample], checkpointPath: String) {
         self.init(recipe: recipe, model: TraitClassifier(recipe.model, seed: recipe.seed), training: training, validation: validation,
@@ -54,6 +56,7 @@ public final class TraitTrainer {
         optimizer = SGD(groups: [ParameterGroup(model.parameters, weightDecay: recipe.weightDecay)],
                         learningRate: recipe.learningRate, momentum: recipe.momentum)
         rng = RandomSource(seed: recipe.seed ^ 0x5EED)
+        weightAverage = recipe.weightAverageDecay.map { WeightAverage(model: model, decay: $0) }
     }
 
     /// Continues from the checkpoint (weights, optimizer, epoch, random state).
@@ -61,6 +64,11 @@ public final class TraitTrainer {
         let progress = try Checkpoint.load(from: checkpointPath, into: model, optimizer: optimizer)
         if let saved = progress.notes["recipe"], saved != recipeFingerprint {
             throw CheckpointError(path: checkpointPath, problem: "was written with a different training config; start afresh or use the same config")
+        }
+        if let weightAverage {
+            do { try weightAverage.load(state: progress.tensors) } catch {
+                throw CheckpointError(path: checkpointPath, problem: "\(error)")
+            }
         }
         completedEpochs = progress.epoch
         step = progress.step
@@ -71,7 +79,9 @@ public final class TraitTrainer {
     var recipeFingerprint: String { Training.recipeFingerprint(recipe) }
 
     /// Runs the remaining epochs. `report` is called after each epoch (already checkpointed);
-    /// `batchDone` after each batch (for progress bars).
+    /// `batchDone` after each batch (for progress bars). With a weight average, the model holds
+    /// the averaged weights when this returns (what is saved as the trained model); the
+    /// checkpoint keeps the training weights and the average apart.
     public func run(report: (EpochReport) -> Void, batchDone: (Int, Int) -> Void = { _, _ in }) throws {
         precondition(!training.isEmpty, "no training samples")
         while completedEpochs < recipe.totalEpochs {
@@ -79,10 +89,11 @@ public final class TraitTrainer {
             completedEpochs += 1
             try Checkpoint.save(model: model, optimizer: optimizer,
                                 progress: TrainingProgress(epoch: completedEpochs, step: step, randomState: rng.state,
-                                                           notes: ["recipe": recipeFingerprint]),
+                                                           notes: ["recipe": recipeFingerprint], tensors: weightAverage?.state ?? [:]),
                                 to: checkpointPath)
             report(r)
         }
+        weightAverage?.copy(into: model)
     }
 
     func trainEpoch(_ epoch: Int, batchDone: (Int, Int) -> Void) throws -> EpochReport {
@@ -115,6 +126,7 @@ public final class TraitTrainer {
             loss.backward()
             try NonFiniteGuard.check(loss: loss, parameters: model.namedParameters(), step: step)
             optimizer.step()
+            weightAverage?.update(from: model)
             step += 1
             lossSum += Double(loss.value.scalars[0])
             batchDone(b + 1, batches.count)
@@ -124,7 +136,8 @@ public final class TraitTrainer {
                                  learningRate: optimizer.learningRate, loss: lossSum / Double(max(1, batches.count)),
                                  seconds: seconds, imagesPerSecond: Double(order.count) / max(seconds, 1e-9))
         if !validation.isEmpty {
-            let metrics = TraitEvaluator.evaluate(model, samples: validation, size: size)
+            let metrics = weightAverage.map { $0.withAveragedWeights(in: model) { TraitEvaluator.evaluate(model, samples: validation, size: size) } }
+                ?? TraitEvaluator.evaluate(model, samples: validation, size: size)
             report.validationAccuracy = metrics.traits.map(\.accuracy)
             report.keypointErrorPercent = metrics.keypointMeanErrorPercent
         }

@@ -203,6 +203,41 @@ import Testing
     }
 }
 
+/// Training with a weight average: the saved model is the average (not the last step's
+/// weights), and a run stopped after an epoch and resumed ends with exactly the weights of an
+/// uninterrupted one — the average included.
+@Suite struct WeightAveragedTrainingTests {
+    @Test func savesTheAverageAndResumesExactly() throws {
+        var rng = RandomSource(seed: 12)
+        let training = (0..<64).map { i in TraitTrainingTests.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
+        var recipe = TraitTrainingTests.recipe()
+        recipe.stages = 1; recipe.epochsPerStage = 2; recipe.weightAverageDecay = 0.9
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString).safetensors").path
+        let afterFirst = path + ".epoch1"
+        defer { for p in [path, afterFirst] { try? FileManager.default.removeItem(atPath: p) } }
+
+        let straight = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: path)
+        try straight.run(report: { report in
+            if report.epoch == 1 { try? FileManager.default.copyItem(atPath: path, toPath: afterFirst) }
+        })
+        let average = try #require(straight.weightAverage)
+        #expect(average.updates == 4, "two epochs of 32-crop batches")
+        for entry in straight.model.stateEntries() where average.averages[entry.name] != nil {
+            #expect(entry.get() == average.averages[entry.name]!, "the model holds the average: \(entry.name)")
+        }
+        // The last step's weights (in the checkpoint) are not the average.
+        let last = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: path)
+        try last.resume()
+        #expect(last.model.stateEntries().map { $0.get() } != straight.model.stateEntries().map { $0.get() })
+
+        let resumed = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: afterFirst)
+        try resumed.resume()
+        #expect(resumed.completedEpochs == 1 && resumed.weightAverage!.updates == 2)
+        try resumed.run(report: { _ in })
+        #expect(resumed.model.stateEntries().map { $0.get() } == straight.model.stateEntries().map { $0.get() })
+    }
+}
+
 /// Compression-aware fine-tuning of a trained classifier: fake quantisers attached, predictions
 /// through the simulated (autograd) path, a few epochs that keep the accuracy and move the
 /// learned steps, then detached back to float.
