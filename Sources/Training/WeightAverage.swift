@@ -27,6 +27,13 @@ public final class WeightAverage {
         averages = Dictionary(uniqueKeysWithValues: Self.averaged(model).map { ($0.name, $0.get()) })
     }
 
+    /// Starts over from the model's current weights, warm-up included (e.g. where the input size
+    /// changes for the last time, so the average does not mix weights trained at other sizes).
+    public func restart(from model: Module) {
+        averages = Dictionary(uniqueKeysWithValues: Self.averaged(model).map { ($0.name, $0.get()) })
+        updates = 0
+    }
+
     /// The entries averaged: parameters and batch-norm running statistics.
     static func averaged(_ model: Module) -> [StateEntry] {
         model.stateEntries().filter { $0.kind == .parameter || $0.name.hasSuffix("running_mean") || $0.name.hasSuffix("running_var") }

@@ -49,6 +49,11 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// model are the average's. nil: no average, the last step's weights. Optional, so that
     /// recipes without it keep their fingerprint.
     public var weightAverageDecay: Float?
+    /// With `weightAverageDecay`: the average covers only the last this many epochs (it starts
+    /// afresh from the weights at their beginning; validation before then uses the training
+    /// weights). The recipe's input size changes every `epochsPerStage` epochs, and batch-norm
+    /// statistics averaged across sizes fit none of them. nil: the whole run.
+    public var weightAverageLastEpochs: Int?
 
     public init() {}
 
@@ -56,6 +61,9 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     public var trainingMargin: Double { CropFraming.contextMargin(jitter: framingJitter ?? 0) }
 
     public var totalEpochs: Int { stages * epochsPerStage }
+
+    /// The first epoch (0-based) the weight average covers: where it starts afresh.
+    public var weightAverageFirstEpoch: Int { max(0, totalEpochs - (weightAverageLastEpochs ?? totalEpochs)) }
 
     /// Augmentation strength and input size of an epoch (linear over stages).
     public func schedule(epoch: Int) -> (ops: Int, magnitude: Double, size: Int) {
@@ -97,6 +105,10 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         if keypointPhaseShare < 0 || headPhaseShare < 0 || keypointPhaseShare + headPhaseShare > 1 { return "phase shares must add up to at most 1" }
         if let j = framingJitter, !(0...0.5).contains(j) { return "framingJitter must be 0…0.5" }
         if let d = weightAverageDecay, !(d > 0 && d < 1) { return "weightAverageDecay must lie between 0 and 1 (e.g. 0.999)" }
+        if let n = weightAverageLastEpochs {
+            if weightAverageDecay == nil { return "weightAverageLastEpochs needs weightAverageDecay" }
+            if !(1...totalEpochs).contains(n) { return "weightAverageLastEpochs must be 1…\(totalEpochs) (the run's epochs)" }
+        }
         return nil
     }
 
@@ -139,5 +151,6 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.finalPhaseLearningRateScale, &finalPhaseLearningRateScale)
         try read(.framingJitter, &framingJitter)
         try read(.weightAverageDecay, &weightAverageDecay)
+        try read(.weightAverageLastEpochs, &weightAverageLastEpochs)
     }
 }

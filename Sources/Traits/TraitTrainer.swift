@@ -109,6 +109,7 @@ public final class TraitTrainer {
         // Dropout draws from a generator reseeded every epoch, so a resumed run matches.
         var epochRNG = rng.split()
         for case let dropout as Dropout in model.hidden.layers { dropout.rng = epochRNG.split() }
+        if let weightAverage, epoch == recipe.weightAverageFirstEpoch, epoch > 0 { weightAverage.restart(from: model) }
         let traitWeight: Float = phase == .keypoints ? recipe.keypointPhaseTraitWeight : 1
         let augment = RandAugment(n: ops, magnitude: magnitude)
         var order = Array(training.indices)
@@ -126,7 +127,7 @@ public final class TraitTrainer {
             loss.backward()
             try NonFiniteGuard.check(loss: loss, parameters: model.namedParameters(), step: step)
             optimizer.step()
-            weightAverage?.update(from: model)
+            if epoch >= recipe.weightAverageFirstEpoch { weightAverage?.update(from: model) }
             step += 1
             lossSum += Double(loss.value.scalars[0])
             batchDone(b + 1, batches.count)
@@ -136,7 +137,8 @@ public final class TraitTrainer {
                                  learningRate: optimizer.learningRate, loss: lossSum / Double(max(1, batches.count)),
                                  seconds: seconds, imagesPerSecond: Double(order.count) / max(seconds, 1e-9))
         if !validation.isEmpty {
-            let metrics = weightAverage.map { $0.withAveragedWeights(in: model) { TraitEvaluator.evaluate(model, samples: validation, size: size) } }
+            let averaging = epoch >= recipe.weightAverageFirstEpoch ? weightAverage : nil
+            let metrics = averaging.map { $0.withAveragedWeights(in: model) { TraitEvaluator.evaluate(model, samples: validation, size: size) } }
                 ?? TraitEvaluator.evaluate(model, samples: validation, size: size)
             report.validationAccuracy = metrics.traits.map(\.accuracy)
             report.keypointErrorPercent = metrics.keypointMeanErrorPercent

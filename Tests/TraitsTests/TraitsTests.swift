@@ -205,13 +205,17 @@ import Testing
 
 /// Training with a weight average: the saved model is the average (not the last step's
 /// weights), and a run stopped after an epoch and resumed ends with exactly the weights of an
-/// uninterrupted one — the average included.
+/// uninterrupted one — the average included; with `weightAverageLastEpochs` 1 the average
+/// covers only the last epoch.
 @Suite struct WeightAveragedTrainingTests {
-    @Test func savesTheAverageAndResumesExactly() throws {
+    @Test(arguments: [nil, 1] as [Int?])
+    func savesTheAverageAndResumesExactly(lastEpochs: Int?) throws {
         var rng = RandomSource(seed: 12)
         let training = (0..<64).map { i in TraitTrainingTests.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
         var recipe = TraitTrainingTests.recipe()
         recipe.stages = 1; recipe.epochsPerStage = 2; recipe.weightAverageDecay = 0.9
+        recipe.weightAverageLastEpochs = lastEpochs
+        #expect(recipe.problem == nil)
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString).safetensors").path
         let afterFirst = path + ".epoch1"
         defer { for p in [path, afterFirst] { try? FileManager.default.removeItem(atPath: p) } }
@@ -221,7 +225,7 @@ import Testing
             if report.epoch == 1 { try? FileManager.default.copyItem(atPath: path, toPath: afterFirst) }
         })
         let average = try #require(straight.weightAverage)
-        #expect(average.updates == 4, "two epochs of 32-crop batches")
+        #expect(average.updates == (lastEpochs == 1 ? 2 : 4), "two batches of 32 crops per epoch, over the epochs averaged")
         for entry in straight.model.stateEntries() where average.averages[entry.name] != nil {
             #expect(entry.get() == average.averages[entry.name]!, "the model holds the average: \(entry.name)")
         }
@@ -232,9 +236,15 @@ import Testing
 
         let resumed = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: afterFirst)
         try resumed.resume()
-        #expect(resumed.completedEpochs == 1 && resumed.weightAverage!.updates == 2)
+        #expect(resumed.completedEpochs == 1 && resumed.weightAverage!.updates == (lastEpochs == 1 ? 0 : 2))
         try resumed.run(report: { _ in })
         #expect(resumed.model.stateEntries().map { $0.get() } == straight.model.stateEntries().map { $0.get() })
+
+        var wrong = recipe
+        wrong.weightAverageLastEpochs = 3
+        #expect(wrong.problem?.contains("weightAverageLastEpochs must be 1…2") == true)
+        wrong.weightAverageLastEpochs = 1; wrong.weightAverageDecay = nil
+        #expect(wrong.problem?.contains("needs weightAverageDecay") == true)
     }
 }
 
