@@ -49,6 +49,10 @@ public final class FlyCounter {
     public let tiling: DetectorTiling
     /// Test-time views the detector averages per input (`DetectorViews`).
     public let views: Int
+    /// Whether each crop is also classified mirrored left–right, the trait probabilities of
+    /// both averaged (test-time augmentation: a fly and its mirror image have the same traits;
+    /// twice the classification work; keypoints stay the unmirrored crop's).
+    public let mirrored: Bool
     /// Crop margin around the detected box: a little wider than training's standard 0.15,
     /// because the detector's boxes run short of the wing tips on unfamiliar photos (median
     /// 0.87 of the true length on FlySim's held-out domain). The bundled classifier trained with
@@ -58,7 +62,7 @@ public final class FlyCounter {
     public private(set) var timings = CountTimings()
 
     public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, ensemble: [TraitPredictor] = [],
-                review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1), views: Int = 1) {
+                review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1), views: Int = 1, mirrored: Bool = false) {
         precondition(DetectorViews.counts.contains(views), "views must be 1, 2, 4 or 8")
         self.detector = detector
         self.threshold = threshold
@@ -67,6 +71,7 @@ public final class FlyCounter {
         self.review = review
         self.tiling = tiling
         self.views = views
+        self.mirrored = mirrored
     }
 
     /// A photo waiting for its crops to be classified.
@@ -117,7 +122,7 @@ public final class FlyCounter {
     /// Classifies the crops of several photos in shared batches and builds the records.
     public func finish(_ pending: [Pending]) -> [PhotoCount] {
         let t = Date()
-        let predictions = classifier.predict(pending.flatMap(\.crops), averagingWith: ensemble)
+        let predictions = classifier.predict(pending.flatMap(\.crops), averagingWith: ensemble, mirrored: mirrored)
         timings.classify += Date().timeIntervalSince(t)
         var next = 0, results: [PhotoCount] = []
         for p in pending {

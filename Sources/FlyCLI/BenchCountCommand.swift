@@ -40,6 +40,9 @@ struct BenchCount: ParsableCommand {
     @Option(help: ArgumentHelp("Detector test-time views, as `count --views` (default 1, as there).", valueName: "n"), transform: parseViews)
     var views = 1
 
+    @Flag(help: "Classify every fly mirrored too, as `count --mirror`.")
+    var mirror = false
+
     @Option(help: "Repeats (the median is reported).")
     var repeats = 3
 
@@ -56,6 +59,7 @@ struct BenchCount: ParsableCommand {
         var threads: Int
         var tiles: String
         var views: Int
+        var mirror: Bool
         var medianSeconds: Double
         var runs: [Double]
         var stages: CountTimings
@@ -77,7 +81,8 @@ struct BenchCount: ParsableCommand {
         let images = loaded.result.images
         guard !images.isEmpty else { throw InputFailure("\(data): no annotated photos") }
         let files = images.map { (loaded.imageDirectory as NSString).appendingPathComponent($0.fileName) }
-        let counter = try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: nil, review: ReviewPolicy(), tiling: tiles, views: views)
+        let counter = try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: nil, review: ReviewPolicy(), tiling: tiles, views: views,
+                                         mirrored: mirror)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-bench-count-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outputs = CountOutputs(directory: scratch)
@@ -116,7 +121,7 @@ struct BenchCount: ParsableCommand {
         for p in Phenotype.all { phenotypeError[p.key] = 100 * Double(counted[p] - truth[p]) / Double(max(1, truth.total)) }
         let result = Result(photos: last.count, trueFlies: trueFlies, countedFlies: last.reduce(0) { $0 + $1.flies.count }, threads: threads,
                             tiles: tiles.description,
-                            views: views,
+                            views: views, mirror: mirror,
                             medianSeconds: median.seconds, runs: runs.map(\.seconds), stages: median.timings, countErrorPerPhoto: errors,
                             absoluteCountErrorPer60: Double(errors.map(abs).reduce(0, +)) * 60 / Double(max(1, trueFlies)),
                             phenotypeErrorPercent: phenotypeError, maxPhenotypeErrorPercent: phenotypeError.values.map(abs).max() ?? 0)
@@ -124,8 +129,8 @@ struct BenchCount: ParsableCommand {
             print(try JSONOutput.encode(result))
             return
         }
-        print(String(format: "%d photos, %d true flies, %d counted; %d threads, tiles %@, views %d", result.photos, trueFlies, result.countedFlies, threads,
-                     tiles.description as NSString, views))
+        print(String(format: "%d photos, %d true flies, %d counted; %d threads, tiles %@, views %d%@", result.photos, trueFlies, result.countedFlies, threads,
+                     tiles.description as NSString, views, mirror ? ", mirrored crops" : ""))
         print(String(format: "end to end: median %.3f s over %d runs (%@)", median.seconds, repeats,
                      runs.map { String(format: "%.3f", $0.seconds) }.joined(separator: ", ") as NSString))
         let s = median.timings

@@ -84,6 +84,41 @@ import Traits
         #expect(missing.status == 1 && missing.stderr.contains("nope.safetensors"), "\(missing.stderr)")
     }
 
+    /// `--mirror`: the same flies (detection is untouched), other trait probabilities (the
+    /// bundled classifier — an untrained one answers ≈ 0.5 whatever the crop — is not
+    /// mirror-symmetric, so averaging in the mirrored crops moves them; the averaging itself is
+    /// checked in EnsembleAveragingTests), and the report says so.
+    @Test func mirrorReachesTheClassifierOnly() throws {
+        let dir = try Self.workspace()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The untrained detector's boxes are points, whose crops are one flat colour, the same
+        // mirrored: a size bias gives them 4 cells (32 px) a side, and noise photos give the
+        // crops something to mirror.
+        let detector = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 128, neckChannels: 8), seed: 1)
+        let sizes = try #require(detector.stateEntries().first { $0.name == "box.2.bias" })
+        sizes.set(Tensor(shape: [4], scalars: [4, 4, 0.5, 0.5]))
+        try DetectorModelFile.save(detector, threshold: 0.001, to: dir + "/detector.safetensors")
+        var rng = RandomSource(seed: 6)
+        for i in 0..<2 {
+            var image = RGBImage(width: 160, height: 120)
+            for k in image.pixels.indices { image.pixels[k] = UInt8.random(in: 0...255, using: &rng) }
+            try ImageEncoder.write(image, to: dir + "/photos/p\(i).jpg")
+        }
+        func run(_ extra: [String], _ out: String) throws -> (records: [[String: Any]], report: String) {
+            let result = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/" + out, "--detector", dir + "/detector.safetensors",
+                                                 "--cross", "dihybrid"] + extra, timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let records = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + out + "/flies.json"))) as! [[String: Any]]
+            return (records, try String(contentsOfFile: dir + "/" + out + "/report.html", encoding: .utf8))
+        }
+        let plain = try run([], "plain"), mirrored = try run(["--mirror"], "mirrored")
+        func boxes(_ r: [[String: Any]]) -> [String] { r.map { "\($0["photo"]!) \($0["box"]!)" } }
+        func probabilities(_ r: [[String: Any]]) -> [[Double]] { r.map { r in ["p_white", "p_miniature", "p_male"].map { (r[$0] as! NSNumber).doubleValue } } }
+        #expect(!plain.records.isEmpty && boxes(plain.records) == boxes(mirrored.records))
+        #expect(zip(probabilities(plain.records), probabilities(mirrored.records)).contains { zip($0, $1).contains { abs($0 - $1) > 1e-6 } })
+        #expect(mirrored.report.contains("crops mirrored too") && !plain.report.contains("crops mirrored too"))
+    }
+
     /// `--views`: every setting runs the whole pipeline; one view and eight differ (the untrained
     /// detector is not symmetric), so the option reaches the detector.
     @Test func detectorViewsReachTheDetector() throws {
