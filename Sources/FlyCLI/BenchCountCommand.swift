@@ -40,8 +40,8 @@ struct BenchCount: ParsableCommand {
     @Option(help: ArgumentHelp("Detector test-time views, as `count --views` (default 1, as there).", valueName: "n"), transform: parseViews)
     var views = 1
 
-    @Flag(help: "Classify every fly mirrored too, as `count --mirror`.")
-    var mirror = false
+    @Flag(inversion: .prefixedNo, help: "Classify every fly mirrored too, as `count` does by default (--no-mirror: one pass).")
+    var mirror = true
 
     @Option(help: "Repeats (the median is reported).")
     var repeats = 3

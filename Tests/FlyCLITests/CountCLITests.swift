@@ -84,7 +84,7 @@ import Traits
         #expect(missing.status == 1 && missing.stderr.contains("nope.safetensors"), "\(missing.stderr)")
     }
 
-    /// `--mirror`: the same flies (detection is untouched), other trait probabilities (the
+    /// `--mirror` (the default) against `--no-mirror`: the same flies (detection is untouched), other trait probabilities (the
     /// bundled classifier — an untrained one answers ≈ 0.5 whatever the crop — is not
     /// mirror-symmetric, so averaging in the mirrored crops moves them; the averaging itself is
     /// checked in EnsembleAveragingTests), and the report says so.
@@ -111,7 +111,7 @@ import Traits
             let records = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + out + "/flies.json"))) as! [[String: Any]]
             return (records, try String(contentsOfFile: dir + "/" + out + "/report.html", encoding: .utf8))
         }
-        let plain = try run([], "plain"), mirrored = try run(["--mirror"], "mirrored")
+        let plain = try run(["--no-mirror"], "plain"), mirrored = try run([], "mirrored")
         func boxes(_ r: [[String: Any]]) -> [String] { r.map { "\($0["photo"]!) \($0["box"]!)" } }
         func probabilities(_ r: [[String: Any]]) -> [[Double]] { r.map { r in ["p_white", "p_miniature", "p_male"].map { (r[$0] as! NSNumber).doubleValue } } }
         #expect(!plain.records.isEmpty && boxes(plain.records) == boxes(mirrored.records))
