@@ -51,7 +51,8 @@ public final class FlyCounter {
     public let views: Int
     /// Whether each crop is also classified mirrored left–right, the trait probabilities of
     /// both averaged (test-time augmentation: a fly and its mirror image have the same traits;
-    /// twice the classification work; keypoints stay the unmirrored crop's).
+    /// twice the classification work; the keypoints found on the mirror image are mapped back
+    /// and averaged in as well).
     public let mirrored: Bool
     /// Crop margin around the detected box: a little wider than training's standard 0.15,
     /// because the detector's boxes run short of the wing tips on unfamiliar photos (median

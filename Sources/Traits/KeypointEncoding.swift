@@ -48,3 +48,24 @@ public enum TraitEncoding {
         FlyTraits(eye: p[0] >= 0.5 ? .white : .red, wing: p[1] >= 0.5 ? .miniature : .long, sex: p[2] >= 0.5 ? .male : .female)
     }
 }
+
+extension KeypointEncoding {
+    /// The mean of two predictions of one fly's keypoints: head with head, tail with tail, and
+    /// the wing tips paired in whichever order puts them closer (their order carries no meaning).
+    public static func average(_ a: FlyKeypoints, _ b: FlyKeypoints) -> FlyKeypoints {
+        func mid(_ p: Point2D, _ q: Point2D) -> Point2D { Point2D((p.x + q.x) / 2, (p.y + q.y) / 2) }
+        let straight = a.wing1.distance(to: b.wing1) + a.wing2.distance(to: b.wing2)
+        let swapped = a.wing1.distance(to: b.wing2) + a.wing2.distance(to: b.wing1)
+        let (w1, w2) = straight <= swapped ? (b.wing1, b.wing2) : (b.wing2, b.wing1)
+        return FlyKeypoints(head: mid(a.head, b.head), tail: mid(a.tail, b.tail), wing1: mid(a.wing1, w1), wing2: mid(a.wing2, w2))
+    }
+}
+
+extension FlyKeypoints {
+    /// The same points in the mirror image (left–right) of a crop `width` pixels wide, in
+    /// continuous pixel coordinates (x → width − x, as the flip augmentation maps them).
+    public func mirrored(width: Double) -> FlyKeypoints {
+        func m(_ p: Point2D) -> Point2D { Point2D(width - p.x, p.y) }
+        return FlyKeypoints(head: m(head), tail: m(tail), wing1: m(wing1), wing2: m(wing2))
+    }
+}
