@@ -60,7 +60,7 @@ struct Count: ParsableCommand {
     @Option(help: ArgumentHelp("Detector test-time views: average the output maps of 1 (the default, the fastest), 2 (+ the mirror image), 4 or 8 mirrored and transposed copies of each input — tighter boxes and fewer missed flies in piles, for about 1.5×, 2.5× or 4× the detection time.", valueName: "n"), transform: parseViews)
     var views = 1
 
-    @Flag(inversion: .prefixedNo, help: "Classify every fly also mirrored left–right and average the trait probabilities (the default: fewer wrong sexes and wings; it doubles the classification, about 0.2 s per 600 flies). --no-mirror: one pass, the fastest.")
+    @Flag(inversion: .prefixedNo, help: "Classify every fly also mirrored left–right and average the trait probabilities and keypoints (the default: fewer wrong sexes and wings, closer keypoints; it doubles the classification, about 0.2 s per 600 flies). --no-mirror: one pass, the fastest.")
     var mirror = true
 
     @Option(help: "Significance level of the tests.")
