@@ -41,15 +41,19 @@ def main(annotations_path, flies_path):
     for name, annotations in flies.items():
         boxes, claimed = detections[name], set()
         centres = [(a['bbox'][0] + a['bbox'][2] / 2, a['bbox'][1] + a['bbox'][3] / 2) for a in annotations]
+
+        def in_pile(k):
+            side = max(annotations[k]['bbox'][2], annotations[k]['bbox'][3])
+            nearest = min((math.dist(centres[k], c) for m, c in enumerate(centres) if m != k), default=math.inf)
+            return nearest < 0.6 * side
+
         for k, a in enumerate(annotations):
             overlap, best = max(((iou(a['bbox'], d), j) for j, d in enumerate(boxes) if j not in claimed), default=(0, -1))
             found = overlap >= 0.1
             if found:
                 claimed.add(best)
-            side = max(a['bbox'][2], a['bbox'][3])
-            nearest = min((math.dist(centres[k], c) for m, c in enumerate(centres) if m != k), default=math.inf)
             attributes = a.get('attributes', {})
-            kinds = ['all flies', 'in a pile' if nearest < 0.6 * side else 'apart',
+            kinds = ['all flies', 'in a pile' if in_pile(k) else 'apart',
                      'pose ' + attributes.get('pose', '?'),
                      'cut by the edge' if attributes.get('truncated') else 'whole',
                      'visible < 80 %' if attributes.get('visible_fraction', 1) < 0.8 else 'visible >= 80 %']
@@ -63,9 +67,7 @@ def main(annotations_path, flies_path):
             if overlap < 0.1:
                 extra['on background'] += 1
                 continue
-            side = max(annotations[k]['bbox'][2], annotations[k]['bbox'][3])
-            nearest = min((math.dist(centres[k], c) for m, c in enumerate(centres) if m != k), default=math.inf)
-            extra['a second box on a fly in a pile' if nearest < 0.6 * side else 'a second box on a fly apart'] += 1
+            extra['a second box on a fly in a pile' if in_pile(k) else 'a second box on a fly apart'] += 1
     print(f"{'flies':18} {'missed':>7} {'of':>6}")
     for kind in sorted(total, key=lambda k: (k != 'all flies', k)):
         print(f"{kind:18} {missed[kind]:7} {total[kind]:6}  ({100 * missed[kind] / total[kind]:.1f} %)")

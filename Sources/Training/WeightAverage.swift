@@ -15,8 +15,10 @@ import Tensors
 /// average is not anchored to the random initial weights.
 public final class WeightAverage {
     public let decay: Float
-    /// Average per averaged state entry, by name.
-    public private(set) var averages: [String: Tensor]
+    /// Names of the averaged state entries, in the model's order, and their averages (kept
+    /// as aligned arrays so an update writes each average in place, without copying it).
+    let names: [String]
+    var values: [Tensor]
     /// Updates so far.
     public private(set) var updates = 0
 
@@ -24,13 +26,18 @@ public final class WeightAverage {
     public init(model: Module, decay: Float) {
         precondition(decay > 0 && decay < 1, "decay must lie in (0, 1)")
         self.decay = decay
-        averages = Dictionary(uniqueKeysWithValues: Self.averaged(model).map { ($0.name, $0.get()) })
+        let entries = Self.averaged(model)
+        names = entries.map(\.name)
+        values = entries.map { $0.get() }
     }
+
+    /// Average per averaged state entry, by name.
+    public var averages: [String: Tensor] { Dictionary(uniqueKeysWithValues: zip(names, values)) }
 
     /// Starts over from the model's current weights, warm-up included (e.g. where the input size
     /// changes for the last time, so the average does not mix weights trained at other sizes).
     public func restart(from model: Module) {
-        averages = Dictionary(uniqueKeysWithValues: Self.averaged(model).map { ($0.name, $0.get()) })
+        values = matchingEntries(model).map { $0.get() }
         updates = 0
     }
 
@@ -39,36 +46,39 @@ public final class WeightAverage {
         model.stateEntries().filter { $0.kind == .parameter || $0.name.hasSuffix("running_mean") || $0.name.hasSuffix("running_var") }
     }
 
+    /// The model's averaged entries, checked to be the ones this average was made for.
+    func matchingEntries(_ model: Module) -> [StateEntry] {
+        let entries = Self.averaged(model)
+        precondition(entries.map(\.name) == names, "the weight average belongs to a model with other state entries")
+        return entries
+    }
+
     /// The decay used at the next update.
     public var currentDecay: Float { min(decay, Float(1 + updates) / Float(10 + updates)) }
 
     /// Moves the average towards the model's current weights (call after each optimizer step).
     public func update(from model: Module) {
         let d = currentDecay
-        for entry in Self.averaged(model) {
-            guard var average = averages[entry.name] else { preconditionFailure("\(entry.name) is not averaged") }
+        for (i, entry) in matchingEntries(model).enumerated() {
             let value = entry.get()
-            precondition(value.shape == average.shape, "\(entry.name) changed shape")
-            average.scalars.withUnsafeMutableBufferPointer { a in
+            precondition(value.shape == values[i].shape, "\(entry.name) changed shape")
+            values[i].scalars.withUnsafeMutableBufferPointer { a in
                 value.scalars.withUnsafeBufferPointer { v in
-                    for i in a.indices { a[i] = d * a[i] + (1 - d) * v[i] }
+                    for j in a.indices { a[j] = d * a[j] + (1 - d) * v[j] }
                 }
             }
-            averages[entry.name] = average
         }
         updates += 1
     }
 
     /// Writes the averages into the model (its training weights are overwritten).
     public func copy(into model: Module) {
-        for entry in Self.averaged(model) {
-            if let average = averages[entry.name] { entry.set(average) }
-        }
+        for (entry, average) in zip(matchingEntries(model), values) { entry.set(average) }
     }
 
     /// Runs `body` with the averaged weights in the model, then puts the training weights back.
     public func withAveragedWeights<T>(in model: Module, _ body: () throws -> T) rethrows -> T {
-        let entries = Self.averaged(model)
+        let entries = matchingEntries(model)
         let training = entries.map { $0.get() }
         copy(into: model)
         defer { for (entry, value) in zip(entries, training) { entry.set(value) } }
@@ -86,16 +96,16 @@ public final class WeightAverage {
     /// Restores `state` (from `state` of an average over the same model). Throws a message
     /// naming the first entry missing or of the wrong shape.
     public func load(state: [String: Tensor]) throws(WeightAverageError) {
-        var restored: [String: Tensor] = [:]
-        for (name, current) in averages {
+        var restored: [Tensor] = []
+        for (name, current) in zip(names, values) {
             guard let saved = state[name] else { throw WeightAverageError(problem: "no average for '\(name)'") }
             guard saved.shape == current.shape else {
                 throw WeightAverageError(problem: "average '\(name)' has shape \(saved.shape), the model \(current.shape)")
             }
-            restored[name] = saved
+            restored.append(saved)
         }
         guard let count = state[Self.updatesKey]?.scalars.first else { throw WeightAverageError(problem: "no update count") }
-        averages = restored
+        values = restored
         updates = Int(count)
     }
 
