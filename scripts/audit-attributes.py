@@ -7,7 +7,8 @@ from (`flytally simulate --crops` names crops PHOTO_flyID.png after the annotati
 the flies as: cut by the photo border (truncated), partly hidden by another fly (visible
 fraction < 0.9), touching another fly (box IoU > 0.05), or clear; and prints, per group, how
 many flies there are, how many the model gets wrong on at least one trait, and its accuracy on
-each trait (the [traits] target is per trait).
+each trait (the [traits] target is per trait); then the sex accuracy by pose and sex (flies
+seen from above or below are the hardest to sex).
 
 Usage: scripts/audit-attributes.py AUDIT.csv ANNOTATIONS.json
 """
@@ -37,6 +38,7 @@ def main():
     groups = collections.OrderedDict((g, [0, 0]) for g in ("truncated", "partly hidden", "touching", "clear"))
     traits = ("eye", "wing", "sex")
     trait_wrong = {g: collections.Counter() for g in groups}
+    by_pose = collections.defaultdict(lambda: [0, 0])   # (pose, sex) → [flies, sexed wrong]
     unmatched = 0
     for row in rows:
         m = re.search(r"_fly(\d+)\.png$", row["source"])
@@ -56,6 +58,10 @@ def main():
         groups[group][0] += 1
         groups[group][1] += 1 if row["disagrees_on"].strip() else 0
         trait_wrong[group].update(t for t in row["disagrees_on"].split() if t in traits)
+        if row.get("sex_label") in ("female", "male"):
+            cell = by_pose[(attributes.get("pose", "?"), row["sex_label"])]
+            cell[0] += 1
+            cell[1] += 1 if "sex" in row["disagrees_on"].split() else 0
     total = sum(n for n, _ in groups.values())
     wrong = sum(w for _, w in groups.values())
     print(f"{total} crops, {wrong} wrong on at least one trait ({100 * wrong / max(total, 1):.1f} %)")
@@ -64,6 +70,9 @@ def main():
     print("  per-trait accuracy:  " + "  ".join(f"{t:>6s}" for t in traits))
     for group, (n, _) in groups.items():
         print(f"  {group:14s}       " + "  ".join(f"{100 * (1 - trait_wrong[group][t] / max(n, 1)):6.2f}" for t in traits))
+    print("  sex accuracy by pose:")
+    for (pose, sex), (n, w) in sorted(by_pose.items()):
+        print(f"  {pose:9s} {sex:7s} {n:5d} flies  {100 * (1 - w / n):6.2f} %  ({w} wrong)")
     if unmatched:
         print(f"  ({unmatched} crops not found in the annotation file)")
 
