@@ -76,15 +76,35 @@ public struct FlyKeypoints: Sendable, Equatable {
     public var tail: Point2D
     public var wing1: Point2D
     public var wing2: Point2D
+    /// Whether each point (head, tail, wing1, wing2) can be seen in the photo: false when it lies
+    /// outside the photo or under another fly. A hidden point is still labelled (its position
+    /// is known, as COCO's visibility flag 1 means), but the part it marks cannot be read there —
+    /// an eye colour with the head cut off, say. FlySim knows this; other sources say all visible.
+    public var visible: [Bool]
 
-    public init(head: Point2D, tail: Point2D, wing1: Point2D, wing2: Point2D) {
+    /// The names of the points, in the order of `all` and `visible`.
+    public static let names = ["head", "tail", "wing1", "wing2"]
+
+    public init(head: Point2D, tail: Point2D, wing1: Point2D, wing2: Point2D,
+                visible: [Bool] = [true, true, true, true]) {
+        precondition(visible.count == 4, "one visibility flag per keypoint")
         self.head = head
         self.tail = tail
         self.wing1 = wing1
         self.wing2 = wing2
+        self.visible = visible
     }
 
     public var all: [Point2D] { [head, tail, wing1, wing2] }
+
+    /// The names of the hidden points (empty when every point is visible).
+    public var hiddenNames: [String] { zip(FlyKeypoints.names, visible).filter { !$0.1 }.map(\.0) }
+
+    /// Every point moved by `transform` (a crop, a scale), visibility kept.
+    public func mapped(_ transform: (Point2D) -> Point2D) -> FlyKeypoints {
+        FlyKeypoints(head: transform(head), tail: transform(tail), wing1: transform(wing1), wing2: transform(wing2),
+                     visible: visible)
+    }
 }
 
 /// One fly in one photo, with whatever ground truth is known.

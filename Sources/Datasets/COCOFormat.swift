@@ -2,11 +2,12 @@ import Foundation
 import ImageProcessing
 
 /// COCO JSON, FlyTally's native annotation format: one category "fly" with keypoints
-/// [head, tail, wing1, wing2], and per annotation an `attributes` object
+/// [head, tail, wing1, wing2] (visibility flag 2 = visible, 1 = hidden under another fly or
+/// outside the photo; FlySim writes both), and per annotation an `attributes` object
 /// {eye, wing, sex, pose, truncated, visible_fraction} ("unknown" or absent = not known) and
 /// an optional `oriented_box` {cx, cy, length, width, angle}.
 public enum COCOFormat {
-    public static let keypointNames = ["head", "tail", "wing1", "wing2"]
+    public static let keypointNames = FlyKeypoints.names
 
     /// Reads a COCO file. Records with problems (unknown image or category, duplicate id, box
     /// outside its image, malformed values) are reported and skipped.
@@ -109,8 +110,10 @@ public enum COCOFormat {
             }
             var fly = FlyAnnotation(id: id, box: box)
             if let k = doubles(a["keypoints"]), k.count == 12, (0..<4).allSatisfy({ k[$0 * 3 + 2] > 0 }) {
+                // COCO's flags: 2 = labelled and visible, 1 = labelled but hidden (0 = unlabelled).
                 fly.keypoints = FlyKeypoints(head: Point2D(k[0], k[1]), tail: Point2D(k[3], k[4]),
-                                             wing1: Point2D(k[6], k[7]), wing2: Point2D(k[9], k[10]))
+                                             wing1: Point2D(k[6], k[7]), wing2: Point2D(k[9], k[10]),
+                                             visible: (0..<4).map { k[$0 * 3 + 2] >= 2 })
             }
             if let o = a["oriented_box"] as? [String: Any], let cx = number(o["cx"]), let cy = number(o["cy"]),
                let length = number(o["length"]), let width = number(o["width"]), let angle = number(o["angle"]) {
@@ -148,7 +151,7 @@ public enum COCOFormat {
                 if let visible = fly.visibleFraction { attributes["visible_fraction"] = rounded(visible) }
                 a["attributes"] = attributes
                 if let k = fly.keypoints {
-                    a["keypoints"] = k.all.flatMap { p -> [Double] in [rounded(p.x), rounded(p.y), 2] }
+                    a["keypoints"] = zip(k.all, k.visible).flatMap { p, seen -> [Double] in [rounded(p.x), rounded(p.y), seen ? 2 : 1] }
                     a["num_keypoints"] = 4
                 } else {
                     a["keypoints"] = [Double](repeating: 0, count: 12)

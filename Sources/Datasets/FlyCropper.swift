@@ -29,9 +29,7 @@ extension FlyAnnotation {
         copy.box.x += dx
         copy.box.y += dy
         func move(_ p: Point2D) -> Point2D { Point2D(p.x + dx, p.y + dy) }
-        if let k = keypoints {
-            copy.keypoints = FlyKeypoints(head: move(k.head), tail: move(k.tail), wing1: move(k.wing1), wing2: move(k.wing2))
-        }
+        copy.keypoints = keypoints?.mapped(move)
         if var o = orientedBox {
             o.center = move(o.center)
             copy.orientedBox = o

@@ -3,8 +3,10 @@ import Foundation
 /// Trait labels as CSV, one fly per row, with a header. Columns (any order, case-insensitive):
 /// `file` (required), `eye`, `wing`, `sex` (values as in FlyTraits, or `unknown`/empty), and
 /// optionally `x`, `y`, `width`, `height` (box in the file's pixels), `pose`, and keypoints
-/// `head_x, head_y, tail_x, tail_y, wing1_x, wing1_y, wing2_x, wing2_y`, and `pseudo` (yes when
-/// a teacher model, not a person, gave the labels — `flytally pseudo-label`).
+/// `head_x, head_y, tail_x, tail_y, wing1_x, wing1_y, wing2_x, wing2_y`, `hidden` (the keypoints,
+/// by name and space-separated, that lie outside the photo or under another fly — FlySim's
+/// crops; empty = all visible), and `pseudo` (yes when a teacher model, not a person, gave the
+/// labels — `flytally pseudo-label`).
 public enum TraitCSV {
     public struct Row: Sendable, Equatable {
         public var file: String
@@ -70,7 +72,14 @@ public enum TraitCSV {
             let names = ["head_x", "head_y", "tail_x", "tail_y", "wing1_x", "wing1_y", "wing2_x", "wing2_y"]
             let k = names.compactMap { value($0).flatMap(Double.init) }
             if k.count == 8 {
-                fly.keypoints = FlyKeypoints(head: .init(k[0], k[1]), tail: .init(k[2], k[3]), wing1: .init(k[4], k[5]), wing2: .init(k[6], k[7]))
+                let hidden = value("hidden")?.split(separator: " ").map(String.init) ?? []
+                if let unknown = hidden.first(where: { !FlyKeypoints.names.contains($0) }) {
+                    problems.append(DatasetProblem(file: source, record: record,
+                                                   message: "hidden keypoint '\(unknown)' is not one of \(FlyKeypoints.names.joined(separator: ", "))"))
+                    continue
+                }
+                fly.keypoints = FlyKeypoints(head: .init(k[0], k[1]), tail: .init(k[2], k[3]), wing1: .init(k[4], k[5]), wing2: .init(k[6], k[7]),
+                                             visible: FlyKeypoints.names.map { !hidden.contains($0) })
             }
             let file = fields[fileColumn].trimmingCharacters(in: .whitespaces)
             guard !file.isEmpty else {
@@ -83,9 +92,10 @@ public enum TraitCSV {
     }
 
     public static func encode(_ rows: [Row]) -> String {
-        // The `pseudo` column appears only when some row is pseudo-labelled.
+        // The `hidden` and `pseudo` columns appear only when some row needs them.
+        let hidden = rows.contains { !($0.fly.keypoints?.hiddenNames.isEmpty ?? true) }
         let pseudo = rows.contains(where: \.pseudoLabelled)
-        var out = (columns + (pseudo ? ["pseudo"] : [])).joined(separator: ",") + "\n"
+        var out = (columns + (hidden ? ["hidden"] : []) + (pseudo ? ["pseudo"] : [])).joined(separator: ",") + "\n"
         func f(_ v: Double) -> String { String(format: "%.2f", v) }
         for row in rows {
             let t = row.fly.traits
@@ -97,6 +107,7 @@ public enum TraitCSV {
             } else {
                 fields += [String](repeating: "", count: 8)
             }
+            if hidden { fields.append(row.fly.keypoints?.hiddenNames.joined(separator: " ") ?? "") }
             if pseudo { fields.append(row.pseudoLabelled ? "yes" : "no") }
             out += fields.joined(separator: ",") + "\n"
         }

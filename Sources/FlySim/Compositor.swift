@@ -26,6 +26,9 @@ struct FlyVisibility {
     var inside: Double
     /// Pixel bounds of the silhouette inside the photo (empty when none is inside).
     var pixelBounds: Bounds
+    /// Whether the head, tail and two wing tips can be seen: inside the photo (and the eyepiece
+    /// field) and not under a later fly — at least half the light passes there.
+    var keypointsVisible: [Bool] = [true, true, true, true]
 }
 
 enum Compositor {
@@ -108,6 +111,13 @@ enum Compositor {
         var result = [FlyVisibility](repeating: FlyVisibility(visible: 1, inside: 1, pixelBounds: .empty), count: flies.count)
         for i in stride(from: kept.count - 1, through: 0, by: -1) {
             let k = kept[i]
+            // Sampled before this fly's own alpha dims the transmission: what covers the point
+            // is the flies drawn after it, the border and the eyepiece, not its own body.
+            let g = flies[i].geometry
+            let keypointsVisible = [g.head, g.tail, g.wingTip1, g.wingTip2].map { p -> Bool in
+                let x = Int(p.x.rounded(.down)), y = Int(p.y.rounded(.down))
+                return x >= 0 && x < w && y >= 0 && y < h && transmission[y * w + x] >= 0.5
+            }
             var total: Double = 0, seen: Double = 0, inside: Double = 0
             var bx0 = Int.max, by0 = Int.max, bx1 = Int.min, by1 = Int.min
             k.silhouette.withUnsafeBufferPointer { sil in
@@ -139,7 +149,7 @@ enum Compositor {
             let bounds = bx0 == Int.max ? Bounds.empty
                 : Bounds(minX: Double(bx0), minY: Double(by0), maxX: Double(bx1), maxY: Double(by1))
             result[i] = FlyVisibility(visible: total > 0 ? seen / total : 0, inside: total > 0 ? inside / total : 0,
-                                      pixelBounds: bounds)
+                                      pixelBounds: bounds, keypointsVisible: keypointsVisible)
         }
         return result
     }

@@ -33,10 +33,7 @@ public struct TraitSample: Sendable {
         var copy = self
         copy.image = resized
         let sx = Double(resized.width) / Double(image.width), sy = Double(resized.height) / Double(image.height)
-        if let k = keypoints {
-            func s(_ p: Point2D) -> Point2D { Point2D(p.x * sx, p.y * sy) }
-            copy.keypoints = FlyKeypoints(head: s(k.head), tail: s(k.tail), wing1: s(k.wing1), wing2: s(k.wing2))
-        }
+        copy.keypoints = keypoints?.mapped { p in Point2D(p.x * sx, p.y * sy) }
         if let b = box { copy.box = BoundingBox(x: b.x * sx, y: b.y * sy, width: b.width * sx, height: b.height * sy) }
         return copy
     }

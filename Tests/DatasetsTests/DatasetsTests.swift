@@ -91,6 +91,53 @@ let sampleImages: [AnnotatedImage] = [
     }
 }
 
+@Suite struct HiddenKeypointTests {
+    /// A fly whose tail and second wing tip are hidden (FlySim: outside the photo or under another fly).
+    static let partlyHidden = FlyAnnotation(
+        id: 7, box: BoundingBox(x: 10, y: 20, width: 60, height: 30),
+        keypoints: FlyKeypoints(head: Point2D(68, 30), tail: Point2D(14, 40), wing1: Point2D(12, 25), wing2: Point2D(15, 45),
+                                visible: [true, false, true, false]),
+        traits: FlyTraits(eye: .red, wing: .long, sex: .female))
+
+    @Test func cocoWritesFlagOneForHiddenPointsAndReadsItBack() throws {
+        let images = [AnnotatedImage(id: 1, fileName: "a.jpg", width: 100, height: 80, flies: [Self.partlyHidden])]
+        let data = try COCOFormat.encode(images)
+        let json = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        let annotation = try #require((json["annotations"] as? [[String: Any]])?.first)
+        let flags = try #require(annotation["keypoints"] as? [Double]).enumerated().filter { $0.offset % 3 == 2 }.map(\.element)
+        #expect(flags == [2, 1, 2, 1])
+        let back = COCOFormat.decode(data, source: "mem")
+        #expect(back.problems.isEmpty)
+        #expect(back.images.first?.flies.first?.keypoints?.visible == [true, false, true, false])
+        #expect(back.images.first?.flies.first?.keypoints?.hiddenNames == ["tail", "wing2"])
+    }
+
+    @Test func traitCSVHasAHiddenColumnOnlyWhenNeeded() {
+        let visible = FlyAnnotation(id: 8, box: BoundingBox(x: 1, y: 1, width: 5, height: 5),
+                                    keypoints: FlyKeypoints(head: Point2D(1, 1), tail: Point2D(5, 5), wing1: Point2D(2, 4), wing2: Point2D(3, 4)))
+        let plain = TraitCSV.encode([TraitCSV.Row(file: "v.png", fly: visible)])
+        #expect(!plain.split(separator: "\n")[0].contains("hidden"))
+        let text = TraitCSV.encode([TraitCSV.Row(file: "h.png", fly: Self.partlyHidden), TraitCSV.Row(file: "v.png", fly: visible)])
+        #expect(text.split(separator: "\n")[0].hasSuffix(",hidden"))
+        #expect(text.split(separator: "\n")[1].hasSuffix(",tail wing2"))
+        let parsed = TraitCSV.parse(text, source: "t.csv")
+        #expect(parsed.problems.isEmpty)
+        #expect(parsed.rows.map { $0.fly.keypoints?.visible } == [[true, false, true, false], [true, true, true, true]])
+        let bad = TraitCSV.parse(text.replacingOccurrences(of: "tail wing2", with: "tail antenna"), source: "t.csv")
+        #expect(bad.rows.map(\.file) == ["v.png"])
+        #expect(bad.problems.map(\.description) == ["t.csv: row 2: hidden keypoint 'antenna' is not one of head, tail, wing1, wing2"])
+    }
+
+    @Test func cropsAndScalingKeepTheFlags() {
+        let photo = RGBImage(width: 100, height: 80, fill: RGB(10, 20, 30))
+        let (_, local) = FlyCropper.crop(photo, fly: Self.partlyHidden, margin: 0.25)
+        #expect(local.keypoints?.visible == [true, false, true, false])
+        #expect(local.keypoints?.head != Self.partlyHidden.keypoints?.head)
+        let doubled = Self.partlyHidden.keypoints?.mapped { Point2D($0.x * 2, $0.y * 2) }
+        #expect(doubled?.tail == Point2D(28, 80) && doubled?.visible == [true, false, true, false])
+    }
+}
+
 @Suite struct VOCAndYOLOTests {
     @Test func vocFilesWithTraitNamesAndBadObjects() throws {
         let directory = try temporaryDirectory("voc")

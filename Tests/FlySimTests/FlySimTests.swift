@@ -159,6 +159,41 @@ private func pixelBounds(_ mask: [Float], _ m: FlySimFlyMask, width: Int, height
     }
 }
 
+@Suite struct FlySimKeypointVisibilityTests {
+    /// A keypoint is visible when it lies in the photo and at least half the light passes the
+    /// flies drawn after it there. Checked against the flies drawn alone: the light that
+    /// reaches a point is the product of (1 − alpha) of every later fly's own mask.
+    @Test func hiddenMeansOutsideOrUnderALaterFly() throws {
+        var config = busyConfiguration(flies: 30)
+        config.touchingProbability = 0.6
+        config.truncatedProbability = 0.3
+        let photo = try FlySim.render(config, seed: 5)
+        let masks = try FlySim.renderFlyMasks(config, seed: 5)
+        let flies = photo.annotation.flies
+        #expect(flies.count == masks.count)
+        let w = photo.image.width, h = photo.image.height
+        var outside = 0, covered = 0, checked = 0
+        for (i, fly) in flies.enumerated() {
+            let k = try #require(fly.keypoints)
+            for (point, visible) in zip(k.all, k.visible) {
+                let x = Int(point.x.rounded(.down)), y = Int(point.y.rounded(.down))
+                guard x >= 0, y >= 0, x < w, y < h else {
+                    #expect(!visible, "fly \(fly.id): a point outside the photo is marked visible")
+                    outside += 1
+                    continue
+                }
+                let light = masks[(i + 1)...].reduce(Float(1)) { $0 * (1 - $1.value($1.alpha, x, y)) }
+                guard abs(light - 0.5) > 0.02 else { continue }   // too close to the line to call
+                #expect(visible == (light > 0.5), "fly \(fly.id) at (\(x), \(y)): light \(light), visible \(visible)")
+                checked += 1
+                if light < 0.5 { covered += 1 }
+            }
+        }
+        // The scene must exercise both causes, or the test proves nothing.
+        #expect(outside >= 2 && covered >= 5 && checked > 80, "outside \(outside), covered \(covered), checked \(checked)")
+    }
+}
+
 @Suite struct FlySimDeterminismTests {
     @Test func sameSeedGivesTheSameBytesOnAnyThreadCount() throws {
         var config = FlySimConfiguration(domain: .petriDish, flyCount: 20...30, imageSize: (640, 480))
