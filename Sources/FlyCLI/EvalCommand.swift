@@ -77,7 +77,7 @@ struct Eval: ParsableCommand {
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
-            let averaged = ensemble.isEmpty && !mirror ? "" : " (mean probabilities\(mirror ? ", crops and their mirror images" : ""); keypoints of the first)"
+            let averaged = ensemble.isEmpty && !mirror ? "" : " (mean probabilities\(mirror ? ", crops and their mirror images" : ""); keypoints of the first model\(mirror ? ", averaged with its mirror image's" : ""))"
             print("model \(([model] + ensemble).joined(separator: " + "))\(averaged) on \(data.joined(separator: ", "))")
             print(metrics.text, terminator: "")
         }

@@ -54,6 +54,10 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// weights). The recipe's input size changes every `epochsPerStage` epochs, and batch-norm
     /// statistics averaged across sizes fit none of them. nil: the whole run.
     public var weightAverageLastEpochs: Int?
+    /// false: the regressed keypoint values read the hidden layer before its dropout (the trait
+    /// logits keep it; `TraitClassifier.keypointRegressionSeesDropout`). nil or true: after it,
+    /// the reference design. Optional, so that recipes without it keep their fingerprint.
+    public var keypointRegressionDropout: Bool?
 
     public init() {}
 
@@ -152,5 +156,6 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.framingJitter, &framingJitter)
         try read(.weightAverageDecay, &weightAverageDecay)
         try read(.weightAverageLastEpochs, &weightAverageLastEpochs)
+        try read(.keypointRegressionDropout, &keypointRegressionDropout)
     }
 }

@@ -110,6 +110,12 @@ public final class TraitClassifier: Module {
     static let keypointMapChannels = 96
     /// Index in `features` of the last layer at stride 16 (the maps' input).
     let stride16Layer: Int
+    /// Whether the regressed keypoint values read the hidden layer after its dropout (the
+    /// reference design: dropout 0.5 before both heads) or before it. Training only — dropout is
+    /// off at inference, so a model file predicts the same either way. Under dropout 0.5 a
+    /// regression that must be precise pays for every weight with noise, and the wing-tip
+    /// spreads learned nothing (docs/RESULTS.md, "Wing-tip spreads through dropout").
+    public var keypointRegressionSeesDropout = true
     /// Set when the model was read from an integer-quantised file: predictions then run on the
     /// integer plan, and the float weights above are its dequantised copy (for explanations).
     public var quantization: QuantizedTraitModel?
@@ -155,19 +161,30 @@ public final class TraitClassifier: Module {
 
     public override func forward(_ x: Variable) -> Variable {
         guard let keypointMaps else {
-            let h = hidden(flatten(globalAveragePool(features(x))))
+            let (h, forKeypoints) = hiddenOutputs(flatten(globalAveragePool(features(x))))
             let logits = traitHead(h)
             guard let keypointHead else { return logits }
-            return concatChannels([logits, keypointHead(h)])
+            return concatChannels([logits, keypointHead(forKeypoints)])
         }
         var f = x, stride16: Variable? = nil
         for (i, layer) in features.layers.enumerated() {
             f = layer(f)
             if i == stride16Layer { stride16 = f }
         }
-        let h = hidden(flatten(globalAveragePool(f)))
-        return concatChannels([traitHead(h)] + Self.keypointCode(maps: keypointMaps(stride16!), regressed: keypointHead.map { $0(h) },
+        let (h, forKeypoints) = hiddenOutputs(flatten(globalAveragePool(f)))
+        return concatChannels([traitHead(h)] + Self.keypointCode(maps: keypointMaps(stride16!), regressed: keypointHead.map { $0(forKeypoints) },
                                                                   inputHeight: x.shape[1], inputWidth: x.shape[2]))
+    }
+
+    /// The hidden layer's output for the trait head, and the one the keypoint regression reads:
+    /// the same, or (with `keypointRegressionSeesDropout` off) the activation before the dropout.
+    private func hiddenOutputs(_ pooled: Variable) -> (traits: Variable, keypoints: Variable) {
+        guard !keypointRegressionSeesDropout, let dropout = hidden.layers.last as? Dropout else {
+            let h = hidden(pooled)
+            return (h, h)
+        }
+        let beforeDropout = hidden.layers.dropLast().reduce(pooled) { $1($0) }
+        return (dropout(beforeDropout), beforeDropout)
     }
 
     /// The nine code values from the maps [N, h, w, 3 or 4]: with a regressed (c, d, e) the

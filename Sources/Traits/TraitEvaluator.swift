@@ -202,10 +202,13 @@ public enum TraitEvaluator {
     /// One CSV row per crop — its labels, the predicted probabilities and, where both exist,
     /// the keypoint errors in % of the crop side (wing tips: mean of the two, matched in the
     /// better order) and the true wing tips' distance from each other (small: one wing over the
-    /// other), so errors can be grouped by what the crops show.
+    /// other), so errors can be grouped by what the crops show; then the predicted keypoints in
+    /// the crop's pixels (to compare with the truth of `crops.csv`, e.g. for a bias).
     public static func perCropCSV(_ predictions: [TraitPrediction], samples: [TraitSample]) -> String {
         precondition(predictions.count == samples.count, "one prediction per sample")
-        var out = "source,eye,wing,sex,p_white,p_miniature,p_male,head_error_pct,tail_error_pct,wing_tips_error_pct,true_wing_tip_gap_pct\n"
+        let predictedColumns = FlyKeypoints.names.flatMap { ["predicted_\($0)_x", "predicted_\($0)_y"] }
+        var out = "source,eye,wing,sex,p_white,p_miniature,p_male,head_error_pct,tail_error_pct,wing_tips_error_pct,true_wing_tip_gap_pct,"
+            + predictedColumns.joined(separator: ",") + "\n"
         for (p, s) in zip(predictions, samples) {
             let labels = [s.traits.eye?.rawValue, s.traits.wing?.rawValue, s.traits.sex?.rawValue].map { $0 ?? "" }
             var fields = [quoteCSV(s.source)] + labels + p.probabilities.map { String(format: "%.4f", $0) }
@@ -217,6 +220,8 @@ public enum TraitEvaluator {
             } else {
                 fields += ["", "", "", ""]
             }
+            fields += p.keypoints.map { k in k.all.flatMap { [String(format: "%.2f", $0.x), String(format: "%.2f", $0.y)] } }
+                ?? [String](repeating: "", count: predictedColumns.count)
             out += fields.joined(separator: ",") + "\n"
         }
         return out

@@ -53,6 +53,7 @@ public final class TraitTrainer {
         self.validation = validation
         self.checkpointPath = checkpointPath
         self.model = model
+        model.keypointRegressionSeesDropout = recipe.keypointRegressionDropout ?? true
         optimizer = SGD(groups: [ParameterGroup(model.parameters, weightDecay: recipe.weightDecay)],
                         learningRate: recipe.learningRate, momentum: recipe.momentum)
         rng = RandomSource(seed: recipe.seed ^ 0x5EED)

@@ -31,7 +31,9 @@ import Traits
         let json = try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any]
         let byPoint = json?["keypoint_error_by_point_percent"] as? [String: Double]
         let rows = try String(contentsOfFile: perCrop, encoding: .utf8).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        #expect(rows.first?.count == 11 && rows.first?[7] == "head_error_pct")
+        #expect(rows.first?.count == 19 && rows.first?[7] == "head_error_pct" && rows.first?[11] == "predicted_head_x")
+        // The predicted keypoints: eight numbers per crop, in the crop's pixels (crops of at most a few hundred px).
+        #expect(rows.dropFirst().allSatisfy { $0.count == 19 && $0[11...].allSatisfy { Double($0).map { abs($0) < 1_000 } ?? false } })
         #expect(rows.count - 1 == json?["samples"] as? Int, "\(rows.count - 1) rows")
         let heads = rows.dropFirst().compactMap { Double($0[7]) }, wings = rows.dropFirst().compactMap { Double($0[9]) }
         if let byPoint, let head = byPoint["head"], let wingTips = byPoint["wing_tips"], !heads.isEmpty {

@@ -1,0 +1,67 @@
+import Autograd
+import Foundation
+import Tensors
+import Testing
+@testable import Traits
+
+/// `keypointRegressionSeesDropout` off: in training, the regressed keypoint values read the
+/// hidden layer before its dropout while the trait logits keep it; at inference nothing changes.
+@Suite struct KeypointRegressionDropoutTests {
+    /// Output columns the pooled vector regresses: all nine keypoint values, or (c, d, e) after
+    /// the six soft-argmax values of a heat-map model.
+    static func regressedColumns(_ head: TraitClassifierConfiguration.KeypointHead) -> Range<Int> {
+        head == .regression ? 3..<12 : 9..<12
+    }
+
+    static func forward(_ model: TraitClassifier, _ input: Tensor) -> [[Float]] {
+        let out = GradientRecording.withoutGradients { model(Variable(input)).value }
+        let width = out.shape[1]
+        return (0..<out.shape[0]).map { Array(out.scalars[($0 * width)..<(($0 + 1) * width)]) }
+    }
+
+    @Test(arguments: [TraitClassifierConfiguration.KeypointHead.regression, .heatmap])
+    func onlyTheTraitLogitsSeeDropoutWhenOff(head: TraitClassifierConfiguration.KeypointHead) {
+        let model = TraitClassifier(TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 32, keypointHead: head), seed: 4)
+        var rng = RandomSource(seed: 9)
+        let input = Tensor.uniform([3, 32, 32, 3], low: -2, high: 2, using: &rng)
+        let columns = Self.regressedColumns(head)
+        func regressed(_ rows: [[Float]]) -> [[Float]] { rows.map { Array($0[columns]) } }
+        func logits(_ rows: [[Float]]) -> [[Float]] { rows.map { Array($0[0..<3]) } }
+
+        model.train()
+        model.keypointRegressionSeesDropout = true
+        let a = Self.forward(model, input), b = Self.forward(model, input)
+        #expect(regressed(a) != regressed(b), "with dropout, two training passes draw different masks")
+        #expect(logits(a) != logits(b))
+
+        model.keypointRegressionSeesDropout = false
+        let c = Self.forward(model, input), d = Self.forward(model, input)
+        #expect(regressed(c) == regressed(d), "without dropout the regressed values are the same in every pass")
+        #expect(logits(c) != logits(d), "the trait logits still see dropout")
+        if head == .heatmap {
+            // The soft-argmax values never passed through dropout.
+            #expect(a.map { Array($0[3..<9]) } == c.map { Array($0[3..<9]) })
+        }
+
+        // At inference dropout is off, so the switch changes nothing.
+        model.eval()
+        let withSwitch = Self.forward(model, input)
+        model.keypointRegressionSeesDropout = true
+        #expect(Self.forward(model, input) == withSwitch)
+    }
+
+    @Test func theTrainerSetsItFromTheRecipe() throws {
+        var recipe = TrainingRecipe()
+        recipe.model = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 32)
+        let plain = String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self)
+        #expect(!plain.contains("keypointRegressionDropout"), "recipes without the key keep their fingerprint")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-kpdrop-\(UUID().uuidString)").path
+        let withDropout = TraitTrainer(recipe: recipe, training: [], validation: [], checkpointPath: dir + "/a.safetensors")
+        #expect(withDropout.model.keypointRegressionSeesDropout)
+        recipe.keypointRegressionDropout = false
+        let without = TraitTrainer(recipe: recipe, training: [], validation: [], checkpointPath: dir + "/b.safetensors")
+        #expect(!without.model.keypointRegressionSeesDropout)
+        let decoded = try JSONDecoder().decode(TrainingRecipe.self, from: Data(#"{"keypointRegressionDropout": false}"#.utf8))
+        #expect(decoded.keypointRegressionDropout == false)
+    }
+}
