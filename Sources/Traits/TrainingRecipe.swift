@@ -58,6 +58,12 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// logits keep it; `TraitClassifier.keypointRegressionSeesDropout`). nil or true: after it,
     /// the reference design. Optional, so that recipes without it keep their fingerprint.
     public var keypointRegressionDropout: Bool?
+    /// false: the joint phase (3) trains everything but the hidden layer, which keeps what the
+    /// keypoint phase made of it. The wing-tip spreads regressed from it are learned in the
+    /// keypoint phase and lost within a few joint epochs, as the trait loss reshapes the layer
+    /// (docs/RESULTS.md, "Which held-out crops can be read at all"). nil or true: it trains.
+    /// Optional, so that recipes without it keep their fingerprint.
+    public var jointPhaseTrainsHidden: Bool?
 
     public init() {}
 
@@ -157,5 +163,6 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.weightAverageDecay, &weightAverageDecay)
         try read(.weightAverageLastEpochs, &weightAverageLastEpochs)
         try read(.keypointRegressionDropout, &keypointRegressionDropout)
+        try read(.jointPhaseTrainsHidden, &jointPhaseTrainsHidden)
     }
 }

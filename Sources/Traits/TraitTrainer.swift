@@ -106,6 +106,8 @@ public final class TraitTrainer {
         if phase == .traitHead {
             model.freeze()
             for layer in model.traitLayers { layer.unfreeze() }
+        } else if phase == .all && recipe.model.keypoints && recipe.jointPhaseTrainsHidden == false {
+            model.hidden.freeze()
         }
         // Dropout draws from a generator reseeded every epoch, so a resumed run matches.
         var epochRNG = rng.split()

@@ -1,4 +1,5 @@
 import Autograd
+import Layers
 import Foundation
 import Tensors
 import Testing
@@ -63,5 +64,35 @@ import Testing
         #expect(!without.model.keypointRegressionSeesDropout)
         let decoded = try JSONDecoder().decode(TrainingRecipe.self, from: Data(#"{"keypointRegressionDropout": false}"#.utf8))
         #expect(decoded.keypointRegressionDropout == false)
+    }
+}
+
+/// `jointPhaseTrainsHidden` false: the joint phase trains the backbone and both heads but leaves
+/// the hidden layer as the earlier phases made it.
+@Suite struct JointPhaseHiddenTests {
+    @Test(arguments: [nil, false] as [Bool?])
+    func theJointPhaseLeavesTheHiddenLayerAloneWhenAsked(trainsHidden: Bool?) throws {
+        var rng = RandomSource(seed: 13)
+        let training = (0..<64).map { i in TraitTrainingTests.crop(white: i % 2 == 0, male: i % 3 == 0, rng: &rng) }
+        var recipe = TraitTrainingTests.recipe()
+        // Three epochs: keypoints, trait head, joint.
+        recipe.stages = 1; recipe.epochsPerStage = 3; recipe.keypointPhaseShare = 0.3; recipe.headPhaseShare = 0.3
+        recipe.jointPhaseTrainsHidden = trainsHidden
+        #expect((0..<3).map { recipe.phase(epoch: $0) } == [.keypoints, .traitHead, .all])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID().uuidString).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let trainer = TraitTrainer(recipe: recipe, training: training, validation: [], checkpointPath: path)
+        func snapshot(_ module: Module) -> [Tensor] { module.parameters.map(\.value) }
+        var hiddenBefore: [Tensor] = [], backboneBefore: [Tensor] = [], keypointsBefore: [Tensor] = []
+        try trainer.run(report: { report in
+            guard report.epoch == 2 else { return }   // after the trait-head phase, before the joint one
+            hiddenBefore = snapshot(trainer.model.hidden)
+            backboneBefore = snapshot(trainer.model.features)
+            keypointsBefore = snapshot(trainer.model.keypointHead!)
+        })
+        #expect(!hiddenBefore.isEmpty)
+        #expect((snapshot(trainer.model.hidden) == hiddenBefore) == (trainsHidden == false))
+        #expect(snapshot(trainer.model.features) != backboneBefore, "the backbone trains in the joint phase")
+        #expect(snapshot(trainer.model.keypointHead!) != keypointsBefore, "so does the keypoint head")
     }
 }
