@@ -38,7 +38,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Input size (default: the model's).")
     var size: Int?
 
-    @Option(name: .customLong("per-crop"), help: ArgumentHelp("Trait classifiers: also write one CSV row per crop (labels, probabilities, keypoint errors in % of the crop side, the true wing tips' gap).", valueName: "file.csv"))
+    @Option(name: .customLong("per-crop"), help: ArgumentHelp("Trait classifiers: also write one CSV row per crop (labels, probabilities, keypoint errors in % of the crop side, the true wing tips' gap, the predicted keypoints in crop pixels).", valueName: "file.csv"))
     var perCrop: String?
 
     @Flag(help: "Print the metrics as JSON.")
