@@ -64,6 +64,12 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// (docs/RESULTS.md, "Which held-out crops can be read at all"). nil or true: it trains.
     /// Optional, so that recipes without it keep their fingerprint.
     public var jointPhaseTrainsHidden: Bool?
+    /// k: in the joint phase (3), the wing-tip spreads and sign (code values c, d, e) weigh k
+    /// times the other keypoint values in the keypoint loss, whose scale is kept so those others
+    /// weigh what they did. The keypoint phase learns the spreads and the joint phase erodes
+    /// them; a heavier keypoint loss overall keeps more of them but costs the traits, and k = 10
+    /// from the first epoch killed the network (docs/RESULTS.md). nil: 1.
+    public var wingSpreadLossWeight: Float?
 
     public init() {}
 
@@ -112,6 +118,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         if !["mse", "smoothL1"].contains(keypointLoss) { return "keypointLoss must be \"mse\" or \"smoothL1\"" }
         if !(keypointSmoothL1Beta > 0) || !keypointSmoothL1Beta.isFinite { return "keypointSmoothL1Beta must be positive" }
         if !(keypointLossWeight >= 0) || !keypointLossWeight.isFinite { return "keypointLossWeight must be 0 or more" }
+        if let k = wingSpreadLossWeight, !(k >= 0) || !k.isFinite { return "wingSpreadLossWeight must be 0 or more" }
         if keypointPhaseShare < 0 || headPhaseShare < 0 || keypointPhaseShare + headPhaseShare > 1 { return "phase shares must add up to at most 1" }
         if let j = framingJitter, !(0...0.5).contains(j) { return "framingJitter must be 0…0.5" }
         if let d = weightAverageDecay, !(d > 0 && d < 1) { return "weightAverageDecay must lie between 0 and 1 (e.g. 0.999)" }
@@ -164,5 +171,6 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.weightAverageLastEpochs, &weightAverageLastEpochs)
         try read(.keypointRegressionDropout, &keypointRegressionDropout)
         try read(.jointPhaseTrainsHidden, &jointPhaseTrainsHidden)
+        try read(.wingSpreadLossWeight, &wingSpreadLossWeight)
     }
 }

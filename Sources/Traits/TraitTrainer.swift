@@ -114,6 +114,7 @@ public final class TraitTrainer {
         for case let dropout as Dropout in model.hidden.layers { dropout.rng = epochRNG.split() }
         if let weightAverage, epoch == recipe.weightAverageFirstEpoch, epoch > 0 { weightAverage.restart(from: model) }
         let traitWeight: Float = phase == .keypoints ? recipe.keypointPhaseTraitWeight : 1
+        let wingSpreadWeight: Float = phase == .all ? recipe.wingSpreadLossWeight ?? 1 : 1
         let augment = RandAugment(n: ops, magnitude: magnitude)
         var order = Array(training.indices)
         order.shuffle(using: &epochRNG)
@@ -126,7 +127,7 @@ public final class TraitTrainer {
                                         framingJitter: recipe.framingJitter, rng: &batchRNG)
             optimizer.zeroGrad()
             let output = model(Variable(batch.input))
-            let loss = traitLoss(output, batch, traitWeight: traitWeight)
+            let loss = traitLoss(output, batch, traitWeight: traitWeight, wingSpreadWeight: wingSpreadWeight)
             loss.backward()
             try NonFiniteGuard.check(loss: loss, parameters: model.namedParameters(), step: step)
             optimizer.step()
@@ -149,8 +150,12 @@ public final class TraitTrainer {
         return report
     }
 
-    /// BCE over known traits (× `traitWeight`) plus the recipe's keypoint loss over known keypoint codes.
-    func traitLoss(_ output: Variable, _ batch: TraitBatch, traitWeight: Float) -> Variable {
+    /// Positions of the wing-tip spreads and sign (c, d, e) in the keypoint code.
+    static let wingSpreadCode = 6..<9
+
+    /// BCE over known traits (× `traitWeight`) plus the recipe's keypoint loss over known keypoint
+    /// codes, the wing-tip spreads and sign weighing `wingSpreadWeight` times the other values.
+    func traitLoss(_ output: Variable, _ batch: TraitBatch, traitWeight: Float, wingSpreadWeight: Float = 1) -> Variable {
         let n = batch.input.shape[0]
         let logits: Variable, keypoints: Variable?
         if recipe.model.keypoints {
@@ -160,10 +165,20 @@ public final class TraitTrainer {
         }
         var loss = scale(Loss.bceWithLogits(logits, targets: batch.traitTargets, weights: batch.traitWeights), traitWeight)
         if let keypoints, batch.keypointWeights.scalars.contains(where: { $0 > 0 }) {
+            var weights = batch.keypointWeights, rescale: Float = 1
+            if wingSpreadWeight != 1 {
+                let k = wingSpreadWeight
+                // Both losses divide by the sum of the weights: multiplying that sum back keeps
+                // the six other values' gradients as they were and scales only c, d and e by k.
+                let before = weights.scalars.reduce(0, +)
+                for row in 0..<n { for j in Self.wingSpreadCode { weights.scalars[row * KeypointEncoding.count + j] *= k } }
+                let after = weights.scalars.reduce(0, +)
+                if before > 0 { rescale = after / before }
+            }
             let keypointLoss = recipe.keypointLoss == "smoothL1"
-                ? Loss.smoothL1(keypoints, targets: batch.keypointTargets, beta: recipe.keypointSmoothL1Beta, weights: batch.keypointWeights)
-                : Loss.mse(keypoints, targets: batch.keypointTargets, weights: batch.keypointWeights)
-            loss = loss + scale(keypointLoss, recipe.keypointLossWeight)
+                ? Loss.smoothL1(keypoints, targets: batch.keypointTargets, beta: recipe.keypointSmoothL1Beta, weights: weights)
+                : Loss.mse(keypoints, targets: batch.keypointTargets, weights: weights)
+            loss = loss + scale(keypointLoss, recipe.keypointLossWeight * rescale)
         }
         return loss
     }

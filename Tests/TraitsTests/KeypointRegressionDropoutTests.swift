@@ -96,3 +96,36 @@ import Testing
         #expect(snapshot(trainer.model.keypointHead!) != keypointsBefore, "so does the keypoint head")
     }
 }
+
+/// `wingSpreadLossWeight` k: the spreads and sign (c, d, e) weigh k times as much in the
+/// keypoint loss, and the other six values what they weighed before.
+@Suite struct WingSpreadLossWeightTests {
+    @Test func theSpreadsWeighKTimesAndTheRestAsBefore() throws {
+        var recipe = TrainingRecipe()
+        recipe.model = TraitClassifierConfiguration(variant: .small, widthMultiplier: 0.25, inputSize: 32)
+        let n = 2
+        var rng = RandomSource(seed: 3)
+        let predicted = Tensor.uniform([n, 12], low: -1, high: 1, using: &rng)
+        let targets = Tensor.uniform([n, 9], low: 0, high: 1, using: &rng)
+        let batch = TraitBatch(input: Tensor(shape: [n, 32, 32, 3]), traitTargets: Tensor(shape: [n, 3]), traitWeights: Tensor(shape: [n, 3]),
+                               keypointTargets: targets, keypointWeights: Tensor(shape: [n, 9], scalars: [Float](repeating: 1, count: n * 9)))
+        // Squared errors of the code values by position (MSE, the recipe's default loss).
+        var others = 0.0, spreads = 0.0
+        for row in 0..<n {
+            for j in 0..<9 {
+                let e = Double(predicted.scalars[row * 12 + 3 + j] - targets.scalars[row * 9 + j])
+                if j >= 6 { spreads += e * e } else { others += e * e }
+            }
+        }
+        let trainer = TraitTrainer(recipe: recipe, training: [], validation: [], checkpointPath: "/nonexistent/unused")
+        func loss(_ k: Float) -> Double {
+            Double(trainer.traitLoss(Variable(predicted), batch, traitWeight: 0, wingSpreadWeight: k).value.scalars[0])
+        }
+        #expect(abs(loss(1) - (others + spreads) / Double(9 * n)) < 1e-6)
+        #expect(abs(loss(10) - (others + 10 * spreads) / Double(9 * n)) < 1e-5)
+        #expect(abs(loss(0) - others / Double(9 * n)) < 1e-6)
+        var bad = recipe
+        bad.wingSpreadLossWeight = -1
+        #expect(bad.problem == "wingSpreadLossWeight must be 0 or more")
+    }
+}
