@@ -112,9 +112,9 @@ public final class TraitClassifier: Module {
     let stride16Layer: Int
     /// Whether the regressed keypoint values read the hidden layer after its dropout (the
     /// reference design: dropout 0.5 before both heads) or before it. Training only — dropout is
-    /// off at inference, so a model file predicts the same either way. Under dropout 0.5 a
-    /// regression that must be precise pays for every weight with noise, and the wing-tip
-    /// spreads learned nothing (docs/RESULTS.md, "Wing-tip spreads through dropout").
+    /// off at inference, so a model file predicts the same either way. Tried because a precise
+    /// regression pays for every weight with dropout noise; it did not keep the wing-tip spreads
+    /// (docs/RESULTS.md, "Which held-out crops can be read at all").
     public var keypointRegressionSeesDropout = true
     /// Set when the model was read from an integer-quantised file: predictions then run on the
     /// integer plan, and the float weights above are its dequantised copy (for explanations).
