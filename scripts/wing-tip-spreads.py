@@ -10,7 +10,8 @@ visible (the `hidden` column of crops.csv; crop sets without it count every crop
   (dorsal and ventral flies spread their wings; lateral flies fold one over the other);
 - midpoint radial: how far the predicted midpoint lies beyond (+) or short of (−) the true one,
   along the line from the body's centre (halfway between head and tail) through the true
-  midpoint; |tangential|: its distance across that line.
+  midpoint; |tangential|: its distance across that line;
+- for lateral flies, the radial error by how near the true midpoint lies to the crop's edge.
 
 Input: `flytally eval --model M --data CROPS --per-crop PER_CROP.csv` (its predicted_* columns)
 and the crop directory (crops.csv and the crop PNGs, for their sides).
@@ -61,11 +62,20 @@ def main():
         tangential = abs(-off[0] * axis[1] + off[1] * axis[0]) / length / side * 100
         spread_true = math.dist(truth["wing1"], truth["wing2"]) / side * 100
         spread_guess = math.dist(guess["wing1"], guess["wing2"]) / side * 100
-        groups.setdefault((c["pose"], c["wing"]), []).append((spread_true, spread_guess, radial, tangential))
+        edge = min(mid_true[0], mid_true[1], side - mid_true[0], side - mid_true[1]) / side * 100
+        groups.setdefault((c["pose"], c["wing"]), []).append((spread_true, spread_guess, radial, tangential, edge))
     print(f"{'pose':8} {'wing':10} {'crops':>5}  {'spread true → predicted':>24}  {'midpoint radial':>15}  {'|tangential|':>12}   (% of the crop side, means)")
     for (pose, wing), rows in sorted(groups.items()):
         mean = lambda i: statistics.mean(r[i] for r in rows)
         print(f"{pose:8} {wing:10} {len(rows):5}  {mean(0):11.1f} → {mean(1):10.1f}  {mean(2):+15.2f}  {mean(3):12.2f}")
+    # A soft-argmax is pulled toward the map's centre when its mass spreads: if that is what
+    # shortens the lateral flies' tips, the shortfall grows as the tips near the crop's edge.
+    lateral = [r for (pose, _), rows in groups.items() if pose == "lateral" for r in rows]
+    print("lateral flies: midpoint radial error by the true midpoint's distance from the crop edge")
+    for low, high in ((0, 15), (15, 20), (20, 100)):
+        rows = [r for r in lateral if low <= r[4] < high]
+        if rows:
+            print(f"  {low:3}–{high:3} % of the side: {len(rows):5} crops, radial {statistics.mean(r[2] for r in rows):+6.2f}")
 
 
 if __name__ == "__main__":
