@@ -134,9 +134,7 @@ public final class FlyCounter {
                 let traits = TraitEncoding.traits(probabilities: prediction.probabilities)
                 let r = p.regions[i], k = Double(r.side) / Double(classifier.inputSize)
                 let keypoints = prediction.keypoints.map { kp in
-                    func toPhoto(_ q: Point2D) -> Point2D { Point2D(Double(r.x) + q.x * k, Double(r.y) + q.y * k) }
-                    return FlyRecord.Keypoints(FlyKeypoints(head: toPhoto(kp.head), tail: toPhoto(kp.tail),
-                                                            wing1: toPhoto(kp.wing1), wing2: toPhoto(kp.wing2)))
+                    FlyRecord.Keypoints(kp.mapped { q in Point2D(Double(r.x) + q.x * k, Double(r.y) + q.y * k) })
                 }
                 let pr = prediction.probabilities
                 flies.append(FlyRecord(photo: p.photo, fly: i + 1, box: [d.box.x, d.box.y, d.box.width, d.box.height], score: d.score,

@@ -65,7 +65,6 @@ extension FlyKeypoints {
     /// The same points in the mirror image (left–right) of a crop `width` pixels wide, in
     /// continuous pixel coordinates (x → width − x, as the flip augmentation maps them).
     public func mirrored(width: Double) -> FlyKeypoints {
-        func m(_ p: Point2D) -> Point2D { Point2D(width - p.x, p.y) }
-        return FlyKeypoints(head: m(head), tail: m(tail), wing1: m(wing1), wing2: m(wing2))
+        mapped { Point2D(width - $0.x, $0.y) }
     }
 }
