@@ -2,7 +2,7 @@
 # Scores several detector models side by side on the test sets of a scripts/train-detector.sh
 # work directory (heldout-grey, heldout-dense, real-test), in one pass and one tiling at a time:
 # AP@0.5, AP@[.5:.95], precision, recall and the mean |count error| per 60 flies.
-# Usage: scripts/compare-detectors.sh WORKDIR [--tiles 1|auto] [--views 1|2|4|8] NAME=MODEL...
+# Usage: scripts/compare-detectors.sh WORKDIR [--tiles 1|auto|auto-zoom] [--views 1|2|4|8] NAME=MODEL...
 # (--views: test-time views averaged per input, `flytally eval --detector --views`.)
 # FLYTALLY_BIN names a prebuilt binary.
 set -euo pipefail
@@ -11,7 +11,7 @@ work=${1:?work directory of scripts/train-detector.sh}; shift
 tiles=1 views=1
 while [ "${1:-}" = --tiles ] || [ "${1:-}" = --views ]; do
   case $1 in
-    --tiles) tiles=${2:?1 or auto} ;;
+    --tiles) tiles=${2:?1, auto or auto-zoom} ;;
     --views) views=${2:?1, 2, 4 or 8} ;;
   esac
   shift 2

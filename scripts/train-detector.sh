@@ -76,8 +76,11 @@ extra_sets=()
 training_sets() { data=(sim-* "${extra_sets[@]}" "${real_train[@]}"); }
 training_sets
 from_traits=""; [ -f "$traits" ] && from_traits=$traits
-stage run "$config" "$from_traits" --data "${data[@]}" "$@"
-stage run2 "$finetune" run/model.safetensors --data "${data[@]}" "$@"
+# Stages 1-2 are only needed to reach stage 3 (a work directory may keep stage 3 alone).
+if [ ! -f run3/model.safetensors ]; then
+  stage run "$config" "$from_traits" --data "${data[@]}" "$@"
+  stage run2 "$finetune" run/model.safetensors --data "${data[@]}" "$@"
+fi
 stage run3 "$long" run2/model.safetensors --data "${data[@]}" "$@"
 final=run3
 if [ "$domains" = mixed ]; then

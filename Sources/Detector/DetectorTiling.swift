@@ -16,10 +16,15 @@ public enum DetectorTiling: Sendable, Equatable, CustomStringConvertible {
     /// input (median box side below `FlyDetector.automaticTilingSide`), a second pass over the
     /// fewest n×n tiles (n ≤ 4) that bring that median up to it.
     case automatic
+    /// As `automatic`, but the second pass is one pass over the whole photo enlarged as much as
+    /// the tiles would have enlarged it (`FlyDetector.detect(_:threshold:zoom:views:)`): no fly
+    /// is cut by a tile's edge, so none is found twice.
+    case automaticZoom
 
-    /// Parses "auto" or a grid size 1…8 (command-line options); nil for anything else.
+    /// Parses "auto", "auto-zoom" or a grid size 1…8 (command-line options); nil for anything else.
     public init?(argument: String) {
         if argument == "auto" { self = .automatic; return }
+        if argument == "auto-zoom" { self = .automaticZoom; return }
         guard let n = Int(argument), (1...8).contains(n) else { return nil }
         self = .fixed(n)
     }
@@ -28,6 +33,7 @@ public enum DetectorTiling: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .fixed(let n): return "\(n)"
         case .automatic: return "auto"
+        case .automaticZoom: return "auto-zoom"
         }
     }
 }
@@ -38,7 +44,8 @@ extension FlyDetector {
     /// Automatic tiling needs this many flies from the first pass to judge their size.
     static let automaticTilingMinimumFlies = 3
 
-    /// Every fly in `photo` under a tiling policy, with the grid that produced them.
+    /// Every fly in `photo` under a tiling policy, with the grid that produced them (for
+    /// `automaticZoom`, the grid whose enlargement the zoomed pass used; 1 = no second pass).
     /// - Parameter sizingThreshold: the score at which automatic tiling counts a box as a fly
     ///   when judging fly size (default `threshold`; evaluation detects down to a low curve
     ///   floor but should judge at the operating threshold, as `count` does).
@@ -47,12 +54,16 @@ extension FlyDetector {
         switch tiling {
         case .fixed(let n):
             return (detect(photo, threshold: threshold, tiles: n, views: views), n)
-        case .automatic:
+        case .automatic, .automaticZoom:
             let whole = detect(photo, threshold: threshold, tiles: 1, views: views)
             let judged = whole.filter { $0.score >= max(threshold, sizingThreshold ?? threshold) }
             let n = FlyDetector.automaticTiles(boxes: judged.map(\.box), photoWidth: photo.width,
                                                photoHeight: photo.height, inputSize: configuration.inputSize)
-            return n == 1 ? (whole, 1) : (detect(photo, threshold: threshold, tiles: n, views: views), n)
+            if n == 1 { return (whole, 1) }
+            if tiling == .automaticZoom {
+                return (detect(photo, threshold: threshold, zoom: FlyDetector.tileMagnification(n), views: views), n)
+            }
+            return (detect(photo, threshold: threshold, tiles: n, views: views), n)
         }
     }
 

@@ -64,20 +64,40 @@ extension FlyDetector {
         return DetectionMerger.merge(detect(regions: regions, in: photo, threshold: threshold, views: views))
     }
 
-    /// Detections in each region (x, y, width, height) of the photo, mapped to photo pixels.
-    func detect(regions: [(Int, Int, Int, Int)], in photo: RGBImage, threshold: Float, views: Int) -> [Detection] {
+    /// Every fly in `photo` from one pass over the whole photo enlarged `zoom` times: its long
+    /// side becomes `zoom` × the input size (the letterbox pads the rest to whole 32-px cells).
+    /// It enlarges small flies as tiles do, but no fly is cut by a tile's edge and no box has to
+    /// be merged with another tile's (docs/RESULTS.md, "One enlarged pass instead of tiles").
+    public func detect(_ photo: RGBImage, threshold: Float, zoom: Double, views: Int = 1) -> [Detection] {
+        precondition(zoom >= 1, "zoom must be at least 1")
+        guard !photo.isEmpty else { return [] }
+        let side = Int((Double(configuration.inputSize) * zoom).rounded())
+        return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold, views: views, side: side)
+    }
+
+    /// Detections in each region (x, y, width, height) of the photo, mapped to photo pixels;
+    /// each region is letterboxed to `side` (default: the input size).
+    func detect(regions: [(Int, Int, Int, Int)], in photo: RGBImage, threshold: Float, views: Int, side: Int? = nil) -> [Detection] {
+        FlyDetector.detections(regions: regions, in: photo, side: side ?? configuration.inputSize, stride: configuration.outputStride,
+                               threshold: threshold, views: views) { outputMap($0) }
+    }
+
+    /// The pipeline around the network (letterbox, views, decoding, mapping back), apart from
+    /// it so that tests can run it with a stand-in network.
+    static func detections(regions: [(Int, Int, Int, Int)], in photo: RGBImage, side: Int, stride: Int, threshold: Float,
+                           views: Int, network: ([RGBImage]) -> Tensor) -> [Detection] {
         var found: [Detection] = []
         // Tiles of one grid share a size, so they run as one batch.
-        let letterbox = Letterbox(photoWidth: regions[0].2, photoHeight: regions[0].3, side: configuration.inputSize)
+        let letterbox = Letterbox(photoWidth: regions[0].2, photoHeight: regions[0].3, side: side)
         let inputs = regions.map { r in
             letterbox.apply(r.0 == 0 && r.1 == 0 && r.2 == photo.width && r.3 == photo.height
                             ? photo : photo.cropped(x: r.0, y: r.1, width: r.2, height: r.3))
         }
-        let output = DetectorViews.averagedOutput(inputs, count: views) { outputMap($0) }
+        let output = DetectorViews.averagedOutput(inputs, count: views, network: network)
         let oh = output.shape[1], ow = output.shape[2], per = oh * ow * 5
         output.withUnsafePointer { base in
             for (i, r) in regions.enumerated() {
-                for d in DetectionDecoder.decode(base + i * per, height: oh, width: ow, stride: configuration.outputStride,
+                for d in DetectionDecoder.decode(base + i * per, height: oh, width: ow, stride: stride,
                                                  threshold: threshold) {
                     var box = letterbox.toPhoto(d.box)
                     box.x += Double(r.0)

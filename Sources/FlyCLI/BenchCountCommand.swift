@@ -34,7 +34,7 @@ struct BenchCount: ParsableCommand {
     @Option(help: ArgumentHelp("Another trait classifier averaged with --model's, as in `count` (repeatable).", valueName: "file"))
     var ensemble: [String] = []
 
-    @Option(help: ArgumentHelp("Tiling, as `count --tiles` (default auto, as there).", valueName: "n|auto"), transform: parseTiling)
+    @Option(help: ArgumentHelp("Tiling, as `count --tiles` (default auto, as there).", valueName: "n|auto|auto-zoom"), transform: parseTiling)
     var tiles: DetectorTiling = .automatic
 
     @Option(help: ArgumentHelp("Detector test-time views, as `count --views` (default 1, as there).", valueName: "n"), transform: parseViews)

@@ -40,11 +40,11 @@ func parseViews(_ argument: String) throws -> Int {
     return n
 }
 
-/// `--tiles n|auto` (count, eval --detector, bench count): anything else is refused with one
+/// `--tiles n|auto|auto-zoom` (count, eval --detector, bench count): anything else is refused with one
 /// line saying what is allowed.
 func parseTiling(_ argument: String) throws -> DetectorTiling {
     guard let tiling = DetectorTiling(argument: argument) else {
-        throw ValidationError("--tiles must be a grid size 1…8 or 'auto' (got '\(argument)').")
+        throw ValidationError("--tiles must be a grid size 1…8, 'auto' or 'auto-zoom' (got '\(argument)').")
     }
     return tiling
 }

@@ -156,7 +156,7 @@ import Traits
             #expect(r.stderr.split(separator: "\n").first?.hasPrefix("flytally: ") == true || r.stderr.contains("Error:"), "\(arguments): \(r.stderr)")
         }
         let badTiles = try FlyTallyBinary.run(["count", "x.jpg", "--tiles", "9"])
-        #expect(badTiles.status == 1 && badTiles.stderr.contains("--tiles must be a grid size 1…8 or 'auto' (got '9')"))
+        #expect(badTiles.status == 1 && badTiles.stderr.contains("--tiles must be a grid size 1…8, 'auto' or 'auto-zoom' (got '9')"))
         let badViews = try FlyTallyBinary.run(["count", "x.jpg", "--views", "3"])
         #expect(badViews.status == 1 && badViews.stderr.contains("--views must be 1, 2, 4 or 8 (got '3')"), "\(badViews.stderr)")
         let noFlies = try FlyTallyBinary.run(["count", "--review", dir + "/none.csv", "--out", dir + "/empty-out"])
