@@ -13,11 +13,12 @@
 #     from stage 2 (bundled until the fourteenth session);
 #  5. with --domains mixed, stage 4 (configs/detector-varied-long.json, 40 epochs) continues
 #     from stage 3 on the same photos plus 200 photos of FlySim's 'varied' domain (domain
-#     randomisation: every photo its own surface, light and camera) — the bundled model is
-#     stage 4's (scripts/train-detector.sh work/detector-fast --domains mixed);
+#     randomisation: every photo its own surface, light and camera) — bundled from the
+#     fourteenth to the sixteenth session;
 #  6. with --stride 4, one more stage (configs/detector-stride4-finetune.json, 50 epochs) turns
 #     the last stage's stride-8 detector into a stride-4 one (--output-stride 4: heads on the
-#     stride-4 features; every stride-8 weight kept), on the same photos;
+#     stride-4 features; every stride-8 weight kept), on the same photos — with --domains mixed,
+#     the bundled model since the seventeenth session (run4-stride4);
 #  7. with --piles, one more stage (configs/detector-piles-finetune.json, 20 epochs) on the same
 #     photos plus 12 photos of each training preset where half the flies are dropped against
 #     another (simulate --touching 0.5): piles of flies, where the detector loses most flies;

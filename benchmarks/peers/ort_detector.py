@@ -3,10 +3,10 @@
 
 The graph is FlyDetector (Sources/Detector/FlyDetector.swift) rebuilt with onnx.helper:
 the MobileNetV3 backbone of ort_mobilenet_v3.py (torchvision's layout and names), the
-top-down neck (1x1 lateral convolutions + BN at strides 8, 16, 32; nearest 2x upsampling;
-depthwise 3x3 + BN + HardSwish smoothing) and the heat-map and box heads (depthwise 3x3 with
+top-down neck (1x1 lateral convolutions + BN at strides 8, 16, 32, and 4 for a stride-4
+detector; nearest 2x upsampling; depthwise 3x3 + BN + HardSwish smoothing) and the heat-map and box heads (depthwise 3x3 with
 bias, ReLU, 1x1 with bias), concatenated into the 5-channel output map. Weights come from a
-FlyTally detector file (safetensors, OHWI layout, float16 or float32); stride-8 detectors only.
+FlyTally detector file (safetensors, OHWI layout, float16 or float32), stride 8 or 4.
 
     # the network alone in FlyTally, and its input and output for the check:
     flytally bench detector PHOTO --model M --network-only --threads 2 --save-io io.safetensors
@@ -39,6 +39,19 @@ from ort_mobilenet_v3 import (ARCH, OPSET, GraphBuilder, load_safetensors,  # no
 TAPS = {"small": (3, 8), "large": (6, 12)}
 
 
+def last_block_at_stride(conf, stride: int) -> int:
+    """Index (features.i) of the last inverted-residual block whose output has `stride`
+    (the stem halves the input; each block's last field is its stride)."""
+    at, last = 2, None
+    for i, block in enumerate(conf, start=1):
+        at *= block[-1]
+        if at == stride:
+            last = i
+    if last is None:
+        raise SystemExit(f"no backbone block at stride {stride}")
+    return last
+
+
 def ohwi_to_oihw(tensors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """FlyTally stores convolution kernels [O, kh, kw, I]; ONNX wants [O, I, kh, kw]."""
     return {k: (np.transpose(v, (0, 3, 1, 2)) if v.ndim == 4 else v).astype(np.float32)
@@ -49,8 +62,9 @@ def build_detector(weights: dict[str, np.ndarray], configuration: dict) -> tuple
     arch, side, n = configuration["variant"], configuration["inputSize"], configuration["neckChannels"]
     if configuration.get("widthMultiplier", 1) != 1:
         raise SystemExit("only width multiplier 1 is built (as ort_mobilenet_v3.py)")
-    if configuration.get("outputStride", 8) != 8:
-        raise SystemExit("only stride-8 detectors are built")
+    stride = configuration.get("outputStride", 8)
+    if stride not in (4, 8):
+        raise SystemExit(f"output stride {stride}: only 4 and 8 are built")
     conf, _ = ARCH[arch]
     tap8, tap16 = TAPS[arch]
     g = GraphBuilder(weights, "", seed=0)
@@ -76,16 +90,19 @@ def build_detector(weights: dict[str, np.ndarray], configuration: dict) -> tuple
 
     p16 = smooth(g.node("Add", [upsample(lateral(feats[-1], "lateral32", 6 * c), "up32"),
                                 lateral(feats[tap16], "lateral16", c16)], "add16"), "smooth16")
-    p8 = smooth(g.node("Add", [upsample(p16, "up16"), lateral(feats[tap8], "lateral8", c8)], "add8"), "smooth8")
+    p = smooth(g.node("Add", [upsample(p16, "up16"), lateral(feats[tap8], "lateral8", c8)], "add8"), "smooth8")
+    if stride == 4:
+        tap4 = last_block_at_stride(conf, 4)
+        p = smooth(g.node("Add", [upsample(p, "up8"), lateral(feats[tap4], "lateral4", conf[tap4 - 1][3])], "add4"), "smooth4")
 
     def head(name: str, outputs: int) -> str:
-        y = g.conv(p8, f"{name}.0", n, n, 3, groups=n, bias=True)
+        y = g.conv(p, f"{name}.0", n, n, 3, groups=n, bias=True)
         y = g.node("Relu", [y], f"{name}.1")
         return g.conv(y, f"{name}.2", n, outputs, 1, bias=True)
 
     g.node("Concat", [head("heat", 1), head("box", 4)], "output", axis=1)
     inp = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, side, side])
-    out = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5, side // 8, side // 8])
+    out = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 5, side // stride, side // stride])
     graph = helper.make_graph(g.nodes, f"flytally_detector_{arch}", [inp], [out], initializer=g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="flytally-peer-bench")
@@ -98,7 +115,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--weights", required=True, help="a FlyTally detector model file (.safetensors)")
     ap.add_argument("--check", metavar="IO", help="safetensors with 'input' [1,S,S,3] and 'output' "
-                    "[1,S/8,S/8,5] from `flytally bench detector --network-only --save-io IO`")
+                    "[1,S/k,S/k,5] (k the output stride) from `flytally bench detector --network-only --save-io IO`")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--min-time", type=float, default=3.0)
     ap.add_argument("--min-runs", type=int, default=10)
