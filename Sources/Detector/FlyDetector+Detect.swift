@@ -67,7 +67,8 @@ extension FlyDetector {
     /// Every fly in `photo` from one pass over the whole photo enlarged `zoom` times: its long
     /// side becomes `zoom` × the input size (the letterbox pads the rest to whole 32-px cells).
     /// It enlarges small flies as tiles do, but no fly is cut by a tile's edge and no box has to
-    /// be merged with another tile's (docs/RESULTS.md, "One enlarged pass instead of tiles").
+    /// be merged with another tile's (docs/RESULTS.md, "The stride-4 detector bundled; one
+    /// enlarged pass instead of tiles").
     public func detect(_ photo: RGBImage, threshold: Float, zoom: Double, views: Int = 1) -> [Detection] {
         precondition(zoom >= 1, "zoom must be at least 1")
         guard !photo.isEmpty else { return [] }
