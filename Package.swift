@@ -123,7 +123,7 @@ let package = Package(
                     dependencies: ["TensorKernels", "Tensors", "Autograd", "Layers", "Optimizers", "Models", "SafeTensors",
                                    "Inference", "Training", "_AllocationCounter"]),
         .testTarget(name: "TraitsTests", dependencies: ["Traits", "Datasets", "ImageProcessing", "ImageIO", "Tensors", "Autograd", "Models", "Layers", "Inference", "Quantization", "SafeTensors"]),
-        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Datasets", "Tensors", "Autograd", "Models"]),
+        .testTarget(name: "DetectorTests", dependencies: ["Detector", "Datasets", "Tensors", "Autograd", "Models", "SafeTensors"]),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "CompressionBenchmark", "Quantization", "Layers", "Autograd", "Tensors", "SafeTensors", "Models"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),

@@ -15,7 +15,7 @@ public enum DetectorModelFile {
     static func metadata(_ model: FlyDetector, threshold: Float, extra: [String: String]) throws -> [String: String] {
         var metadata = extra
         metadata["architecture"] = architecture
-        metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
+        metadata["configuration"] = try ModelFileCheck.configurationMetadata(model.configuration)
         metadata["normalization"] = "imagenet"
         metadata["threshold"] = String(threshold)
         metadata["outputs"] = "heat_logit,width,height,offset_x,offset_y"

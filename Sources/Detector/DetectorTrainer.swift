@@ -78,7 +78,7 @@ public final class DetectorTrainer {
 
     var recipeFingerprint: String { Training.recipeFingerprint(recipe) }
 
-    var configurationJSON: String { String(decoding: (try? JSONEncoder().encode(recipe.model)) ?? Data(), as: UTF8.self) }
+    var configurationJSON: String { (try? ModelFileCheck.configurationMetadata(recipe.model)) ?? "" }
 
     public func resume() throws {
         let progress = try Checkpoint.load(from: checkpointPath, into: model, optimizer: optimizer)

@@ -28,4 +28,13 @@ public enum ModelFileCheck {
         }
         return configuration
     }
+
+    /// The `configuration` metadata a model file is written with: JSON with sorted keys, so the
+    /// same model gives the same bytes (Foundation's key order is not stable on Linux, and the
+    /// bundled models are regenerated files under version control).
+    public static func configurationMetadata<C: Encodable>(_ configuration: C) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return String(decoding: try encoder.encode(configuration), as: UTF8.self)
+    }
 }

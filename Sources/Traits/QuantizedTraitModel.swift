@@ -79,7 +79,7 @@ extension TraitModelFile {
     public static func save(_ model: TraitClassifier, quantized: QuantizedTraitModel, to path: String, extra: [String: String] = [:]) throws {
         var metadata = extra
         metadata["architecture"] = architecture
-        metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
+        metadata["configuration"] = try ModelFileCheck.configurationMetadata(model.configuration)
         metadata["normalization"] = "imagenet"
         metadata[QuantizedNetwork.schemeKey] = quantized.scheme.rawValue
         metadata.merge(quantized.network.metadata) { $1 }

@@ -251,7 +251,7 @@ public enum TraitModelFile {
     public static func save(_ model: TraitClassifier, to path: String, extra: [String: String] = [:], float16: Bool = false) throws {
         var metadata = extra
         metadata["architecture"] = architecture
-        metadata["configuration"] = String(decoding: try JSONEncoder().encode(model.configuration), as: UTF8.self)
+        metadata["configuration"] = try ModelFileCheck.configurationMetadata(model.configuration)
         metadata["normalization"] = "imagenet"
         metadata["outputs"] = (["eye_white", "wing_miniature", "sex_male"]
             + (model.configuration.keypoints ? ["head_x", "head_y", "tail_x", "tail_y", "wing_a", "wing_b", "wing_c", "wing_d", "wing_e"] : []))

@@ -3,6 +3,7 @@ import Datasets
 import Foundation
 import ImageIO
 import Models
+import SafeTensors
 import Tensors
 import Testing
 @testable import Detector
@@ -192,6 +193,13 @@ import Testing
         try DetectorModelFile.save(model, threshold: 0.42, to: dir + "/m.safetensors")
         let (loaded, threshold) = try DetectorModelFile.load(dir + "/m.safetensors")
         #expect(threshold == 0.42 && loaded.configuration == model.configuration)
+        // The configuration is written with sorted keys, so re-saving a model gives the same bytes.
+        let json = try SafeTensorsFile.read(path: dir + "/m.safetensors").metadata["configuration"] ?? ""
+        // Quoted words at odd positions of the split are the strings; the keys are those followed by ':'.
+        let keys = json.split(separator: "\"").enumerated().compactMap { i, part in
+            i % 2 == 1 && json.contains("\"\(part)\":") ? String(part) : nil
+        }
+        #expect(keys.count == 5 && keys == keys.sorted(), "configuration keys in order: \(keys)")
         var photo = RGBImage(width: 90, height: 70, fill: RGB(100, 120, 140))
         photo[10, 10] = .white
         #expect(model.outputMap([photo.resized(width: 64, height: 64)]) == loaded.outputMap([photo.resized(width: 64, height: 64)]))
