@@ -220,9 +220,18 @@ import Testing
         detector.eval()
         let input = Tensor.normal([2, 96, 64, 3], using: &rng)
         let reference = GradientRecording.withoutGradients { detector(Variable(input)).value }
-        let compiled = DetectorPlan(detector)(input)
+        let plan = DetectorPlan(detector)
+        let compiled = plan(input)
         #expect(compiled.shape == [2, 96 / outputStride, 64 / outputStride, 5])
         #expect(compiled.maxAbsDifference(reference) < 1e-3 * max(1, reference.maxAbs), "plan vs eval model: \(compiled.maxAbsDifference(reference))")
+        // The neck keeps its buffers between calls: a smaller batch, then the same one again,
+        // must give what the model gives, not what a previous call left behind.
+        let first = Tensor(shape: [1, 96, 64, 3], scalars: Array(input.scalars[0..<(96 * 64 * 3)]))
+        let firstReference = GradientRecording.withoutGradients { detector(Variable(first)).value }
+        let again = plan(first)
+        #expect(again.shape == [1, 96 / outputStride, 64 / outputStride, 5])
+        #expect(again.maxAbsDifference(firstReference) < 1e-3 * max(1, firstReference.maxAbs))
+        #expect(plan(input) == compiled, "a second call gives the same map")
         // Training again drops the cached plan (its folded weights would be stale).
         _ = detector.outputMap([RGBImage(width: 64, height: 96)])
         #expect(detector.compiled != nil)
