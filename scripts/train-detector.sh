@@ -18,12 +18,15 @@
 #  6. with --stride 4, one more stage (configs/detector-stride4-finetune.json, 50 epochs) turns
 #     the last stage's stride-8 detector into a stride-4 one (--output-stride 4: heads on the
 #     stride-4 features; every stride-8 weight kept), on the same photos — with --domains mixed,
-#     the bundled model since the seventeenth session (run4-stride4);
+#     bundled as run4-stride4 for part of the seventeenth session;
 #  7. with --piles, one more stage (configs/detector-piles-finetune.json, 20 epochs) on the same
 #     photos plus 12 photos of each training preset where half the flies are dropped against
 #     another (simulate --touching 0.5): piles of flies, where the detector loses most flies;
+#     --piles-long runs that stage for 80 epochs instead (configs/detector-piles-long.json) —
+#     with --domains mixed --stride 4, the bundled model since the seventeenth session
+#     (run4-stride4-piles-long);
 #  8. flytally eval --detector on each test set (the last stage's model).
-# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [--piles] [extra flytally train options, e.g. --model accurate]
+# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [--piles|--piles-long] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
@@ -35,14 +38,15 @@ stride=8
 if [ "${1:-}" = --stride ]; then stride=${2:?8 or 4}; shift 2; fi
 case $stride in 8|4) ;; *) echo "--stride must be 8 or 4" >&2; exit 2 ;; esac
 piles=0
-if [ "${1:-}" = --piles ]; then piles=1; shift; fi
+if [ "${1:-}" = --piles ]; then piles=1; shift; elif [ "${1:-}" = --piles-long ]; then piles=2; shift; fi
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
 varied=$PWD/configs/detector-varied-long.json
 stride4=$PWD/configs/detector-stride4-finetune.json
-pilesconfig=$PWD/configs/detector-piles-finetune.json
+pilesconfig=$PWD/configs/detector-piles-finetune.json pilesname=piles
+if [ "$piles" = 2 ]; then pilesconfig=$PWD/configs/detector-piles-long.json pilesname=piles-long; fi
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
 traits=$PWD/work/traits-small/run/model.safetensors
 case " $* " in *" --model accurate "*) traits=$PWD/work/traits-large/run/model.safetensors ;; esac
@@ -97,7 +101,7 @@ if [ "$stride" = 4 ]; then
   stage $final-stride4 "$stride4" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
   final=$final-stride4
 fi
-if [ "$piles" = 1 ]; then
+if [ "$piles" != 0 ]; then
   # 12 photos per training preset (grey-card-dim stays held out); under piles/, not sim-*, so
   # the glob of the earlier stages does not pick them up on a rerun.
   for d in lab-blue-card co2-pad-white petri-dish phone-microscope graph-paper; do
@@ -105,8 +109,8 @@ if [ "$piles" = 1 ]; then
       --seed "$(echo "piles-$d" | cksum | cut -c1-6)" --out "piles/$d" -q
   done
   extra_sets+=(piles/*); training_sets
-  stage $final-piles "$pilesconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
-  final=$final-piles
+  stage $final-$pilesname "$pilesconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
+  final=$final-$pilesname
 fi
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
   $B eval --detector --model $final/model.safetensors --data "$t" | tee "eval-$final-$t.txt"
