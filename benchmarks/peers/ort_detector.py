@@ -34,14 +34,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from ort_mobilenet_v3 import (ARCH, OPSET, GraphBuilder, load_safetensors,  # noqa: E402
                               make_session, time_session)
 
-# The backbone layers whose outputs feed the neck (FlyDetector's taps): the last layer at
-# stride 8, the last at stride 16, and the final 1x1 convolution (stride 32).
-TAPS = {"small": (3, 8), "large": (6, 12)}
-
-
 def last_block_at_stride(conf, stride: int) -> int:
-    """Index (features.i) of the last inverted-residual block whose output has `stride`
-    (the stem halves the input; each block's last field is its stride)."""
+    """Index (features.i) of the last inverted-residual block whose output has `stride` (the
+    stem halves the input; each block's last field is its stride): the backbone layers whose
+    outputs feed the neck (FlyDetector's taps) at strides 4, 8 and 16; the final 1x1
+    convolution gives stride 32."""
     at, last = 2, None
     for i, block in enumerate(conf, start=1):
         at *= block[-1]
@@ -66,7 +63,7 @@ def build_detector(weights: dict[str, np.ndarray], configuration: dict) -> tuple
     if stride not in (4, 8):
         raise SystemExit(f"output stride {stride}: only 4 and 8 are built")
     conf, _ = ARCH[arch]
-    tap8, tap16 = TAPS[arch]
+    tap8, tap16 = last_block_at_stride(conf, 8), last_block_at_stride(conf, 16)
     g = GraphBuilder(weights, "", seed=0)
     feats = [g.conv_norm_act("input", "features.0", 3, conf[0][0], 3, stride=2)]
     for i, (cin, k, exp, cout, se, a, s) in enumerate(conf, start=1):
