@@ -7,9 +7,8 @@ import Tensors
 /// per-op tensors. Built for one input size (the feature-map sizes follow from it).
 ///
 /// Its maps live in buffers kept from call to call: at stride 4 they are 4 MB each, and
-/// allocating them afresh cost more in page faults than the convolutions that fill them (the
-/// stride-4 neck took 12.4 ms, its convolutions 5 ms). So, like `DetectorPlan`, one caller at a
-/// time.
+/// allocating them afresh cost more in page faults than the convolutions that fill them
+/// (docs/PERFORMANCE.md, "Detector latency"). So, like `DetectorPlan`, one caller at a time.
 final class DetectorNeckPlan {
     /// One top-down step: lateral 1×1 of the backbone's map, plus the coarser level upsampled,
     /// then the depthwise smoothing.
