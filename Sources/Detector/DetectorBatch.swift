@@ -84,8 +84,7 @@ struct DetectorBatch {
         var boxes: [BoundingBox] = []
         for b in sample.boxes {
             let moved = BoundingBox(x: (b.x - Double(ix)) * k, y: (b.y - Double(iy)) * k, width: b.width * k, height: b.height * k)
-            let inside = moved.clipped(width: recipe.cropSize, height: recipe.cropSize)
-            if inside.area >= 0.5 * moved.area && inside.width >= 2 && inside.height >= 2 { boxes.append(inside) }
+            if let inside = moved.keptInCrop(width: recipe.cropSize, height: recipe.cropSize) { boxes.append(inside) }
         }
         return (image, boxes)
     }

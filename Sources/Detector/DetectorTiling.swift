@@ -51,20 +51,7 @@ extension FlyDetector {
     ///   floor but should judge at the operating threshold, as `count` does).
     public func detect(_ photo: RGBImage, threshold: Float, tiling: DetectorTiling,
                        sizingThreshold: Float? = nil, views: Int = 1) -> (detections: [Detection], tiles: Int) {
-        switch tiling {
-        case .fixed(let n):
-            return (detect(photo, threshold: threshold, tiles: n, views: views), n)
-        case .automatic, .automaticZoom:
-            let whole = detect(photo, threshold: threshold, tiles: 1, views: views)
-            let judged = whole.filter { $0.score >= max(threshold, sizingThreshold ?? threshold) }
-            let n = FlyDetector.automaticTiles(boxes: judged.map(\.box), photoWidth: photo.width,
-                                               photoHeight: photo.height, inputSize: configuration.inputSize)
-            if n == 1 { return (whole, 1) }
-            if tiling == .automaticZoom {
-                return (detect(photo, threshold: threshold, zoom: FlyDetector.tileMagnification(n), views: views), n)
-            }
-            return (detect(photo, threshold: threshold, tiles: n, views: views), n)
-        }
+        pipeline(views: views).detect(photo, threshold: threshold, tiling: tiling, sizingThreshold: sizingThreshold)
     }
 
     /// The grid automatic tiling picks for flies found in one whole-photo pass: 1 when there

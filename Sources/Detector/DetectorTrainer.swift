@@ -204,4 +204,17 @@ public enum DetectorEvaluator {
         let found = detections(model, samples: samples, tiling: tiling, operatingThreshold: threshold, views: views, progress: progress)
         return DetectionMetrics(detections: found, truth: samples.map(\.boxes), threshold: threshold)
     }
+
+    /// The same metrics for a perfect network of this configuration (`DetectionCeiling`): the
+    /// most the design allows on these photos at this tiling.
+    public static func ceiling(_ configuration: FlyDetectorConfiguration, samples: [DetectorSample], threshold: Float,
+                               tiling: DetectorTiling = .fixed(1), progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
+        var found: [[Detection]] = []
+        for (i, s) in samples.enumerated() {
+            found.append(DetectionCeiling.detect(s.image, truth: s.boxes, configuration: configuration, threshold: curveFloor,
+                                                 tiling: tiling, sizingThreshold: threshold).detections)
+            progress(i + 1, samples.count)
+        }
+        return DetectionMetrics(detections: found, truth: samples.map(\.boxes), threshold: threshold)
+    }
 }

@@ -43,6 +43,13 @@ extension FlyDetector {
         return plan(tensor)
     }
 
+    /// The steps around the network, with this detector's network averaged over `views`.
+    func pipeline(views: Int) -> DetectionPipeline {
+        DetectionPipeline(inputSize: configuration.inputSize, stride: configuration.outputStride) { inputs, _, _ in
+            DetectorViews.averagedOutput(inputs, count: views, network: self.outputMap)
+        }
+    }
+
     /// Every fly in `photo`, best first, boxes in the photo's pixels.
     /// - Parameters:
     ///   - tiles: 1 = the whole photo letterboxed into the input; n > 1 = an n×n grid of
@@ -51,17 +58,7 @@ extension FlyDetector {
     ///   - views: dihedral views of each input whose output maps are averaged (1, 2, 4 or 8;
     ///     see `DetectorViews`); the time grows with them.
     public func detect(_ photo: RGBImage, threshold: Float, tiles: Int = 1, views: Int = 1) -> [Detection] {
-        precondition(tiles >= 1, "tiles must be at least 1")
-        guard !photo.isEmpty else { return [] }
-        if tiles == 1 { return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold, views: views) }
-        func spans(_ length: Int) -> [(Int, Int)] {
-            let size = Int((Double(length) / FlyDetector.tileMagnification(tiles)).rounded(.up))
-            let step = Double(length - size) / Double(tiles - 1)
-            return (0..<tiles).map { i in (Int((Double(i) * step).rounded()), size) }
-        }
-        var regions: [(Int, Int, Int, Int)] = []
-        for (y, h) in spans(photo.height) { for (x, w) in spans(photo.width) { regions.append((x, y, w, h)) } }
-        return DetectionMerger.merge(detect(regions: regions, in: photo, threshold: threshold, views: views))
+        pipeline(views: views).detect(photo, threshold: threshold, tiles: tiles)
     }
 
     /// Every fly in `photo` from one pass over the whole photo enlarged `zoom` times: its long
@@ -70,68 +67,6 @@ extension FlyDetector {
     /// be merged with another tile's (docs/RESULTS.md, "The stride-4 detector bundled; one
     /// enlarged pass instead of tiles").
     public func detect(_ photo: RGBImage, threshold: Float, zoom: Double, views: Int = 1) -> [Detection] {
-        precondition(zoom >= 1, "zoom must be at least 1")
-        guard !photo.isEmpty else { return [] }
-        let side = Int((Double(configuration.inputSize) * zoom).rounded())
-        return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold, views: views, side: side)
-    }
-
-    /// Detections in each region (x, y, width, height) of the photo, mapped to photo pixels;
-    /// each region is letterboxed to `side` (default: the input size).
-    func detect(regions: [(Int, Int, Int, Int)], in photo: RGBImage, threshold: Float, views: Int, side: Int? = nil) -> [Detection] {
-        FlyDetector.detections(regions: regions, in: photo, side: side ?? configuration.inputSize, stride: configuration.outputStride,
-                               threshold: threshold, views: views) { outputMap($0) }
-    }
-
-    /// The pipeline around the network (letterbox, views, decoding, mapping back), apart from
-    /// it so that tests can run it with a stand-in network.
-    static func detections(regions: [(Int, Int, Int, Int)], in photo: RGBImage, side: Int, stride: Int, threshold: Float,
-                           views: Int, network: ([RGBImage]) -> Tensor) -> [Detection] {
-        var found: [Detection] = []
-        // Tiles of one grid share a size, so they run as one batch.
-        let letterbox = Letterbox(photoWidth: regions[0].2, photoHeight: regions[0].3, side: side)
-        let inputs = regions.map { r in
-            letterbox.apply(r.0 == 0 && r.1 == 0 && r.2 == photo.width && r.3 == photo.height
-                            ? photo : photo.cropped(x: r.0, y: r.1, width: r.2, height: r.3))
-        }
-        let output = DetectorViews.averagedOutput(inputs, count: views, network: network)
-        let oh = output.shape[1], ow = output.shape[2], per = oh * ow * 5
-        output.withUnsafePointer { base in
-            for (i, r) in regions.enumerated() {
-                for d in DetectionDecoder.decode(base + i * per, height: oh, width: ow, stride: stride,
-                                                 threshold: threshold) {
-                    var box = letterbox.toPhoto(d.box)
-                    box.x += Double(r.0)
-                    box.y += Double(r.1)
-                    found.append(Detection(box: box.clipped(width: photo.width, height: photo.height), score: d.score))
-                }
-            }
-        }
-        return found.sorted { $0.score > $1.score }
-    }
-}
-
-extension BoundingBox {
-    /// The part of the box inside a width×height image.
-    func clipped(width: Int, height: Int) -> BoundingBox {
-        let x0 = min(max(x, 0), Double(width)), y0 = min(max(y, 0), Double(height))
-        let x1 = min(max(maxX, 0), Double(width)), y1 = min(max(maxY, 0), Double(height))
-        return BoundingBox(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
-    }
-}
-
-/// Merges boxes of the same fly seen by two overlapping tiles: greedy by score, a box is dropped
-/// when it overlaps a kept one with IoU ≥ 0.5 or lies mostly (≥ 70 %) inside it — a fly cut by
-/// a tile edge gives a partial box inside the full one from the neighbouring tile.
-enum DetectionMerger {
-    static func merge(_ detections: [Detection]) -> [Detection] {
-        var kept: [Detection] = []
-        for d in detections.sorted(by: { $0.score > $1.score }) {
-            let duplicate = kept.contains { k in
-                d.box.iou(k.box) >= 0.5 || d.box.intersectionArea(k.box) >= 0.7 * min(d.box.area, k.box.area)
-            }
-            if !duplicate { kept.append(d) }
-        }
-        return kept
+        pipeline(views: views).detect(photo, threshold: threshold, zoom: zoom)
     }
 }

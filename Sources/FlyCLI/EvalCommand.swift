@@ -32,6 +32,9 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Detector: average the output maps of 1, 2, 4 or 8 mirrored and transposed views of each input (test-time augmentation; the detection time grows with the views).", valueName: "n"), transform: parseViews)
     var views = 1
 
+    @Flag(help: "Detector: score the design instead of the trained network — each photo's training targets decoded as a perfect network's output, at the model file's input size and stride and the chosen --tiles (what the design loses: centres in one or neighbouring cells, flies cut by tiles).")
+    var ceiling = false
+
     @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Labelled data (one or more paths).")
     var data: [String]
 
@@ -49,6 +52,8 @@ struct Eval: ParsableCommand {
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
         if !detector && views != 1 { throw ValidationError("--views is for detectors (--detector); trait classifiers take --mirror.") }
+        if ceiling && !detector { throw ValidationError("--ceiling is for detectors (--detector).") }
+        if ceiling && views != 1 { throw ValidationError("--ceiling scores the training targets, which have no views: leave --views at 1.") }
         if detector && (!ensemble.isEmpty || mirror || perCrop != nil) {
             throw ValidationError("--ensemble, --mirror and --per-crop are for trait classifiers, not with --detector.")
         }

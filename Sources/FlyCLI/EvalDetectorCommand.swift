@@ -13,14 +13,17 @@ extension Eval {
         for problem in problems { StandardError.line("skipped: \(problem)") }
         guard !samples.isEmpty else { throw InputFailure("no usable annotated photos in \(data.joined(separator: ", "))") }
         let bar = ProgressBar(title: "detecting", total: samples.count, unit: "photos", style: .automatic(quiet: false))
-        let metrics = DetectorEvaluator.evaluate(loaded.model, samples: samples, threshold: threshold ?? loaded.threshold,
-                                                 tiling: tiles, views: views) { _, _ in bar.advance() }
+        let operating = threshold ?? loaded.threshold
+        let metrics = ceiling
+            ? DetectorEvaluator.ceiling(loaded.model.configuration, samples: samples, threshold: operating, tiling: tiles) { _, _ in bar.advance() }
+            : DetectorEvaluator.evaluate(loaded.model, samples: samples, threshold: operating, tiling: tiles, views: views) { _, _ in bar.advance() }
         bar.finish()
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
             let options = [tiles == .fixed(1) ? nil : "tiles: \(tiles)", views == 1 ? nil : "views: \(views)"].compactMap { $0 }
-            print("detector \(model) on \(data.joined(separator: ", "))\(options.isEmpty ? "" : " (\(options.joined(separator: ", ")))")")
+            let subject = ceiling ? "the design's ceiling (training targets as the output) of detector \(model)" : "detector \(model)"
+            print("\(subject) on \(data.joined(separator: ", "))\(options.isEmpty ? "" : " (\(options.joined(separator: ", ")))")")
             print(metrics.text, terminator: "")
         }
         if !problems.isEmpty { throw BatchHadProblems() }

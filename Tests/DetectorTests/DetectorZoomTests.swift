@@ -26,8 +26,7 @@ import Testing
     @Test(arguments: [1, 2])
     func zoomedPassMapsBoxesBackToThePhoto(zoom: Int) {
         var inputSizes: [(Int, Int)] = []
-        let found = FlyDetector.detections(regions: [(0, 0, 128, 64)], in: Self.photo, side: 128 * zoom, stride: DetectorViewsTests.stride,
-                                           threshold: 0.3, views: 1) { images in
+        let pipeline = DetectionPipeline(inputSize: 128, stride: DetectorViewsTests.stride) { images, _, _ in
             inputSizes.append((images[0].width, images[0].height))
             // Enlarging blurs the rectangles' edges; the stand-in reads pure white only, so cut
             // the input at mid-grey, where the interpolated edge lies.
@@ -37,6 +36,7 @@ import Testing
                 return sharp
             })
         }
+        let found = pipeline.detect(Self.photo, threshold: 0.3, zoom: Double(zoom))
         #expect(inputSizes.count == 1 && inputSizes[0] == (128 * zoom, 64 * zoom), "the network sees the photo \(zoom)× enlarged")
         #expect(found.count == Self.boxes.count)
         for truth in Self.boxes {

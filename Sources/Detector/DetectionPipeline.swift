@@ -1,0 +1,129 @@
+import Datasets
+import ImageIO
+import ImageProcessing
+import Tensors
+
+/// Finding flies in a whole photo around whatever produces the output maps: the regions the
+/// photo is split into (whole, tiles, or enlarged), letterboxing, decoding, mapping boxes back,
+/// merging tiles, and the automatic tiling policy. `FlyDetector` runs it with its network;
+/// `DetectionCeiling` with each photo's training targets, to measure what the design itself
+/// allows — so both go through exactly the same steps.
+struct DetectionPipeline {
+    /// A rectangle of the photo (x, y, width, height) that one network input covers.
+    typealias Region = (x: Int, y: Int, width: Int, height: Int)
+
+    /// Network input side (photos or tiles are letterboxed to it, or to a multiple for zoom).
+    let inputSize: Int
+    /// Output stride of the maps.
+    let stride: Int
+    /// Output maps [N, h, w, 5] (heat logit, w, h, dx, dy) for the letterboxed `inputs` of
+    /// `regions`, in order; all inputs of one call share `letterbox`.
+    let maps: (_ inputs: [RGBImage], _ regions: [Region], _ letterbox: Letterbox) -> Tensor
+
+    /// One pass over the whole photo, or an n×n grid of overlapping tiles whose duplicate boxes
+    /// are merged.
+    func detect(_ photo: RGBImage, threshold: Float, tiles: Int) -> [Detection] {
+        precondition(tiles >= 1, "tiles must be at least 1")
+        guard !photo.isEmpty else { return [] }
+        if tiles == 1 { return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold) }
+        return DetectionMerger.merge(detect(regions: Self.tileRegions(width: photo.width, height: photo.height, tiles: tiles),
+                                            in: photo, threshold: threshold))
+    }
+
+    /// One pass over the whole photo enlarged `zoom` times (long side `zoom` × the input size).
+    func detect(_ photo: RGBImage, threshold: Float, zoom: Double) -> [Detection] {
+        precondition(zoom >= 1, "zoom must be at least 1")
+        guard !photo.isEmpty else { return [] }
+        let side = Int((Double(inputSize) * zoom).rounded())
+        return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold, side: side)
+    }
+
+    /// Under a tiling policy, with the grid that produced the detections (see
+    /// `FlyDetector.detect(_:threshold:tiling:sizingThreshold:views:)`).
+    func detect(_ photo: RGBImage, threshold: Float, tiling: DetectorTiling, sizingThreshold: Float?) -> (detections: [Detection], tiles: Int) {
+        switch tiling {
+        case .fixed(let n):
+            return (detect(photo, threshold: threshold, tiles: n), n)
+        case .automatic, .automaticZoom:
+            let whole = detect(photo, threshold: threshold, tiles: 1)
+            let judged = whole.filter { $0.score >= max(threshold, sizingThreshold ?? threshold) }
+            let n = FlyDetector.automaticTiles(boxes: judged.map(\.box), photoWidth: photo.width,
+                                               photoHeight: photo.height, inputSize: inputSize)
+            if n == 1 { return (whole, 1) }
+            if tiling == .automaticZoom {
+                return (detect(photo, threshold: threshold, zoom: FlyDetector.tileMagnification(n)), n)
+            }
+            return (detect(photo, threshold: threshold, tiles: n), n)
+        }
+    }
+
+    /// The n×n grid of tiles over a width×height photo, each 1 / `tileMagnification(n)` of the
+    /// side, overlapping their neighbours, the outer ones flush with the photo's edges.
+    static func tileRegions(width: Int, height: Int, tiles n: Int) -> [Region] {
+        func spans(_ length: Int) -> [(Int, Int)] {
+            let size = Int((Double(length) / FlyDetector.tileMagnification(n)).rounded(.up))
+            let step = Double(length - size) / Double(n - 1)
+            return (0..<n).map { i in (Int((Double(i) * step).rounded()), size) }
+        }
+        var regions: [Region] = []
+        for (y, h) in spans(height) { for (x, w) in spans(width) { regions.append((x, y, w, h)) } }
+        return regions
+    }
+
+    /// Detections in each region of the photo, mapped to photo pixels; each region is
+    /// letterboxed to `side` (default: the input size). Regions of one call share a size, so
+    /// they run as one batch.
+    func detect(regions: [Region], in photo: RGBImage, threshold: Float, side: Int? = nil) -> [Detection] {
+        let letterbox = Letterbox(photoWidth: regions[0].width, photoHeight: regions[0].height, side: side ?? inputSize)
+        let inputs = regions.map { r in
+            letterbox.apply(r.x == 0 && r.y == 0 && r.width == photo.width && r.height == photo.height
+                            ? photo : photo.cropped(x: r.x, y: r.y, width: r.width, height: r.height))
+        }
+        let output = maps(inputs, regions, letterbox)
+        let oh = output.shape[1], ow = output.shape[2], per = oh * ow * 5
+        var found: [Detection] = []
+        output.withUnsafePointer { base in
+            for (i, r) in regions.enumerated() {
+                for d in DetectionDecoder.decode(base + i * per, height: oh, width: ow, stride: stride, threshold: threshold) {
+                    var box = letterbox.toPhoto(d.box)
+                    box.x += Double(r.x)
+                    box.y += Double(r.y)
+                    found.append(Detection(box: box.clipped(width: photo.width, height: photo.height), score: d.score))
+                }
+            }
+        }
+        return found.sorted { $0.score > $1.score }
+    }
+}
+
+extension BoundingBox {
+    /// The part of the box inside a width×height image.
+    func clipped(width: Int, height: Int) -> BoundingBox {
+        let x0 = min(max(x, 0), Double(width)), y0 = min(max(y, 0), Double(height))
+        let x1 = min(max(maxX, 0), Double(width)), y1 = min(max(maxY, 0), Double(height))
+        return BoundingBox(x: x0, y: y0, width: x1 - x0, height: y1 - y0)
+    }
+
+    /// The part of the box inside a width×height crop when it is a fly to learn there: at least
+    /// half of the box inside and 2 px either way; nil for smaller remnants.
+    func keptInCrop(width: Int, height: Int) -> BoundingBox? {
+        let inside = clipped(width: width, height: height)
+        return inside.area >= 0.5 * area && inside.width >= 2 && inside.height >= 2 ? inside : nil
+    }
+}
+
+/// Merges boxes of the same fly seen by two overlapping tiles: greedy by score, a box is dropped
+/// when it overlaps a kept one with IoU ≥ 0.5 or lies mostly (≥ 70 %) inside it — a fly cut by
+/// a tile edge gives a partial box inside the full one from the neighbouring tile.
+enum DetectionMerger {
+    static func merge(_ detections: [Detection]) -> [Detection] {
+        var kept: [Detection] = []
+        for d in detections.sorted(by: { $0.score > $1.score }) {
+            let duplicate = kept.contains { k in
+                d.box.iou(k.box) >= 0.5 || d.box.intersectionArea(k.box) >= 0.7 * min(d.box.area, k.box.area)
+            }
+            if !duplicate { kept.append(d) }
+        }
+        return kept
+    }
+}
