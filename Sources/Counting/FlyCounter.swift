@@ -49,6 +49,8 @@ public final class FlyCounter {
     public let tiling: DetectorTiling
     /// Test-time views the detector averages per input (`DetectorViews`).
     public let views: Int
+    /// How boxes of overlapping tiles are merged (`TileMerge`).
+    public let merge: TileMerge
     /// Whether each crop is also classified mirrored left–right, the trait probabilities of
     /// both averaged (test-time augmentation: a fly and its mirror image have the same traits;
     /// twice the classification work; the keypoints found on the mirror image are mapped back
@@ -63,7 +65,8 @@ public final class FlyCounter {
     public private(set) var timings = CountTimings()
 
     public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, ensemble: [TraitPredictor] = [],
-                review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1), views: Int = 1, mirrored: Bool = false) {
+                review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1), views: Int = 1,
+                merge: TileMerge = .overlaps, mirrored: Bool = false) {
         precondition(DetectorViews.counts.contains(views), "views must be 1, 2, 4 or 8")
         self.detector = detector
         self.threshold = threshold
@@ -72,6 +75,7 @@ public final class FlyCounter {
         self.review = review
         self.tiling = tiling
         self.views = views
+        self.merge = merge
         self.mirrored = mirrored
     }
 
@@ -102,7 +106,7 @@ public final class FlyCounter {
 
     private func prepare(photo: RGBImage, name: String, started t: inout Date) -> Pending {
         t = Date()
-        let (detections, tiles) = detector.detect(photo, threshold: threshold, tiling: tiling, views: views)
+        let (detections, tiles) = detector.detect(photo, threshold: threshold, tiling: tiling, views: views, merge: merge)
         timings.detect += Date().timeIntervalSince(t)
         t = Date()
         var regions: [(x: Int, y: Int, side: Int)] = [], crops: [RGBImage] = []

@@ -13,8 +13,8 @@ public enum DetectionCeiling {
     /// The perfect network's detections in `photo` whose flies are `truth` (photo pixels).
     public static func detect(_ photo: RGBImage, truth: [BoundingBox], configuration: FlyDetectorConfiguration,
                               threshold: Float, tiling: DetectorTiling,
-                              sizingThreshold: Float? = nil) -> (detections: [Detection], tiles: Int) {
-        let pipeline = DetectionPipeline(inputSize: configuration.inputSize, stride: configuration.outputStride) { inputs, regions, letterbox in
+                              sizingThreshold: Float? = nil, merge: TileMerge = .overlaps) -> (detections: [Detection], tiles: Int) {
+        let pipeline = DetectionPipeline(inputSize: configuration.inputSize, stride: configuration.outputStride, merge: merge) { _, regions, letterbox in
             targetMaps(truth: truth, regions: regions, letterbox: letterbox, stride: configuration.outputStride)
         }
         return pipeline.detect(photo, threshold: threshold, tiling: tiling, sizingThreshold: sizingThreshold)

@@ -38,6 +38,19 @@ public enum DetectorTiling: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+/// Which boxes of a tiled pass count as one fly found twice (`DetectionMerger`).
+public enum TileMerge: String, Sendable, CaseIterable, CustomStringConvertible {
+    /// Any two boxes that overlap with IoU ≥ 0.5, or one lying ≥ 70 % inside the other — across
+    /// tiles and within one. The default: besides the tiles' duplicates it drops the second box
+    /// the network puts on a fly it splits in two, but also flies lying on each other.
+    case overlaps
+    /// Only boxes from different tiles, and a box mostly inside another only where one of them
+    /// reaches a tile's inner edge (a cut fly); of such a pair the whole box is kept.
+    case acrossTiles = "across-tiles"
+
+    public var description: String { rawValue }
+}
+
 extension FlyDetector {
     /// Median fly side (px at the detector's input) below which automatic tiling splits a photo.
     public static let automaticTilingSide = 32.0
@@ -50,8 +63,8 @@ extension FlyDetector {
     ///   when judging fly size (default `threshold`; evaluation detects down to a low curve
     ///   floor but should judge at the operating threshold, as `count` does).
     public func detect(_ photo: RGBImage, threshold: Float, tiling: DetectorTiling,
-                       sizingThreshold: Float? = nil, views: Int = 1) -> (detections: [Detection], tiles: Int) {
-        pipeline(views: views).detect(photo, threshold: threshold, tiling: tiling, sizingThreshold: sizingThreshold)
+                       sizingThreshold: Float? = nil, views: Int = 1, merge: TileMerge = .overlaps) -> (detections: [Detection], tiles: Int) {
+        pipeline(views: views, merge: merge).detect(photo, threshold: threshold, tiling: tiling, sizingThreshold: sizingThreshold)
     }
 
     /// The grid automatic tiling picks for flies found in one whole-photo pass: 1 when there

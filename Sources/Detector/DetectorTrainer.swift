@@ -188,31 +188,32 @@ public enum DetectorEvaluator {
     ///   - operatingThreshold: the score automatic tiling judges fly sizes at.
     ///   - views: dihedral views averaged per input (`DetectorViews`).
     public static func detections(_ model: FlyDetector, samples: [DetectorSample], tiling: DetectorTiling = .fixed(1),
-                                  operatingThreshold: Float = FlyDetector.defaultThreshold, views: Int = 1,
+                                  operatingThreshold: Float = FlyDetector.defaultThreshold, views: Int = 1, merge: TileMerge = .overlaps,
                                   progress: (Int, Int) -> Void = { _, _ in }) -> [[Detection]] {
         var all: [[Detection]] = []
         for (i, s) in samples.enumerated() {
             all.append(model.detect(s.image, threshold: curveFloor, tiling: tiling, sizingThreshold: operatingThreshold,
-                                    views: views).detections)
+                                    views: views, merge: merge).detections)
             progress(i + 1, samples.count)
         }
         return all
     }
 
     public static func evaluate(_ model: FlyDetector, samples: [DetectorSample], threshold: Float, tiling: DetectorTiling = .fixed(1),
-                                views: Int = 1, progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
-        let found = detections(model, samples: samples, tiling: tiling, operatingThreshold: threshold, views: views, progress: progress)
+                                views: Int = 1, merge: TileMerge = .overlaps, progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
+        let found = detections(model, samples: samples, tiling: tiling, operatingThreshold: threshold, views: views, merge: merge, progress: progress)
         return DetectionMetrics(detections: found, truth: samples.map(\.boxes), threshold: threshold)
     }
 
     /// The same metrics for a perfect network of this configuration (`DetectionCeiling`): the
     /// most the design allows on these photos at this tiling.
     public static func ceiling(_ configuration: FlyDetectorConfiguration, samples: [DetectorSample], threshold: Float,
-                               tiling: DetectorTiling = .fixed(1), progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
+                               tiling: DetectorTiling = .fixed(1), merge: TileMerge = .overlaps,
+                               progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
         var found: [[Detection]] = []
         for (i, s) in samples.enumerated() {
             found.append(DetectionCeiling.detect(s.image, truth: s.boxes, configuration: configuration, threshold: curveFloor,
-                                                 tiling: tiling, sizingThreshold: threshold).detections)
+                                                 tiling: tiling, sizingThreshold: threshold, merge: merge).detections)
             progress(i + 1, samples.count)
         }
         return DetectionMetrics(detections: found, truth: samples.map(\.boxes), threshold: threshold)

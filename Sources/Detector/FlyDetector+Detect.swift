@@ -44,8 +44,8 @@ extension FlyDetector {
     }
 
     /// The steps around the network, with this detector's network averaged over `views`.
-    func pipeline(views: Int) -> DetectionPipeline {
-        DetectionPipeline(inputSize: configuration.inputSize, stride: configuration.outputStride) { inputs, _, _ in
+    func pipeline(views: Int, merge: TileMerge = .overlaps) -> DetectionPipeline {
+        DetectionPipeline(inputSize: configuration.inputSize, stride: configuration.outputStride, merge: merge) { inputs, _, _ in
             DetectorViews.averagedOutput(inputs, count: views, network: self.outputMap)
         }
     }
@@ -57,8 +57,9 @@ extension FlyDetector {
     ///     shrink to a few pixels; boxes found twice where tiles overlap are merged.
     ///   - views: dihedral views of each input whose output maps are averaged (1, 2, 4 or 8;
     ///     see `DetectorViews`); the time grows with them.
-    public func detect(_ photo: RGBImage, threshold: Float, tiles: Int = 1, views: Int = 1) -> [Detection] {
-        pipeline(views: views).detect(photo, threshold: threshold, tiles: tiles)
+    ///   - merge: which boxes of overlapping tiles are one fly (`TileMerge`).
+    public func detect(_ photo: RGBImage, threshold: Float, tiles: Int = 1, views: Int = 1, merge: TileMerge = .overlaps) -> [Detection] {
+        pipeline(views: views, merge: merge).detect(photo, threshold: threshold, tiles: tiles)
     }
 
     /// Every fly in `photo` from one pass over the whole photo enlarged `zoom` times: its long

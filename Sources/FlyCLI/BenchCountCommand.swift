@@ -40,6 +40,9 @@ struct BenchCount: ParsableCommand {
     @Option(help: ArgumentHelp("Detector test-time views, as `count --views` (default 1, as there).", valueName: "n"), transform: parseViews)
     var views = 1
 
+    @Option(name: .customLong("tile-merge"), help: ArgumentHelp("Which boxes of overlapping tiles are one fly, as `count --tile-merge` (default overlaps, as there).", valueName: "overlaps|across-tiles"), transform: parseTileMerge)
+    var tileMerge: TileMerge = .overlaps
+
     @Flag(inversion: .prefixedNo, help: "Classify every fly mirrored too, as `count` does by default (--no-mirror: one pass).")
     var mirror = true
 
@@ -58,6 +61,7 @@ struct BenchCount: ParsableCommand {
         var countedFlies: Int
         var threads: Int
         var tiles: String
+        var tileMerge: String
         var views: Int
         var mirror: Bool
         var medianSeconds: Double
@@ -82,7 +86,7 @@ struct BenchCount: ParsableCommand {
         guard !images.isEmpty else { throw InputFailure("\(data): no annotated photos") }
         let files = images.map { (loaded.imageDirectory as NSString).appendingPathComponent($0.fileName) }
         let counter = try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: nil, review: ReviewPolicy(), tiling: tiles, views: views,
-                                         mirrored: mirror)
+                                         merge: tileMerge, mirrored: mirror)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-bench-count-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outputs = CountOutputs(directory: scratch)
@@ -120,7 +124,7 @@ struct BenchCount: ParsableCommand {
         var phenotypeError: [String: Double] = [:]
         for p in Phenotype.all { phenotypeError[p.key] = 100 * Double(counted[p] - truth[p]) / Double(max(1, truth.total)) }
         let result = Result(photos: last.count, trueFlies: trueFlies, countedFlies: last.reduce(0) { $0 + $1.flies.count }, threads: threads,
-                            tiles: tiles.description,
+                            tiles: tiles.description, tileMerge: tileMerge.description,
                             views: views, mirror: mirror,
                             medianSeconds: median.seconds, runs: runs.map(\.seconds), stages: median.timings, countErrorPerPhoto: errors,
                             absoluteCountErrorPer60: Double(errors.map(abs).reduce(0, +)) * 60 / Double(max(1, trueFlies)),
@@ -129,8 +133,8 @@ struct BenchCount: ParsableCommand {
             print(try JSONOutput.encode(result))
             return
         }
-        print(String(format: "%d photos, %d true flies, %d counted; %d threads, tiles %@, views %d%@", result.photos, trueFlies, result.countedFlies, threads,
-                     tiles.description as NSString, views, mirror ? ", mirrored crops" : ""))
+        print(String(format: "%d photos, %d true flies, %d counted; %d threads, tiles %@%@, views %d%@", result.photos, trueFlies, result.countedFlies, threads,
+                     tiles.description as NSString, tileMerge == .overlaps ? "" : " (merge \(tileMerge))" as NSString, views, mirror ? ", mirrored crops" : ""))
         print(String(format: "end to end: median %.3f s over %d runs (%@)", median.seconds, repeats,
                      runs.map { String(format: "%.3f", $0.seconds) }.joined(separator: ", ") as NSString))
         let s = median.timings

@@ -60,6 +60,9 @@ struct Count: ParsableCommand {
     @Option(help: ArgumentHelp("Detector test-time views: average the output maps of 1 (the default, the fastest), 2 (+ the mirror image), 4 or 8 mirrored and transposed copies of each input — tighter boxes and fewer missed flies in piles, for about 1.5×, 2.5× or 4× the detection time.", valueName: "n"), transform: parseViews)
     var views = 1
 
+    @Option(name: .customLong("tile-merge"), help: ArgumentHelp("Which boxes of overlapping tiles count as one fly: 'overlaps' (the default: any two boxes overlapping by IoU 0.5 or one 70 % inside the other, also within one tile — drops the second box on a fly the detector splits, and some flies lying on each other) or 'across-tiles' (only boxes from different tiles, as cut by a tile edge — keeps flies lying on each other, and split flies' second boxes).", valueName: "overlaps|across-tiles"), transform: parseTileMerge)
+    var tileMerge: TileMerge = .overlaps
+
     @Flag(inversion: .prefixedNo, help: "Classify every fly also mirrored left–right and average the trait probabilities and keypoints (the default: fewer wrong sexes and wings, closer keypoints; it doubles the classification, about 0.2 s per 600 flies). --no-mirror: one pass, the fastest.")
     var mirror = true
 
@@ -143,7 +146,7 @@ struct Count: ParsableCommand {
 
     func loadCounter() throws -> FlyCounter {
         try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: threshold, review: bounds!, tiling: tiles, views: views,
-                           mirrored: mirror)
+                           merge: tileMerge, mirrored: mirror)
     }
 
     func applyCorrections(_ file: String, cross: Cross, outputs: CountOutputs) throws {
@@ -207,7 +210,7 @@ extension ProblemReport: ProblemSink {}
 /// The detector (fast = bundled, accurate, or a file) and trait classifier (a file or the
 /// bundled one) of a count, shared by `count` and `bench count`.
 func loadFlyCounter(detector: String, model: String?, ensemble: [String] = [], threshold: Float?, review: ReviewPolicy,
-                    tiling: DetectorTiling, views: Int, mirrored: Bool = false) throws -> FlyCounter {
+                    tiling: DetectorTiling, views: Int, merge: TileMerge = .overlaps, mirrored: Bool = false) throws -> FlyCounter {
     let detectorPath: String
     switch detector {
     case "fast":
@@ -226,7 +229,7 @@ func loadFlyCounter(detector: String, model: String?, ensemble: [String] = [], t
         let c = try TraitModelFile.load(classifierPath)
         let others = try ensemble.map { TraitPredictor(try TraitModelFile.load($0)) }
         return FlyCounter(detector: d, threshold: threshold ?? fileThreshold, classifier: TraitPredictor(c), ensemble: others,
-                          review: review, tiling: tiling, views: views, mirrored: mirrored)
+                          review: review, tiling: tiling, views: views, merge: merge, mirrored: mirrored)
     } catch {
         throw InputFailure("\(error)")
     }

@@ -32,6 +32,9 @@ struct Eval: ParsableCommand {
     @Option(help: ArgumentHelp("Detector: average the output maps of 1, 2, 4 or 8 mirrored and transposed views of each input (test-time augmentation; the detection time grows with the views).", valueName: "n"), transform: parseViews)
     var views = 1
 
+    @Option(name: .customLong("tile-merge"), help: ArgumentHelp("Detector: which boxes of overlapping tiles count as one fly, as `count --tile-merge` (default overlaps, as there).", valueName: "overlaps|across-tiles"), transform: parseTileMerge)
+    var tileMerge: TileMerge = .overlaps
+
     @Flag(help: "Detector: score the design instead of the trained network — each photo's training targets decoded as a perfect network's output, at the model file's input size and stride and the chosen --tiles (what the design loses: centres in one or neighbouring cells, flies cut by tiles).")
     var ceiling = false
 
@@ -52,6 +55,7 @@ struct Eval: ParsableCommand {
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
         if !detector && views != 1 { throw ValidationError("--views is for detectors (--detector); trait classifiers take --mirror.") }
+        if !detector && tileMerge != .overlaps { throw ValidationError("--tile-merge is for detectors (--detector).") }
         if ceiling && !detector { throw ValidationError("--ceiling is for detectors (--detector).") }
         if ceiling && views != 1 { throw ValidationError("--ceiling scores the training targets, which have no views: leave --views at 1.") }
         if detector && (!ensemble.isEmpty || mirror || perCrop != nil) {

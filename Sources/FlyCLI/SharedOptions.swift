@@ -48,3 +48,12 @@ func parseTiling(_ argument: String) throws -> DetectorTiling {
     }
     return tiling
 }
+
+/// `--tile-merge overlaps|across-tiles` (count, eval --detector, bench count): which boxes of
+/// overlapping tiles are one fly (`TileMerge`).
+func parseTileMerge(_ argument: String) throws -> TileMerge {
+    guard let merge = TileMerge(rawValue: argument) else {
+        throw ValidationError("--tile-merge must be 'overlaps' or 'across-tiles' (got '\(argument)').")
+    }
+    return merge
+}

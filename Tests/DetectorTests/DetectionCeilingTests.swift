@@ -60,6 +60,20 @@ import Testing
         for truth in pair { #expect(Self.bestIoU(truth, fine) > 0.999, "stride 4: \(truth)") }
     }
 
+    /// A fly lying on a larger one, inside its box (IoU 0.25), centres 5 px apart, seen by one
+    /// tile of a 2×2 grid: the default merge drops it as a duplicate, `acrossTiles` keeps both.
+    @Test func theDefaultMergeDropsAFlyLyingOnAnother() {
+        let pile = [BoundingBox(x: 60, y: 150, width: 60, height: 40), BoundingBox(x: 70, y: 158, width: 30, height: 20)]
+        func found(_ merge: TileMerge) -> [Detection] {
+            DetectionCeiling.detect(Self.photo, truth: pile, configuration: Self.configuration(stride: 4), threshold: 0.3,
+                                    tiling: .fixed(2), merge: merge).detections
+        }
+        #expect(found(.overlaps).count == 1)
+        let both = found(.acrossTiles)
+        #expect(both.count == 2)
+        for truth in pile { #expect(Self.bestIoU(truth, both) > 0.999, "\(truth)") }
+    }
+
     /// Automatic tiling judges the flies' size on the first pass as the network's would be
     /// judged: small flies in a large photo get tiles, and still come back one box each.
     @Test func automaticTilingPicksTilesForSmallFlies() {

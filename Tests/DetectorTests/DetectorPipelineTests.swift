@@ -90,12 +90,53 @@ import Testing
         #expect(DetectorTiling(argument: "0") == nil && DetectorTiling(argument: "9") == nil && DetectorTiling(argument: "x") == nil)
     }
 
-    @Test func tileMergerKeepsOneBoxPerFly() {
+    /// Two tiles of a 260×200 photo: left 0..<160, right 100..<260 (their shared edges at x = 160
+    /// and x = 100).
+    static let mergeTiles: [DetectionPipeline.Region] = [(0, 0, 160, 200), (100, 0, 160, 200)]
+
+    /// The default rule: a box inside a better one, or overlapping it by IoU ≥ 0.5, is dropped;
+    /// a neighbour merely touching stays.
+    @Test func overlapMergerDropsBoxesInsideBetterOnes() {
         let full = Detection(box: BoundingBox(x: 100, y: 100, width: 40, height: 20), score: 0.9)
         let cut = Detection(box: BoundingBox(x: 120, y: 100, width: 20, height: 20), score: 0.6)   // inside the full box
         let other = Detection(box: BoundingBox(x: 141, y: 100, width: 40, height: 20), score: 0.8)  // touching neighbour
-        let merged = DetectionMerger.merge([cut, full, other])
+        let merged = DetectionMerger.merge([[cut, full], [other]], regions: Self.mergeTiles, photoWidth: 260, photoHeight: 200, rule: .overlaps)
         #expect(merged == [full, other])
+    }
+
+    @Test func tileMergerKeepsOneBoxPerFly() {
+        let full = Detection(box: BoundingBox(x: 125, y: 100, width: 40, height: 20), score: 0.9)       // right tile, whole
+        // Left tile: the same fly cut at x = 160 (IoU 0.375 with `full`, all inside it), and whole.
+        let cut = Detection(box: BoundingBox(x: 145, y: 100, width: 15, height: 20), score: 0.6)
+        let twin = Detection(box: BoundingBox(x: 126, y: 101, width: 40, height: 20), score: 0.7)
+        let other = Detection(box: BoundingBox(x: 20, y: 20, width: 40, height: 20), score: 0.8)        // left tile only
+        let merged = DetectionMerger.merge([[cut, twin, other], [full]], regions: Self.mergeTiles, photoWidth: 260, photoHeight: 200, rule: .acrossTiles)
+        #expect(merged == [full, other])
+    }
+
+    /// Flies lying on each other: boxes of one tile are separate peaks and stay; across tiles a
+    /// box mostly inside another is only merged when one of them reaches a shared edge.
+    @Test func tileMergerKeepsFliesLyingOnEachOther() {
+        let lower = Detection(box: BoundingBox(x: 110, y: 60, width: 40, height: 24), score: 0.8)
+        let upper = Detection(box: BoundingBox(x: 118, y: 66, width: 24, height: 14), score: 0.5)       // inside `lower`, IoU 0.35
+        let sameTile = DetectionMerger.merge([[lower, upper], []], regions: Self.mergeTiles, photoWidth: 260, photoHeight: 200, rule: .acrossTiles)
+        #expect(sameTile.count == 2)
+        // The default rule drops it: one box lies inside the other.
+        let overlaps = DetectionMerger.merge([[lower, upper], []], regions: Self.mergeTiles, photoWidth: 260, photoHeight: 200, rule: .overlaps)
+        #expect(overlaps == [lower])
+        // The same two flies, each found by a different tile, neither reaching a shared edge
+        // (lower: right tile, 10 px from x = 100; upper: left tile, 18 px from x = 160).
+        let acrossTiles = DetectionMerger.merge([[upper], [lower]], regions: Self.mergeTiles, photoWidth: 260, photoHeight: 200, rule: .acrossTiles)
+        #expect(acrossTiles.count == 2)
+    }
+
+    /// A cut fly's partial box that scores higher than the whole fly's box from the next tile:
+    /// the whole box is kept, with the higher score.
+    @Test func tileMergerKeepsTheWholeBoxOfACutFly() {
+        let cut = Detection(box: BoundingBox(x: 140, y: 30, width: 20, height: 20), score: 0.9)         // left tile, reaches x = 160
+        let whole = Detection(box: BoundingBox(x: 140, y: 30, width: 34, height: 20), score: 0.6)       // right tile
+        let merged = DetectionMerger.merge([[cut], [whole]], regions: Self.mergeTiles, photoWidth: 260, photoHeight: 200, rule: .acrossTiles)
+        #expect(merged == [Detection(box: whole.box, score: 0.9)])
     }
 
     @Test func trainingCropsKeepBoxesOnTheirFlies() {

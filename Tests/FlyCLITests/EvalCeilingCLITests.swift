@@ -33,5 +33,7 @@ import Testing
         #expect(traits.status != 0 && traits.stderr.contains("--ceiling is for detectors"), "\(traits.stderr)")
         let views = try FlyTallyBinary.run(["eval", "--detector", "--ceiling", "--views", "4", "--model", model, "--data", dir + "/photos"], timeout: 60)
         #expect(views.status != 0 && views.stderr.contains("leave --views at 1"), "\(views.stderr)")
+        let merge = try FlyTallyBinary.run(["eval", "--detector", "--tile-merge", "sideways", "--model", model, "--data", dir + "/photos"], timeout: 60)
+        #expect(merge.status != 0 && merge.stderr.contains("--tile-merge must be 'overlaps' or 'across-tiles'"), "\(merge.stderr)")
     }
 }
