@@ -2,19 +2,24 @@
 # Scores several detector models side by side on the test sets of a scripts/train-detector.sh
 # work directory (heldout-grey, heldout-dense, real-test), in one pass and one tiling at a time:
 # AP@0.5, AP@[.5:.95], precision, recall and the mean |count error| per 60 flies.
-# Usage: scripts/compare-detectors.sh WORKDIR [--tiles 1|auto|auto-zoom] [--views 1|2|4|8] NAME=MODEL...
-# (--views: test-time views averaged per input, `flytally eval --detector --views`.)
+# Usage: scripts/compare-detectors.sh WORKDIR [--tiles 1|auto|auto-zoom] [--views 1|2|4|8]
+#        [--tile-merge overlaps|across-tiles] [--ceiling] NAME=MODEL...
+# (--views: test-time views averaged per input, `flytally eval --detector --views`;
+# --tile-merge: which tiles' boxes are one fly, `--tile-merge`; --ceiling: score the design at
+# each model's input size and stride instead of its network, `flytally eval --detector --ceiling`.)
 # FLYTALLY_BIN names a prebuilt binary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:?work directory of scripts/train-detector.sh}; shift
-tiles=1 views=1
-while [ "${1:-}" = --tiles ] || [ "${1:-}" = --views ]; do
-  case $1 in
-    --tiles) tiles=${2:?1, auto or auto-zoom} ;;
-    --views) views=${2:?1, 2, 4 or 8} ;;
+tiles=1 views=1 merge=overlaps ceiling=()
+while true; do
+  case ${1:-} in
+    --tiles) tiles=${2:?1, auto or auto-zoom}; shift 2 ;;
+    --views) views=${2:?1, 2, 4 or 8}; shift 2 ;;
+    --tile-merge) merge=${2:?overlaps or across-tiles}; shift 2 ;;
+    --ceiling) ceiling=(--ceiling); shift ;;
+    *) break ;;
   esac
-  shift 2
 done
 [ $# -gt 0 ] || { echo "name at least one NAME=MODEL" >&2; exit 2; }
 . scripts/lib/flytally-binary.sh
@@ -24,13 +29,13 @@ for pair in "$@"; do
   [ -f "$model" ] || { echo "$model: no such model file" >&2; exit 1; }
   for set in heldout-grey heldout-dense real-test; do
     [ -d "$work/$set" ] || continue
-    $B eval --detector --model "$model" --data "$work/$set" --tiles "$tiles" --views "$views" --json 2>/dev/null > "$out/$name@$set.json"
+    $B eval --detector --model "$model" --data "$work/$set" --tiles "$tiles" --views "$views" --tile-merge "$merge" "${ceiling[@]}" --json 2>/dev/null > "$out/$name@$set.json"
   done
 done
-python3 - "$out" "$tiles" "$views" "$@" <<'PY'
+python3 - "$out" "tiles $tiles, views $views, tile merge $merge${ceiling:+; the ceiling of the design (training targets as the output)}" "$@" <<'PY'
 import json, os, sys
-out, tiles, views, pairs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-print(f"tiles {tiles}, views {views}; |count error| is per 60 flies")
+out, settings, pairs = sys.argv[1], sys.argv[2], sys.argv[3:]
+print(f"{settings}; |count error| is per 60 flies")
 print(f"{'model':24} {'set':14} {'AP@0.5':>7} {'AP@.5:.95':>9} {'P':>6} {'R':>6} {'|count err|':>11}")
 for pair in pairs:
     name = pair.split('=', 1)[0]
