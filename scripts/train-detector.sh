@@ -25,8 +25,12 @@
 #     --piles-long runs that stage for 80 epochs instead (configs/detector-piles-long.json) —
 #     with --domains mixed --stride 4, the bundled model since the seventeenth session
 #     (run4-stride4-piles-long);
-#  8. flytally eval --detector on each test set (the last stage's model).
-# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [--piles|--piles-long] [extra flytally train options, e.g. --model accurate]
+#  8. with --light-augment, one more stage (configs/detector-light-augment.json, 40 epochs at half
+#     the rate) on the same photos with lighter photometric augmentation (2 ops at magnitude 35
+#     instead of 3 at 70): the network underfits its own training photos (docs/RESULTS.md, "The
+#     design's ceiling");
+#  9. flytally eval --detector on each test set (the last stage's model).
+# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [--piles|--piles-long] [--light-augment] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
@@ -39,12 +43,15 @@ if [ "${1:-}" = --stride ]; then stride=${2:?8 or 4}; shift 2; fi
 case $stride in 8|4) ;; *) echo "--stride must be 8 or 4" >&2; exit 2 ;; esac
 piles=0
 if [ "${1:-}" = --piles ]; then piles=1; shift; elif [ "${1:-}" = --piles-long ]; then piles=2; shift; fi
+light=0
+if [ "${1:-}" = --light-augment ]; then light=1; shift; fi
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
 varied=$PWD/configs/detector-varied-long.json
 stride4=$PWD/configs/detector-stride4-finetune.json
+lightconfig=$PWD/configs/detector-light-augment.json
 pilesconfig=$PWD/configs/detector-piles-finetune.json pilesname=piles
 if [ "$piles" = 2 ]; then pilesconfig=$PWD/configs/detector-piles-long.json pilesname=piles-long; fi
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
@@ -111,6 +118,10 @@ if [ "$piles" != 0 ]; then
   extra_sets+=(piles/*); training_sets
   stage $final-$pilesname "$pilesconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
   final=$final-$pilesname
+fi
+if [ "$light" = 1 ]; then
+  stage $final-lightaug "$lightconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
+  final=$final-lightaug
 fi
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
   $B eval --detector --model $final/model.safetensors --data "$t" | tee "eval-$final-$t.txt"
