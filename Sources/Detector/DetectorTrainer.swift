@@ -57,6 +57,19 @@ public final class DetectorTrainer {
         let checkpoint = file.metadata["flytally.checkpoint"] != nil
         let isDetector = file.metadata["architecture"] == DetectorModelFile.architecture
             || (checkpoint && file.names.contains("model.heat.2.weight"))
+        // A detector file with a narrower neck: widened into this one (`copyWidened`).
+        if isDetector && !checkpoint,
+           let narrow = try? ModelFileCheck.configuration(of: file, path: path, architecture: DetectorModelFile.architecture,
+                                                          kind: "fly detector", as: FlyDetectorConfiguration.self),
+           narrow.neckChannels < model.configuration.neckChannels {
+            var same = model.configuration
+            same.neckChannels = narrow.neckChannels
+            guard same == narrow else {
+                throw ModelFileError(path: path, problem: "its neck is narrower than this detector's, but so only its neck may differ to widen it; its backbone, input size or stride differ too")
+            }
+            try DetectorModelFile.load(path).model.copyWidened(into: model)
+            return
+        }
         do {
             let prefix = checkpoint ? "model." : ""
             if isDetector && model.configuration.outputStride == 4 && !FlyDetector.hasStrideFourLayers(file, prefix: prefix) {
