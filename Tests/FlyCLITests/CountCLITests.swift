@@ -159,6 +159,8 @@ import Traits
         #expect(badTiles.status == 1 && badTiles.stderr.contains("--tiles must be a grid size 1…8, 'auto' or 'auto-zoom' (got '9')"))
         let badViews = try FlyTallyBinary.run(["count", "x.jpg", "--views", "3"])
         #expect(badViews.status == 1 && badViews.stderr.contains("--views must be 1, 2, 4 or 8 (got '3')"), "\(badViews.stderr)")
+        let badMerge = try FlyTallyBinary.run(["count", "x.jpg", "--tile-merge", "all"])
+        #expect(badMerge.status == 1 && badMerge.stderr.contains("--tile-merge must be 'overlaps' or 'across-tiles' (got 'all')"), "\(badMerge.stderr)")
         let noFlies = try FlyTallyBinary.run(["count", "--review", dir + "/none.csv", "--out", dir + "/empty-out"])
         #expect(noFlies.status == 1 && noFlies.stderr.contains("flies.json"))
     }
