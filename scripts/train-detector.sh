@@ -28,9 +28,11 @@
 #  8. with --light-augment, one more stage (configs/detector-light-augment.json, 40 epochs at half
 #     the rate) on the same photos with lighter photometric augmentation (2 ops at magnitude 35
 #     instead of 3 at 70): the network underfits its own training photos (docs/RESULTS.md, "The
-#     design's ceiling");
+#     design's ceiling"); --lighter-augment runs it with 1 op at magnitude 20 instead
+#     (configs/detector-lighter-augment.json) — with --domains mixed --stride 4 --piles-long,
+#     the bundled model since the eighteenth session (run4-stride4-piles-long-lighteraug);
 #  9. flytally eval --detector on each test set (the last stage's model).
-# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [--piles|--piles-long] [--light-augment] [extra flytally train options, e.g. --model accurate]
+# Usage: scripts/train-detector.sh [WORKDIR] [--domains presets|mixed] [--stride 8|4] [--piles|--piles-long] [--light-augment|--lighter-augment] [extra flytally train options, e.g. --model accurate]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts=$PWD/scripts
@@ -44,14 +46,15 @@ case $stride in 8|4) ;; *) echo "--stride must be 8 or 4" >&2; exit 2 ;; esac
 piles=0
 if [ "${1:-}" = --piles ]; then piles=1; shift; elif [ "${1:-}" = --piles-long ]; then piles=2; shift; fi
 light=0
-if [ "${1:-}" = --light-augment ]; then light=1; shift; fi
+if [ "${1:-}" = --light-augment ]; then light=1; shift; elif [ "${1:-}" = --lighter-augment ]; then light=2; shift; fi
 real=$(cd .. && pwd)/shared/data/real-aarongs
 config=$PWD/configs/detector-fast.json   # the recipes; extra options below override them
 finetune=$PWD/configs/detector-fast-finetune.json
 long=$PWD/configs/detector-fast-long.json
 varied=$PWD/configs/detector-varied-long.json
 stride4=$PWD/configs/detector-stride4-finetune.json
-lightconfig=$PWD/configs/detector-light-augment.json
+lightconfig=$PWD/configs/detector-light-augment.json lightname=lightaug
+if [ "$light" = 2 ]; then lightconfig=$PWD/configs/detector-lighter-augment.json lightname=lighteraug; fi
 pilesconfig=$PWD/configs/detector-piles-finetune.json pilesname=piles
 if [ "$piles" = 2 ]; then pilesconfig=$PWD/configs/detector-piles-long.json pilesname=piles-long; fi
 # The backbone starts from the trait classifier of the same variant (scripts/train-traits.sh).
@@ -119,9 +122,9 @@ if [ "$piles" != 0 ]; then
   stage $final-$pilesname "$pilesconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
   final=$final-$pilesname
 fi
-if [ "$light" = 1 ]; then
-  stage $final-lightaug "$lightconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
-  final=$final-lightaug
+if [ "$light" != 0 ]; then
+  stage $final-$lightname "$lightconfig" $final/model.safetensors "${stride_option[@]}" --data "${data[@]}" "$@"
+  final=$final-$lightname
 fi
 for t in heldout-grey heldout-dense "${real_test[@]}"; do
   $B eval --detector --model $final/model.safetensors --data "$t" | tee "eval-$final-$t.txt"
