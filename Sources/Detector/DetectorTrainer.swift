@@ -62,10 +62,8 @@ public final class DetectorTrainer {
            let narrow = try? ModelFileCheck.configuration(of: file, path: path, architecture: DetectorModelFile.architecture,
                                                           kind: "fly detector", as: FlyDetectorConfiguration.self),
            narrow.neckChannels < model.configuration.neckChannels {
-            var same = model.configuration
-            same.neckChannels = narrow.neckChannels
-            guard same == narrow else {
-                throw ModelFileError(path: path, problem: "its neck is narrower than this detector's, but so only its neck may differ to widen it; its backbone, input size or stride differ too")
+            guard model.configuration.widens(narrow) else {
+                throw ModelFileError(path: path, problem: "its neck is narrower than this detector's, but its backbone, input size or stride differ too: only a narrower neck can be widened")
             }
             try DetectorModelFile.load(path).model.copyWidened(into: model)
             return

@@ -1,6 +1,16 @@
 import Layers
 import Tensors
 
+extension FlyDetectorConfiguration {
+    /// Whether this configuration is `narrow` with a wider neck and nothing else changed — what
+    /// `FlyDetector.copyWidened` can fill.
+    public func widens(_ narrow: FlyDetectorConfiguration) -> Bool {
+        var same = self
+        same.neckChannels = narrow.neckChannels
+        return same == narrow && neckChannels > narrow.neckChannels
+    }
+}
+
 extension FlyDetector {
     /// Copies this detector into `wide`, a detector of the same backbone and stride with a wider
     /// neck, so that `wide` computes the same output map (Net2Net's function-preserving
@@ -13,10 +23,7 @@ extension FlyDetector {
     /// unchanged until training moves those weights. Lets a trained detector grow more capacity
     /// in its neck and heads without starting them from scratch.
     public func copyWidened(into wide: FlyDetector) {
-        precondition(wide.configuration.neckChannels >= configuration.neckChannels, "widening only: the neck cannot shrink")
-        var same = wide.configuration
-        same.neckChannels = configuration.neckChannels
-        precondition(same == configuration, "only the neck's width may differ")
+        precondition(wide.configuration.widens(configuration), "only a wider neck, all else the same")
         let narrow = Dictionary(uniqueKeysWithValues: stateEntries().map { ($0.name, $0) })
         for entry in wide.stateEntries() {
             guard let source = narrow[entry.name]?.get() else { preconditionFailure("\(entry.name) is missing from the narrower detector") }
