@@ -42,7 +42,10 @@ public enum ImageFileCollector {
         var files: [String] = []
         for case let url as URL in enumerator
         where ImageFormat.fileExtensions.contains(url.pathExtension.lowercased()) {
-            if (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
+            // A linked photo counts as the file it points to (a data split made of links);
+            // a dangling link, or one to a folder, is skipped.
+            let target = url.resolvingSymlinksInPath()
+            if (try? target.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true {
                 // Keep paths as the user would type them: the argument plus the relative part.
                 let relative = url.path.dropFirst(root.path.count).drop { $0 == "/" }
                 files.append(directory.hasSuffix("/") ? directory + relative : directory + "/" + relative)

@@ -34,4 +34,20 @@ import Testing
         #expect(result.files == [root + "/linked/a.jpg"])
         #expect(result.problems.isEmpty)
     }
+
+    /// Photos that are symbolic links (a split of a data set made of links) are found like
+    /// the files they point to; a dangling link is skipped.
+    @Test func findsLinkedPhotosInADirectory() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-linkfile-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: root + "/all", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: root + "/split", withIntermediateDirectories: true)
+        #expect(fm.createFile(atPath: root + "/all/a.jpg", contents: Data([1])))
+        try fm.createSymbolicLink(atPath: root + "/split/a.jpg", withDestinationPath: root + "/all/a.jpg")
+        try fm.createSymbolicLink(atPath: root + "/split/gone.jpg", withDestinationPath: root + "/all/gone.jpg")
+        let result = ImageFileCollector.collect([root + "/split"])
+        #expect(result.files == [root + "/split/a.jpg"])
+        #expect(result.problems.isEmpty)
+    }
 }
