@@ -48,7 +48,8 @@ public final class DetectorTrainer {
 
     /// Starts from another model's weights: all of them from a detector (model file or
     /// training checkpoint; fine-tuning or a longer schedule; a stride-4 detector can start from
-    /// a stride-8 one, all but its stride-4 step), or just the backbone from a trait
+    /// a stride-8 one, all but its stride-4 step; a detector with head blocks from one without,
+    /// the blocks starting as the identity), or just the backbone from a trait
     /// classifier of the same MobileNetV3 variant (features learned on fly crops transfer to
     /// finding flies).
     public func initialize(from path: String) throws {
@@ -70,10 +71,9 @@ public final class DetectorTrainer {
         }
         do {
             let prefix = checkpoint ? "model." : ""
-            if isDetector && model.configuration.outputStride == 4 && !FlyDetector.hasStrideFourLayers(file, prefix: prefix) {
-                try model.loadState(fromStrideEight: file, prefix: prefix)   // refining a stride-8 detector
-            } else if isDetector {
-                try model.loadState(from: file, prefix: prefix)
+            if isDetector {
+                // A stride-8 detector refined to stride 4, or head blocks added, or the same design.
+                try model.loadState(fromDetector: file, prefix: prefix)
             } else {
                 try model.features.loadState(from: file, prefix: checkpoint ? "model.features." : "features.")
             }
@@ -103,7 +103,8 @@ public final class DetectorTrainer {
     }
 
     /// Runs the remaining epochs (or stops after epoch `stoppingAfter`). `report` is called after
-    /// each epoch (already checkpointed); `batchDone` after each batch (for progress bars).
+    /// each epoch (already checkpointed); `batchDone(done, total)` before an epoch's first batch
+    /// (done 0, so a progress bar's clock starts with the epoch) and after each batch.
     public func run(stoppingAfter: Int? = nil, report: (DetectorEpochReport) -> Void,
                     batchDone: (Int, Int) -> Void = { _, _ in }) throws {
         precondition(!training.isEmpty, "no training photos")
@@ -127,6 +128,7 @@ public final class DetectorTrainer {
         let batches = stride(from: 0, to: order.count, by: recipe.batchSize).map { Array(order[$0..<min($0 + recipe.batchSize, order.count)]) }
         let started = Date()
         var lossSum = 0.0, heatSum = 0.0
+        batchDone(0, batches.count)
         for (b, indices) in batches.enumerated() {
             optimizer.learningRate = schedule.learningRate(atEpoch: Double(epoch) + Double(b) / Double(batches.count))
             var batchRNG = epochRNG.split()

@@ -153,7 +153,7 @@ struct PhaseRunner {
                     line += "  val eye/wing/sex " + acc.map { $0.isFinite ? String(format: "%.1f%%", 100 * $0) : "n/a" }.joined(separator: " / ")
                 }
                 progress.epochDone(report, line: line)
-            }, batchDone: { _, total in progress.batchDone(epoch: trainer.completedEpochs + 1, total: total) })
+            }, batchDone: { done, total in progress.batchDone(epoch: trainer.completedEpochs + 1, done: done, total: total) })
         } catch {
             throw InputFailure("\(error)")
         }

@@ -133,7 +133,7 @@ struct Train: ParsableCommand {
                 }
                 if let k = report.keypointErrorPercent { line += String(format: "  kp %.2f%%", k) }
                 progress.epochDone(report, line: line)
-            }, batchDone: { _, total in progress.batchDone(epoch: trainer.completedEpochs + 1, total: total) })
+            }, batchDone: { done, total in progress.batchDone(epoch: trainer.completedEpochs + 1, done: done, total: total) })
         } catch {
             throw InputFailure("\(error)")
         }
@@ -194,9 +194,11 @@ final class EpochProgress {
         self.style = style
     }
 
-    func batchDone(epoch: Int, total: Int) {
+    /// The trainers report done = 0 before an epoch's first batch: the bar starts its clock
+    /// there, so its rate and ETA count the first batch's time too.
+    func batchDone(epoch: Int, done: Int, total: Int) {
         if bar == nil { bar = ProgressBar(title: "epoch \(epoch)", total: total, unit: "batches", style: style) }
-        bar?.advance()
+        if done > 0 { bar?.advance() }
     }
 
     func epochDone<R: Encodable>(_ report: R, line: String) {

@@ -50,7 +50,7 @@ extension Train {
                     line += String(format: "  val AP@0.5 %.4f  P %.2f%%  R %.2f%%", ap, 100 * p, 100 * r)
                 }
                 progress.epochDone(report, line: line)
-            }, batchDone: { _, total in progress.batchDone(epoch: trainer.completedEpochs + 1, total: total) })
+            }, batchDone: { done, total in progress.batchDone(epoch: trainer.completedEpochs + 1, done: done, total: total) })
         } catch {
             throw InputFailure("\(error)")
         }

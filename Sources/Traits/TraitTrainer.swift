@@ -80,7 +80,8 @@ public final class TraitTrainer {
     var recipeFingerprint: String { Training.recipeFingerprint(recipe) }
 
     /// Runs the remaining epochs. `report` is called after each epoch (already checkpointed);
-    /// `batchDone` after each batch (for progress bars). With a weight average, the model holds
+    /// `batchDone(done, total)` before an epoch's first batch (done 0, so a progress bar's clock
+    /// starts with the epoch) and after each batch. With a weight average, the model holds
     /// the averaged weights when this returns (what is saved as the trained model); the
     /// checkpoint keeps the training weights and the average apart.
     public func run(report: (EpochReport) -> Void, batchDone: (Int, Int) -> Void = { _, _ in }) throws {
@@ -121,6 +122,7 @@ public final class TraitTrainer {
         let batches = stride(from: 0, to: order.count, by: recipe.batchSize).map { Array(order[$0..<min($0 + recipe.batchSize, order.count)]) }
         let started = Date()
         var lossSum = 0.0
+        batchDone(0, batches.count)
         for (b, indices) in batches.enumerated() {
             var batchRNG = epochRNG.split()
             let batch = TraitBatch.make(indices.map { training[$0] }, size: size, augment: augment,

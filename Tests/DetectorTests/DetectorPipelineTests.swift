@@ -208,8 +208,11 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let straight = DetectorTrainer(recipe: recipe, training: samples, validation: [], checkpointPath: dir + "/a.safetensors")
         var losses: [Double] = []
-        try straight.run(report: { losses.append($0.loss) })
+        var progress: [[Int]] = []
+        try straight.run(report: { losses.append($0.loss) }, batchDone: { progress.append([$0, $1]) })
         #expect(losses.count == 4)
+        // Each epoch (one batch of 2 photos) reports 0 done before its batch, then 1 of 1.
+        #expect(progress == Array(repeating: [[0, 1], [1, 1]], count: 4).flatMap { $0 })
         #expect(losses.last! < losses.first!, "loss \(losses)")
         // Two epochs, a "crash", then --resume: the same weights as the straight run.
         var shortRecipe = recipe

@@ -184,8 +184,11 @@ import Testing
 
         let trainer = TraitTrainer(recipe: recipe, training: training, validation: validation, checkpointPath: path)
         var reports: [EpochReport] = []
-        try trainer.run(report: { reports.append($0) })
+        var progress: [[Int]] = []
+        try trainer.run(report: { reports.append($0) }, batchDone: { progress.append([$0, $1]) })
         #expect(reports.count == 16)
+        // Each epoch (8 batches of 32 crops) reports 0 done before its first batch, then 1…8.
+        #expect(progress == Array(repeating: (0...8).map { [$0, 8] }, count: 16).flatMap { $0 })
         #expect(reports.map(\.phase) == ["keypoints", "traitHead"] + [String](repeating: "all", count: 14))
         let metrics = TraitEvaluator.evaluate(trainer.model, samples: validation, size: 48)
         #expect(metrics.traits[0].accuracy >= 0.9, "eye accuracy \(metrics.traits[0].accuracy); losses \(reports.map(\.loss)); val \(reports.map { $0.validationAccuracy ?? [] })")
