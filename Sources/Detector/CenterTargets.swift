@@ -12,8 +12,10 @@ struct CenterTargets {
     /// - Parameters:
     ///   - boxes: in input pixels (after letterbox/augmentation).
     ///   - boxCells: which cells learn each box (`DetectorRecipe.boxTargets`).
+    ///   - radiusScale: the peaks' radius as a multiple of CenterNet's
+    ///     (`DetectorRecipe.peakRadiusScale`).
     static func make(boxes: [BoundingBox], outputSize: Int, stride: Int,
-                     boxCells: DetectorRecipe.BoxTargets = .centre) -> CenterTargets {
+                     boxCells: DetectorRecipe.BoxTargets = .centre, radiusScale: Double = 1) -> CenterTargets {
         var heat = Tensor(shape: [outputSize, outputSize, 1])
         var box = Tensor(shape: [outputSize, outputSize, 4]), weights = Tensor(shape: [outputSize, outputSize, 4])
         // The peak value of the fly that owns each cell's box target (`peak` targets); centre
@@ -34,7 +36,7 @@ struct CenterTargets {
             let ix = Int(cx), iy = Int(cy)
             guard w > 0, h > 0, ix >= 0, iy >= 0, ix < outputSize, iy < outputSize else { continue }
             objects += 1
-            let radius = max(0, Int(gaussianRadius(width: w, height: h, minimumOverlap: 0.7)))
+            let radius = max(0, Int(gaussianRadius(width: w, height: h, minimumOverlap: 0.7) * radiusScale))
             let sigma = Double(2 * radius + 1) / 6
             for y in max(0, iy - radius)...min(outputSize - 1, iy + radius) {
                 for x in max(0, ix - radius)...min(outputSize - 1, ix + radius) {

@@ -40,7 +40,8 @@ struct DetectorBatch {
             boxes = boxes.map { symmetry.apply($0, width: image.width, height: image.height) }
             image = symmetry.apply(image)
             if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
-            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: stride, boxCells: recipe.boxTargets))
+            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: stride, boxCells: recipe.boxTargets,
+                                                  radiusScale: recipe.peakRadiusScale))
         }
         for (i, (image, t)) in prepared.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in

@@ -4,7 +4,8 @@ import Tensors
 
 /// The detector's neck and heads compiled for inference, like its backbone: batch norm folded
 /// into the convolutions, activations fused, the upsample-and-add done in one pass, no graph or
-/// per-op tensors. Built for one input size (the feature-map sizes follow from it).
+/// per-op tensors; then the head blocks, if any. Built for one input size (the feature-map sizes
+/// follow from it).
 ///
 /// Its maps live in buffers kept from call to call: at stride 4 they are 4 MB each, and
 /// allocating them afresh cost more in page faults than the convolutions that fill them
@@ -17,26 +18,35 @@ final class DetectorNeckPlan {
         let smooth: FoldedConvolution
     }
 
+    /// One head block (`DetectorHeadBlock`): its output is added to its input.
+    struct Block {
+        let spatial: FoldedConvolution
+        let pointwise: FoldedConvolution
+    }
+
     let top: FoldedConvolution          // lateral32
     let steps: [Step]                   // stride 16, 8 (and 4)
+    let blocks: [Block]
     let heatHidden: FoldedConvolution, heatOut: FoldedConvolution
     let boxHidden: FoldedConvolution, boxOut: FoldedConvolution
     let outputHeight: Int, outputWidth: Int
 
-    /// Two maps of the finest level (each step reads one and writes the other), and the heads'
+    /// Two maps of the finest level (each step reads one and writes the other; a third when
+    /// there are head blocks, for a block's branch while its input is kept), and the heads'
     /// outputs, for up to `batch` images.
     private final class Buffers {
         let batch: Int
-        let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>
+        let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?
         let heat: UnsafeMutablePointer<Float>, box: UnsafeMutablePointer<Float>
-        init(batch: Int, cells: Int, channels: Int) {
+        init(batch: Int, cells: Int, channels: Int, branch: Bool) {
             self.batch = batch
             a = .allocate(capacity: batch * cells * channels)
             b = .allocate(capacity: batch * cells * channels)
+            c = branch ? .allocate(capacity: batch * cells * channels) : nil
             heat = .allocate(capacity: batch * cells)
             box = .allocate(capacity: batch * cells * 4)
         }
-        deinit { for p in [a, b, heat, box] { p.deallocate() } }
+        deinit { for p in [a, b, heat, box] + (c.map { [$0] } ?? []) { p.deallocate() } }
     }
     private var buffers: Buffers?
 
@@ -66,6 +76,12 @@ final class DetectorNeckPlan {
         }
         self.steps = steps
         let s = detector.configuration.outputStride
+        blocks = try (0..<detector.configuration.headBlocks).map { (i: Int) throws(PlanError) -> Block in
+            Block(spatial: try conv("blocks.\(i).spatial", bn: true, inChannels: n, outChannels: n, kernel: 3, depthwise: true,
+                                    stride: s, activation: .hardswish),
+                  pointwise: try conv("blocks.\(i).pointwise", bn: true, inChannels: n, outChannels: n, kernel: 1, depthwise: false,
+                                      stride: s, activation: .identity))
+        }
         heatHidden = try conv("heat.0", bn: false, inChannels: n, outChannels: n, kernel: 3, depthwise: true, stride: s, activation: .relu)
         heatOut = try conv("heat.2", bn: false, inChannels: n, outChannels: 1, kernel: 1, depthwise: false, stride: s, activation: .identity)
         boxHidden = try conv("box.0", bn: false, inChannels: n, outChannels: n, kernel: 3, depthwise: true, stride: s, activation: .relu)
@@ -73,7 +89,8 @@ final class DetectorNeckPlan {
         outputHeight = inputHeight / s
         outputWidth = inputWidth / s
         // Only 1×1 and depthwise convolutions: none needs im2col scratch (`apply` passes none).
-        for c in [top, heatHidden, heatOut, boxHidden, boxOut] + steps.flatMap({ [$0.lateral, $0.smooth] }) {
+        for c in [top, heatHidden, heatOut, boxHidden, boxOut] + steps.flatMap({ [$0.lateral, $0.smooth] })
+            + blocks.flatMap({ [$0.spatial, $0.pointwise] }) {
             precondition(FusedConvolution.scratchCount(c.geometry) == 0, "the neck has only 1×1 and depthwise convolutions")
         }
     }
@@ -91,7 +108,7 @@ final class DetectorNeckPlan {
         precondition(inputs.count == steps.count, "a stride-4 detector needs its stride-4 map")
         let n = heatHidden.geometry.inChannels
         if buffers == nil || buffers!.batch < batch {
-            buffers = Buffers(batch: batch, cells: outputHeight * outputWidth, channels: n)
+            buffers = Buffers(batch: batch, cells: outputHeight * outputWidth, channels: n, branch: !blocks.isEmpty)
         }
         let buffers = buffers!
         // `coarse` holds the level built so far; `sum` takes the next finer one. Every
@@ -105,6 +122,13 @@ final class DetectorNeckPlan {
             apply(step.smooth, batch: batch, sum, coarse)
             coarseHeight = step.lateral.geometry.outHeight
             coarseWidth = step.lateral.geometry.outWidth
+        }
+        // Head blocks: `sum` takes the depthwise step, `branch` the 1×1, added into `coarse`.
+        for block in blocks {
+            let branch = buffers.c!
+            apply(block.spatial, batch: batch, coarse, sum)
+            apply(block.pointwise, batch: batch, sum, branch)
+            for i in 0..<(batch * outputHeight * outputWidth * n) { coarse[i] += branch[i] }
         }
         let hidden = sum, heat = buffers.heat, box = buffers.box
         apply(heatHidden, batch: batch, coarse, hidden)

@@ -40,6 +40,11 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     /// errors as fractions of the box, which is what IoU sees; small flies, where FlySim's
     /// held-out boxes go wrong, get the larger share of the gradient.
     public var sizeLoss: SizeLoss = .absolute
+    /// The heat-map peaks' radius as a multiple of CenterNet's (whose radius keeps IoU ≥ 0.7
+    /// and is deliberately generous, `CenterTargets.gaussianRadius`). Below 1 the peaks are
+    /// sharper: the cells between two touching flies are penalised more for firing, so the
+    /// network is pushed to keep two peaks where a broad target lets them run into one.
+    public var peakRadiusScale = 1.0
     /// Score threshold written into the model file (the operating point of `count` and `eval`).
     public var threshold: Float = FlyDetector.defaultThreshold
 
@@ -58,6 +63,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         if photometricOps < 0 || !(0...100).contains(photometricMagnitude) { return "photometricOps must be ≥ 0 and photometricMagnitude within 0…100" }
         if !(learningRate > 0) { return "learningRate must be positive" }
         if !(0..<1).contains(threshold) || threshold <= 0 { return "threshold must be within (0, 1)" }
+        if !(peakRadiusScale > 0 && peakRadiusScale <= 2) { return "peakRadiusScale must be within (0, 2]" }
         if model.inputSize < 64 || model.inputSize % 32 != 0 { return "model.inputSize must be a multiple of 32, at least 64" }
         return nil
     }
@@ -79,7 +85,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case model, seed, epochs, batchSize, cropSize, flySizeRange, letterboxShare, photometricOps, photometricMagnitude
-        case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold, boxTargets, sizeLoss
+        case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold, boxTargets, sizeLoss, peakRadiusScale
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -94,12 +100,12 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         try read(.photometricOps, &photometricOps); try read(.photometricMagnitude, &photometricMagnitude)
         try read(.learningRate, &learningRate); try read(.weightDecay, &weightDecay); try read(.warmupEpochs, &warmupEpochs)
         try read(.sizeWeight, &sizeWeight); try read(.offsetWeight, &offsetWeight); try read(.threshold, &threshold)
-        try read(.boxTargets, &boxTargets); try read(.sizeLoss, &sizeLoss)
+        try read(.boxTargets, &boxTargets); try read(.sizeLoss, &sizeLoss); try read(.peakRadiusScale, &peakRadiusScale)
     }
 
-    /// Writes every field, but `boxTargets` and `sizeLoss` only when they differ from their
-    /// defaults: the checkpoint's recipe fingerprint is this encoding, so checkpoints written
-    /// before the two fields existed still resume.
+    /// Writes every field, but `boxTargets`, `sizeLoss` and `peakRadiusScale` only when they
+    /// differ from their defaults: the checkpoint's recipe fingerprint is this encoding, so
+    /// checkpoints written before those fields existed still resume.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model); try c.encode(seed, forKey: .seed); try c.encode(epochs, forKey: .epochs)
@@ -111,5 +117,6 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         try c.encode(offsetWeight, forKey: .offsetWeight); try c.encode(threshold, forKey: .threshold)
         if boxTargets != .centre { try c.encode(boxTargets, forKey: .boxTargets) }
         if sizeLoss != .absolute { try c.encode(sizeLoss, forKey: .sizeLoss) }
+        if peakRadiusScale != 1 { try c.encode(peakRadiusScale, forKey: .peakRadiusScale) }
     }
 }

@@ -7,16 +7,26 @@ extension FlyDetector {
     /// Names of the layers only a stride-4 detector has.
     static let strideFourLayers: Set<String> = ["lateral4", "smooth4"]
 
-    /// Loads a stride-8 detector's weights into this stride-4 detector: every layer the two
-    /// share (backbone, stride-8…32 neck, heads); the new stride-4 step keeps its initial
-    /// weights. The box head predicts sizes in stride units, so its width and height outputs
-    /// are doubled to keep the boxes it starts with the size they were at stride 8 (the
-    /// offsets are sub-cell and have no such mapping; fine-tuning relearns them).
-    func loadState(fromStrideEight file: SafeTensorsFile, prefix: String) throws(WeightsError) {
-        precondition(configuration.outputStride == 4, "only a stride-4 detector refines a stride-8 one")
-        for (name, child) in children where !Self.strideFourLayers.contains(name) {
+    /// Loads a detector file's weights into this detector, which may have layers the file
+    /// lacks: the stride-4 step, when the file is a stride-8 detector (refining it: every weight
+    /// the two share is kept),
+    /// and head blocks, which then keep their initial weights — the identity
+    /// (`DetectorHeadBlock`). Any other difference is an error, as in `loadState(from:)`.
+    func loadState(fromDetector file: SafeTensorsFile, prefix: String) throws(WeightsError) {
+        let refining = configuration.outputStride == 4 && !Self.has("lateral4", in: file, prefix: prefix)
+        let addingBlocks = headBlocks != nil && !Self.has("blocks", in: file, prefix: prefix)
+        guard refining || addingBlocks else { return try loadState(from: file, prefix: prefix) }
+        let skipped = (refining ? Self.strideFourLayers : []).union(addingBlocks ? ["blocks"] : [])
+        for (name, child) in children where !skipped.contains(name) {
             try child.loadState(from: file, prefix: prefix + name + ".")
         }
+        if refining { doubleSizeOutputs() }
+    }
+
+    /// After refining a stride-8 detector: the box head predicts sizes in stride units, so its
+    /// width and height outputs are doubled to keep the boxes it starts with the size they were
+    /// at stride 8 (the offsets are sub-cell and have no such mapping; fine-tuning relearns them).
+    private func doubleSizeOutputs() {
         guard let sizeOut = boxHead.layers.last as? Conv2D else { preconditionFailure("the box head ends in a convolution") }
         var weight = sizeOut.weight.value
         let perOutput = weight.count / weight.shape[0]
@@ -30,8 +40,9 @@ extension FlyDetector {
         }
     }
 
-    /// Whether a detector weights file (names under `prefix`) has the stride-4 step.
-    static func hasStrideFourLayers(_ file: SafeTensorsFile, prefix: String) -> Bool {
-        file.names.contains { $0.hasPrefix(prefix + "lateral4.") }
+    /// Whether a detector weights file (names under `prefix`) has the layer `name`.
+    static func has(_ name: String, in file: SafeTensorsFile, prefix: String) -> Bool {
+        file.names.contains { $0.hasPrefix(prefix + name + ".") }
     }
+
 }

@@ -18,32 +18,57 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
     /// step onto the backbone's stride-4 features, so that touching flies of ~20 input pixels
     /// — 2–3 cells at stride 8 — get separate peaks).
     public var outputStride: Int
+    /// Residual blocks at the output stride between the neck and the heads
+    /// (`DetectorHeadBlock`: depthwise 3×3, then a 1×1 that mixes the channels, added to its
+    /// input). 0, the original design, leaves the heads a single depthwise 3×3 each — little
+    /// room to tell two touching flies apart at the output resolution.
+    public var headBlocks: Int
 
     public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, inputSize: Int = 512,
-                neckChannels: Int = 64, outputStride: Int = 8) {
+                neckChannels: Int = 64, outputStride: Int = 8, headBlocks: Int = 0) {
         self.variant = variant
         self.widthMultiplier = widthMultiplier
         self.inputSize = inputSize
         self.neckChannels = neckChannels
         self.outputStride = outputStride
+        self.headBlocks = headBlocks
     }
 
     /// The output strides a detector can have.
     public static let outputStrides = [4, 8]
+    /// How many head blocks a detector can have.
+    public static let headBlockRange = 0...8
 
-    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, inputSize, neckChannels, outputStride }
+    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, inputSize, neckChannels, outputStride, headBlocks }
 
-    /// Files and configs written before `outputStride` existed are stride-8 detectors.
+    /// Files and configs written before `outputStride` existed are stride-8 detectors; those
+    /// written before `headBlocks` existed have none.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(variant: try c.decode(MobileNetV3Configuration.Variant.self, forKey: .variant),
                   widthMultiplier: try c.decode(Double.self, forKey: .widthMultiplier),
                   inputSize: try c.decode(Int.self, forKey: .inputSize),
                   neckChannels: try c.decode(Int.self, forKey: .neckChannels),
-                  outputStride: try c.decodeIfPresent(Int.self, forKey: .outputStride) ?? 8)
+                  outputStride: try c.decodeIfPresent(Int.self, forKey: .outputStride) ?? 8,
+                  headBlocks: try c.decodeIfPresent(Int.self, forKey: .headBlocks) ?? 0)
         guard Self.outputStrides.contains(outputStride) else {
             throw DecodingError.dataCorruptedError(forKey: .outputStride, in: c, debugDescription: "outputStride must be 4 or 8")
         }
+        guard Self.headBlockRange.contains(headBlocks) else {
+            throw DecodingError.dataCorruptedError(forKey: .headBlocks, in: c, debugDescription: "headBlocks must be within 0…8")
+        }
+    }
+
+    /// `headBlocks` is written only when there are some, so a detector without them has the
+    /// same configuration text (and training-recipe fingerprint) as before the key existed.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(variant, forKey: .variant)
+        try c.encode(widthMultiplier, forKey: .widthMultiplier)
+        try c.encode(inputSize, forKey: .inputSize)
+        try c.encode(neckChannels, forKey: .neckChannels)
+        try c.encode(outputStride, forKey: .outputStride)
+        if headBlocks != 0 { try c.encode(headBlocks, forKey: .headBlocks) }
     }
 
     /// The two sizes of the [detector] issue.
@@ -56,7 +81,8 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
 /// A centre-based, anchor-free single-class detector (CenterNet, Zhou et al. 2019) on a
 /// MobileNetV3 backbone: features at strides 8, 16 and 32 (and 4, with `outputStride` 4) merged
 /// top-down (nearest 2× upsampling + 1×1 lateral convolutions, a depthwise 3×3 smoothing each),
-/// then three heads at the output stride — fly-centre heat map (1 logit), box size (w, h in
+/// then optional residual blocks at the output stride (`DetectorHeadBlock`), then three heads
+/// at the output stride — fly-centre heat map (1 logit), box size (w, h in
 /// stride units) and sub-pixel centre offset (2). Decoding takes local maxima of the heat map:
 /// no NMS, and touching flies stay separate as long as their centres do.
 ///
@@ -70,6 +96,8 @@ public final class FlyDetector: Module {
     let smooth16: Sequential, smooth8: Sequential
     /// The stride-4 step; nil for a stride-8 detector.
     let lateral4: Sequential?, smooth4: Sequential?
+    /// `configuration.headBlocks` residual blocks before the heads; nil when there are none.
+    let headBlocks: Sequential?
     let heatHead: Sequential, boxHead: Sequential
 
     public init(_ configuration: FlyDetectorConfiguration, seed: UInt64 = 0) {
@@ -110,6 +138,9 @@ public final class FlyDetector: Module {
         // Drawn last, so the other layers start with the same weights at either stride.
         lateral4 = fine ? conv1x1(tap4.channels, n, nil) : nil
         smooth4 = fine ? depthwise(n) : nil
+        // Drawn after everything else, for the same reason.
+        let blocks = (0..<configuration.headBlocks).map { _ in DetectorHeadBlock(channels: n, rng: &rng) as Module }
+        headBlocks = blocks.isEmpty ? nil : Sequential(blocks)
         super.init()
         // As in the trait classifier: a few thousand steps are too few for running statistics
         // at torchvision's 0.01 to settle, so eval mode would see stale ones.
@@ -120,6 +151,7 @@ public final class FlyDetector: Module {
         var all: [(String, Module)] = [("features", features), ("lateral8", lateral8), ("lateral16", lateral16), ("lateral32", lateral32),
                                        ("smooth16", smooth16), ("smooth8", smooth8), ("heat", heatHead), ("box", boxHead)]
         if let lateral4, let smooth4 { all += [("lateral4", lateral4), ("smooth4", smooth4)] }
+        if let headBlocks { all.append(("blocks", headBlocks)) }
         return all
     }
 
@@ -141,6 +173,7 @@ public final class FlyDetector: Module {
         let p16 = smooth16(add(upsample2x(lateral32(c32)), lateral16(c16)))
         var p = smooth8(add(upsample2x(p16), lateral8(c8)))
         if let lateral4, let smooth4 { p = smooth4(add(upsample2x(p), lateral4(c4!))) }
+        if let headBlocks { p = headBlocks(p) }
         return concatChannels([heatHead(p), boxHead(p)])
     }
 

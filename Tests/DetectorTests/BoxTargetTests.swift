@@ -6,7 +6,8 @@ import Tensors
 import Testing
 @testable import Detector
 
-/// Which cells learn a fly's box (`boxTargets`), and the relative size loss (`sizeLoss`).
+/// Which cells learn a fly's box (`boxTargets`), the relative size loss (`sizeLoss`), and the
+/// heat-map peaks' radius (`peakRadiusScale`).
 @Suite struct BoxTargetTests {
     /// A 96×64-px box at stride 8: 12×8 cells, centre (8.5, 7) in cell units, so cell (8, 7).
     let box = BoundingBox(x: 20, y: 24, width: 96, height: 64)
@@ -76,22 +77,41 @@ import Testing
         #expect(abs(total.value.scalars[0] - heat - expected) < 1e-5)
     }
 
-    /// The two fields appear in the recipe's encoding (its checkpoint fingerprint) only when
-    /// set, so checkpoints from before they existed still resume; config files read them.
+    /// `peakRadiusScale` shrinks the Gaussian peaks: at 0.5 the radius is half CenterNet's
+    /// (rounded down), the centre stays 1, and the cells off the smaller peak are plain negatives.
+    @Test func peakRadiusScaleSharpensThePeaks() {
+        let radius = Int(CenterTargets.gaussianRadius(width: 12, height: 8, minimumOverlap: 0.7))
+        #expect(radius >= 2, "the test needs a peak that halving changes")
+        for (scale, expected) in [(1.0, radius), (0.5, Int(CenterTargets.gaussianRadius(width: 12, height: 8, minimumOverlap: 0.7) * 0.5)),
+                                  (0.1, 0)] {
+            let t = CenterTargets.make(boxes: [box], outputSize: 16, stride: 8, radiusScale: scale)
+            let positive = (0..<256).filter { t.heatmap.scalars[$0] > 0 }
+            #expect(positive.count == (2 * expected + 1) * (2 * expected + 1), "scale \(scale)")
+            #expect(t.heatmap.scalars[7 * 16 + 8] == 1)
+        }
+    }
+
+    /// The optional fields appear in the recipe's encoding (its checkpoint fingerprint) only
+    /// when set, so checkpoints from before they existed still resume; config files read them.
     @Test func recipeFieldsReadAndStayOutOfDefaultFingerprints() throws {
         let encoded = String(decoding: try JSONEncoder().encode(DetectorRecipe()), as: UTF8.self)
-        #expect(!encoded.contains("boxTargets") && !encoded.contains("sizeLoss") && encoded.contains("sizeWeight"))
+        #expect(!encoded.contains("boxTargets") && !encoded.contains("sizeLoss") && !encoded.contains("peakRadiusScale")
+                && encoded.contains("sizeWeight"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-boxtargets-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let good = dir + "/good.json", bad = dir + "/bad.json"
-        try Data(#"{"boxTargets": "peak", "sizeLoss": "relative"}"#.utf8).write(to: URL(fileURLWithPath: good))
+        try Data(#"{"boxTargets": "peak", "sizeLoss": "relative", "peakRadiusScale": 0.5}"#.utf8).write(to: URL(fileURLWithPath: good))
         try Data(#"{"boxTargets": "edges"}"#.utf8).write(to: URL(fileURLWithPath: bad))
         let recipe = try DetectorRecipe.read(path: good)
-        #expect(recipe.boxTargets == .peak && recipe.sizeLoss == .relative)
+        #expect(recipe.boxTargets == .peak && recipe.sizeLoss == .relative && recipe.peakRadiusScale == 0.5)
         let round = try JSONDecoder().decode(DetectorRecipe.self, from: try JSONEncoder().encode(recipe))
         #expect(round == recipe)
         #expect(throws: ModelFileError.self) { _ = try DetectorRecipe.read(path: bad) }
         do { _ = try DetectorRecipe.read(path: bad) } catch { #expect("\(error)".hasPrefix(bad)) }
+        try Data(#"{"peakRadiusScale": 0}"#.utf8).write(to: URL(fileURLWithPath: bad))
+        do { _ = try DetectorRecipe.read(path: bad); Issue.record("a zero radius must be refused") } catch {
+            #expect("\(error)".contains("peakRadiusScale"))
+        }
     }
 }

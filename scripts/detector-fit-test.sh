@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Can the detector fit a few photos when it trains on nothing else? (docs/RESULTS.md, "Fitting a
+# few photos".) The bundled detector reaches AP@0.5 0.957 on photos it trained on, against a
+# design ceiling of 0.98–0.99: underfitting. If the same network, trained the same number of
+# steps on only N of those photos, fits them to near the ceiling, the full training set is too
+# much for its capacity; if it does not, the limit is in the recipe (loss, targets, decoding).
+#
+#  1. SET-first-N: the first N photos of the annotated set SET (COCO; images linked, not copied);
+#  2. flytally train --detector from the bundled detector (or --from FILE) for STEPS optimiser
+#     steps: the eighteenth session's last stage (configs/detector-lighter-augment.json) with no
+#     photometric augmentation and as many epochs as make STEPS batches of 8;
+#  3. flytally eval --detector --tiles auto on SET-first-N (what it trained on) and on the held-out
+#     set heldout-grey of the same work directory.
+# Rerun to resume (the run checkpoints every epoch).
+#  --learning-rate R: the peak rate instead of the stage's 5e-4 (is the rate what holds it?);
+#  --head-blocks K: K residual blocks before the heads (the model config's headBlocks; started
+#  as the identity when FILE has none) — is it the heads' capacity?;
+#  --peak-radius F: heat-map peaks F times CenterNet's radius (peakRadiusScale) — is it the
+#  broad targets, which let two touching flies' peaks run into one?
+# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [extra flytally train options]
+#   e.g. scripts/detector-fit-test.sh work/detector-s4 sim-petri-dish 40 2440
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+work=${1:?WORKDIR}; set_name=${2:?SET}; photos=${3:?N photos}; steps=${4:?STEPS}; shift 4
+from=$root/Sources/DefaultModels/Bundled/detector-fast.safetensors
+if [ "${1:-}" = --from ]; then from=$(realpath "${2:?FILE}"); shift 2; fi
+rate=""
+if [ "${1:-}" = --learning-rate ]; then rate=${2:?R}; shift 2; fi
+blocks=""
+if [ "${1:-}" = --head-blocks ]; then blocks=${2:?K}; shift 2; fi
+radius=""
+if [ "${1:-}" = --peak-radius ]; then radius=${2:?F}; shift 2; fi
+case $photos$steps in *[!0-9]*) echo "N and STEPS must be whole numbers" >&2; exit 2 ;; esac
+[ "$photos" -ge 1 ] && [ "$steps" -ge 1 ] || { echo "N and STEPS must be at least 1" >&2; exit 2; }
+. scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
+cd "$work"
+[ -f "$set_name/annotations.json" ] || { echo "$work/$set_name/annotations.json: not found" >&2; exit 1; }
+subset=$set_name-first-$photos
+if [ ! -f "$subset/annotations.json" ]; then
+  mkdir -p "$subset/images"
+  python3 - "$set_name" "$subset" "$photos" <<'EOF'
+import json, os, sys
+source, target, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+coco = json.load(open(os.path.join(source, "annotations.json")))
+if len(coco["images"]) < n:
+    sys.exit(f"{source}: has {len(coco['images'])} photos, fewer than {n}")
+coco["images"] = coco["images"][:n]
+kept = {image["id"] for image in coco["images"]}
+coco["annotations"] = [a for a in coco["annotations"] if a["image_id"] in kept]
+for image in coco["images"]:
+    link = os.path.join(target, "images", image["file_name"])
+    if not os.path.lexists(link):
+        os.symlink(os.path.realpath(os.path.join(source, "images", image["file_name"])), link)
+json.dump(coco, open(os.path.join(target, "annotations.json"), "w"))
+print(f"{target}: {n} photos, {len(coco['annotations'])} flies")
+EOF
+fi
+batch=8
+per_epoch=$(( (photos + batch - 1) / batch ))   # one crop of each photo per epoch
+epochs=$(( (steps + per_epoch - 1) / per_epoch ))
+out=fit-$subset-$steps${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}
+mkdir -p "$out"
+python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" <<'EOF'
+import json, sys
+recipe = json.load(open(sys.argv[1]))
+recipe.update(epochs=int(sys.argv[3]), photometricOps=0, photometricMagnitude=0)
+if sys.argv[4]:
+    recipe["learningRate"] = float(sys.argv[4])
+if sys.argv[5]:
+    recipe["model"] = dict(variant="small", widthMultiplier=1, inputSize=512, neckChannels=64, outputStride=4,
+                           headBlocks=int(sys.argv[5]))
+if sys.argv[6]:
+    recipe["peakRadiusScale"] = float(sys.argv[6])
+json.dump(recipe, open(sys.argv[2], "w"), indent=2)
+EOF
+if [ ! -f "$out/model.safetensors" ]; then
+  start=(--init-from "$from")
+  [ -f "$out/checkpoint.safetensors" ] && start=(--resume)
+  echo "$out: $epochs epochs of $per_epoch steps from $from" >&2
+  $B train --detector --config "$out/config.json" --data "$subset" --out "$out" --output-stride 4 "${start[@]}" "$@"
+fi
+for t in "$subset" heldout-grey; do
+  $B eval --detector --model "$out/model.safetensors" --data "$t" --tiles auto | tee "$out/eval-$t.txt"
+done
