@@ -16,8 +16,13 @@
 #  --head-blocks K: K residual blocks before the heads (the model config's headBlocks; started
 #  as the identity when FILE has none) — is it the heads' capacity?;
 #  --peak-radius F: heat-map peaks F times CenterNet's radius (peakRadiusScale) — is it the
-#  broad targets, which let two touching flies' peaks run into one?
-# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [extra flytally train options]
+#  broad targets, which let two touching flies' peaks run into one?;
+#  --fly-sizes LOW,HIGH: training crops scaled so the median fly is LOW…HIGH px (flySizeRange),
+#  none at the whole-photo scale (letterboxShare 0) — is it the small scales `--tiles auto`
+#  never shows the network?;
+#  --bilinear: the neck upsamples bilinearly instead of nearest (the model's upsampling) — is it
+#  that the coarse features cannot say which cell of their 2×2 block holds a fly's centre?
+# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [extra flytally train options]
 #   e.g. scripts/detector-fit-test.sh work/detector-s4 sim-petri-dish 40 2440
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +36,10 @@ blocks=""
 if [ "${1:-}" = --head-blocks ]; then blocks=${2:?K}; shift 2; fi
 radius=""
 if [ "${1:-}" = --peak-radius ]; then radius=${2:?F}; shift 2; fi
+sizes=""
+if [ "${1:-}" = --fly-sizes ]; then sizes=${2:?LOW,HIGH}; shift 2; fi
+upsampling=""
+if [ "${1:-}" = --bilinear ]; then upsampling=bilinear; shift; fi
 case $photos$steps in *[!0-9]*) echo "N and STEPS must be whole numbers" >&2; exit 2 ;; esac
 [ "$photos" -ge 1 ] && [ "$steps" -ge 1 ] || { echo "N and STEPS must be at least 1" >&2; exit 2; }
 . scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
@@ -59,19 +68,25 @@ fi
 batch=8
 per_epoch=$(( (photos + batch - 1) / batch ))   # one crop of each photo per epoch
 epochs=$(( (steps + per_epoch - 1) / per_epoch ))
-out=fit-$subset-$steps${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}
+out=fit-$subset-$steps${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}
 mkdir -p "$out"
-python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" <<'EOF'
+python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" <<'EOF'
 import json, sys
 recipe = json.load(open(sys.argv[1]))
 recipe.update(epochs=int(sys.argv[3]), photometricOps=0, photometricMagnitude=0)
 if sys.argv[4]:
     recipe["learningRate"] = float(sys.argv[4])
-if sys.argv[5]:
-    recipe["model"] = dict(variant="small", widthMultiplier=1, inputSize=512, neckChannels=64, outputStride=4,
-                           headBlocks=int(sys.argv[5]))
+if sys.argv[5] or sys.argv[8]:
+    recipe["model"] = dict(variant="small", widthMultiplier=1, inputSize=512, neckChannels=64, outputStride=4)
+    if sys.argv[5]:
+        recipe["model"]["headBlocks"] = int(sys.argv[5])
+    if sys.argv[8]:
+        recipe["model"]["upsampling"] = sys.argv[8]
 if sys.argv[6]:
     recipe["peakRadiusScale"] = float(sys.argv[6])
+if sys.argv[7]:
+    recipe["flySizeRange"] = [float(v) for v in sys.argv[7].split(",")]
+    recipe["letterboxShare"] = 0
 json.dump(recipe, open(sys.argv[2], "w"), indent=2)
 EOF
 if [ ! -f "$out/model.safetensors" ]; then

@@ -27,13 +27,16 @@ final class DetectorNeckPlan {
     let top: FoldedConvolution          // lateral32
     let steps: [Step]                   // stride 16, 8 (and 4)
     let blocks: [Block]
+    /// Whether the coarser levels are enlarged bilinearly (else nearest, fused with the add).
+    let bilinear: Bool
     let heatHidden: FoldedConvolution, heatOut: FoldedConvolution
     let boxHidden: FoldedConvolution, boxOut: FoldedConvolution
     let outputHeight: Int, outputWidth: Int
 
     /// Two maps of the finest level (each step reads one and writes the other; a third when
-    /// there are head blocks, for a block's branch while its input is kept), and the heads'
-    /// outputs, for up to `batch` images.
+    /// there are head blocks, for a block's branch while its input is kept, or bilinear
+    /// upsampling, for the enlarged coarser level), and the heads' outputs, for up to `batch`
+    /// images.
     private final class Buffers {
         let batch: Int
         let a: UnsafeMutablePointer<Float>, b: UnsafeMutablePointer<Float>, c: UnsafeMutablePointer<Float>?
@@ -75,6 +78,7 @@ final class DetectorNeckPlan {
                                                depthwise: true, stride: stride, activation: .hardswish)))
         }
         self.steps = steps
+        bilinear = detector.configuration.upsampling == .bilinear
         let s = detector.configuration.outputStride
         blocks = try (0..<detector.configuration.headBlocks).map { (i: Int) throws(PlanError) -> Block in
             Block(spatial: try conv("blocks.\(i).spatial", bn: true, inChannels: n, outChannels: n, kernel: 3, depthwise: true,
@@ -108,7 +112,7 @@ final class DetectorNeckPlan {
         precondition(inputs.count == steps.count, "a stride-4 detector needs its stride-4 map")
         let n = heatHidden.geometry.inChannels
         if buffers == nil || buffers!.batch < batch {
-            buffers = Buffers(batch: batch, cells: outputHeight * outputWidth, channels: n, branch: !blocks.isEmpty)
+            buffers = Buffers(batch: batch, cells: outputHeight * outputWidth, channels: n, branch: !blocks.isEmpty || bilinear)
         }
         let buffers = buffers!
         // `coarse` holds the level built so far; `sum` takes the next finer one. Every
@@ -118,7 +122,13 @@ final class DetectorNeckPlan {
         var coarseHeight = top.geometry.outHeight, coarseWidth = top.geometry.outWidth
         for (step, input) in zip(steps, inputs) {
             apply(step.lateral, batch: batch, input, sum)
-            Self.addUpsampled(coarse, batch: batch, height: coarseHeight, width: coarseWidth, channels: n, into: sum)
+            if bilinear {
+                let enlarged = buffers.c!
+                Pooling.upsampleBilinear2x(coarse, batch: batch, height: coarseHeight, width: coarseWidth, channels: n, output: enlarged)
+                for i in 0..<(batch * 4 * coarseHeight * coarseWidth * n) { sum[i] += enlarged[i] }
+            } else {
+                Self.addUpsampled(coarse, batch: batch, height: coarseHeight, width: coarseWidth, channels: n, into: sum)
+            }
             apply(step.smooth, batch: batch, sum, coarse)
             coarseHeight = step.lateral.geometry.outHeight
             coarseWidth = step.lateral.geometry.outWidth

@@ -23,15 +23,25 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
     /// input). 0, the original design, leaves the heads a single depthwise 3×3 each — little
     /// room to tell two touching flies apart at the output resolution.
     public var headBlocks: Int
+    /// How the neck enlarges each coarser level before adding it to the next finer one.
+    public var upsampling: Upsampling
+
+    /// `nearest` (FPN's choice, the original design) copies each coarse cell into a 2×2 block,
+    /// so inside the block only the shallow finer features vary: they alone must say which
+    /// of the four cells holds a fly's centre. `bilinear` (align_corners = false) makes the
+    /// coarse features vary smoothly from cell to cell, so where a cell lies relative to the
+    /// coarse evidence is in the features too.
+    public enum Upsampling: String, Codable, Sendable { case nearest, bilinear }
 
     public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, inputSize: Int = 512,
-                neckChannels: Int = 64, outputStride: Int = 8, headBlocks: Int = 0) {
+                neckChannels: Int = 64, outputStride: Int = 8, headBlocks: Int = 0, upsampling: Upsampling = .nearest) {
         self.variant = variant
         self.widthMultiplier = widthMultiplier
         self.inputSize = inputSize
         self.neckChannels = neckChannels
         self.outputStride = outputStride
         self.headBlocks = headBlocks
+        self.upsampling = upsampling
     }
 
     /// The output strides a detector can have.
@@ -39,10 +49,10 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
     /// How many head blocks a detector can have.
     public static let headBlockRange = 0...8
 
-    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, inputSize, neckChannels, outputStride, headBlocks }
+    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, inputSize, neckChannels, outputStride, headBlocks, upsampling }
 
     /// Files and configs written before `outputStride` existed are stride-8 detectors; those
-    /// written before `headBlocks` existed have none.
+    /// written before `headBlocks` and `upsampling` existed have no blocks and upsample nearest.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(variant: try c.decode(MobileNetV3Configuration.Variant.self, forKey: .variant),
@@ -50,7 +60,8 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
                   inputSize: try c.decode(Int.self, forKey: .inputSize),
                   neckChannels: try c.decode(Int.self, forKey: .neckChannels),
                   outputStride: try c.decodeIfPresent(Int.self, forKey: .outputStride) ?? 8,
-                  headBlocks: try c.decodeIfPresent(Int.self, forKey: .headBlocks) ?? 0)
+                  headBlocks: try c.decodeIfPresent(Int.self, forKey: .headBlocks) ?? 0,
+                  upsampling: try c.decodeIfPresent(Upsampling.self, forKey: .upsampling) ?? .nearest)
         guard Self.outputStrides.contains(outputStride) else {
             throw DecodingError.dataCorruptedError(forKey: .outputStride, in: c, debugDescription: "outputStride must be 4 or 8")
         }
@@ -59,8 +70,9 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// `headBlocks` is written only when there are some, so a detector without them has the
-    /// same configuration text (and training-recipe fingerprint) as before the key existed.
+    /// `headBlocks` and `upsampling` are written only when they differ from the original
+    /// design, so such a detector has the same configuration text (and training-recipe
+    /// fingerprint) as before the keys existed.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(variant, forKey: .variant)
@@ -69,6 +81,7 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
         try c.encode(neckChannels, forKey: .neckChannels)
         try c.encode(outputStride, forKey: .outputStride)
         if headBlocks != 0 { try c.encode(headBlocks, forKey: .headBlocks) }
+        if upsampling != .nearest { try c.encode(upsampling, forKey: .upsampling) }
     }
 
     /// The two sizes of the [detector] issue.
@@ -80,7 +93,8 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
 
 /// A centre-based, anchor-free single-class detector (CenterNet, Zhou et al. 2019) on a
 /// MobileNetV3 backbone: features at strides 8, 16 and 32 (and 4, with `outputStride` 4) merged
-/// top-down (nearest 2× upsampling + 1×1 lateral convolutions, a depthwise 3×3 smoothing each),
+/// top-down (2× upsampling, nearest or bilinear, + 1×1 lateral convolutions, a depthwise 3×3
+/// smoothing each),
 /// then optional residual blocks at the output stride (`DetectorHeadBlock`), then three heads
 /// at the output stride — fly-centre heat map (1 logit), box size (w, h in
 /// stride units) and sub-pixel centre offset (2). Decoding takes local maxima of the heat map:
@@ -170,9 +184,10 @@ public final class FlyDetector: Module {
     /// Neck and heads on the backbone's feature maps at strides 8, 16 and 32 (and 4 for a
     /// stride-4 detector, which must then be given `c4`).
     func head(c4: Variable?, c8: Variable, c16: Variable, c32: Variable) -> Variable {
-        let p16 = smooth16(add(upsample2x(lateral32(c32)), lateral16(c16)))
-        var p = smooth8(add(upsample2x(p16), lateral8(c8)))
-        if let lateral4, let smooth4 { p = smooth4(add(upsample2x(p), lateral4(c4!))) }
+        let bilinear = configuration.upsampling == .bilinear
+        let p16 = smooth16(add(upsample2x(lateral32(c32), bilinear: bilinear), lateral16(c16)))
+        var p = smooth8(add(upsample2x(p16, bilinear: bilinear), lateral8(c8)))
+        if let lateral4, let smooth4 { p = smooth4(add(upsample2x(p, bilinear: bilinear), lateral4(c4!))) }
         if let headBlocks { p = headBlocks(p) }
         return concatChannels([heatHead(p), boxHead(p)])
     }
