@@ -253,19 +253,24 @@ import Testing
 }
 
 @Suite struct DetectorPlanTests {
-    @Test(arguments: [8, 4]) func compiledPlanMatchesTheTrainingModelInEvalMode(outputStride: Int) {
-        let detector = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 96, neckChannels: 16,
-                                                            outputStride: outputStride), seed: 5)
-        var rng = RandomSource(seed: 6)
-        // A few training-mode passes move the batch-norm running statistics away from 0 / 1,
-        // so folding them into the plan's weights is really exercised.
+    /// A few training-mode passes move the batch-norm running statistics away from 0 / 1, so
+    /// folding them into the plan's weights is really exercised; then the eval-mode graph's
+    /// output and a fresh plan's on a new [2, 96, 64, 3] input.
+    static func settledOutputs(_ detector: FlyDetector, rng: inout RandomSource) -> (input: Tensor, graph: Tensor, plan: DetectorPlan, compiled: Tensor) {
         detector.train()
         for _ in 0..<3 { _ = GradientRecording.withoutGradients { detector(Variable(Tensor.normal([2, 96, 64, 3], using: &rng))) } }
         detector.eval()
         let input = Tensor.normal([2, 96, 64, 3], using: &rng)
-        let reference = GradientRecording.withoutGradients { detector(Variable(input)).value }
+        let graph = GradientRecording.withoutGradients { detector(Variable(input)).value }
         let plan = DetectorPlan(detector)
-        let compiled = plan(input)
+        return (input, graph, plan, plan(input))
+    }
+
+    @Test(arguments: [8, 4]) func compiledPlanMatchesTheTrainingModelInEvalMode(outputStride: Int) {
+        let detector = FlyDetector(FlyDetectorConfiguration(variant: .small, widthMultiplier: 0.5, inputSize: 96, neckChannels: 16,
+                                                            outputStride: outputStride), seed: 5)
+        var rng = RandomSource(seed: 6)
+        let (input, reference, plan, compiled) = Self.settledOutputs(detector, rng: &rng)
         #expect(compiled.shape == [2, 96 / outputStride, 64 / outputStride, 5])
         #expect(compiled.maxAbsDifference(reference) < 1e-3 * max(1, reference.maxAbs), "plan vs eval model: \(compiled.maxAbsDifference(reference))")
         // The neck keeps its buffers between calls: a smaller batch, then the same one again,

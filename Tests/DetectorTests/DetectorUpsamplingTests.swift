@@ -19,17 +19,11 @@ import Testing
         var rng = RandomSource(seed: 6)
         // Coarse levels that weigh in the sum (random init leaves them faint), so upsampling
         // them one way or the other shows in the output.
-        for entry in bilinear.stateEntries() where entry.kind == .parameter && entry.name.hasPrefix("lateral")
-            && (entry.name.hasPrefix("lateral32") || entry.name.hasPrefix("lateral16")) && entry.name.hasSuffix(".1.weight") {
+        for entry in bilinear.stateEntries() where ["lateral32.1.weight", "lateral16.1.weight"].contains(entry.name) {
             let t = entry.get()
             entry.set(Tensor(shape: t.shape, scalars: (0..<t.count).map { _ in Float.random(in: 2...6, using: &rng) }))
         }
-        bilinear.train()
-        for _ in 0..<3 { _ = GradientRecording.withoutGradients { bilinear(Variable(Tensor.normal([2, 96, 64, 3], using: &rng))) } }
-        bilinear.eval()
-        let input = Tensor.normal([2, 96, 64, 3], using: &rng)
-        let reference = GradientRecording.withoutGradients { bilinear(Variable(input)).value }
-        let compiled = DetectorPlan(bilinear)(input)
+        let (input, reference, _, compiled) = DetectorPlanTests.settledOutputs(bilinear, rng: &rng)
         #expect(compiled.shape == [2, 96 / stride, 64 / stride, 5])
         let tolerance = 1e-3 * max(1, reference.maxAbs)
         #expect(compiled.maxAbsDifference(reference) < tolerance, "plan vs graph: \(compiled.maxAbsDifference(reference))")
