@@ -5,7 +5,8 @@
 # steps on only N of those photos, fits them to near the ceiling, the full training set is too
 # much for its capacity; if it does not, the limit is in the recipe (loss, targets, decoding).
 #
-#  1. SET-first-N: the first N photos of the annotated set SET (COCO; images linked, not copied);
+#  1. fit-data/SET-first-N: the first N photos of the annotated set SET (COCO; images linked, not
+#     copied; under fit-data/ so that train-detector.sh's sim-* glob never picks it up);
 #  2. flytally train --detector from the bundled detector (or --from FILE) for STEPS optimiser
 #     steps: the eighteenth session's last stage (configs/detector-lighter-augment.json) with no
 #     photometric augmentation and as many epochs as make STEPS batches of 8;
@@ -29,7 +30,8 @@ cd "$(dirname "$0")/.."
 root=$PWD
 work=${1:?WORKDIR}; set_name=${2:?SET}; photos=${3:?N photos}; steps=${4:?STEPS}; shift 4
 from=$root/Sources/DefaultModels/Bundled/detector-fast.safetensors
-if [ "${1:-}" = --from ]; then from=$(realpath "${2:?FILE}"); shift 2; fi
+from_name=""
+if [ "${1:-}" = --from ]; then from=$(realpath "${2:?FILE}"); from_name=$(basename "$from" .safetensors); shift 2; fi
 rate=""
 if [ "${1:-}" = --learning-rate ]; then rate=${2:?R}; shift 2; fi
 blocks=""
@@ -45,7 +47,7 @@ case $photos$steps in *[!0-9]*) echo "N and STEPS must be whole numbers" >&2; ex
 . scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
 cd "$work"
 [ -f "$set_name/annotations.json" ] || { echo "$work/$set_name/annotations.json: not found" >&2; exit 1; }
-subset=$set_name-first-$photos
+subset=fit-data/$set_name-first-$photos
 if [ ! -f "$subset/annotations.json" ]; then
   mkdir -p "$subset/images"
   python3 - "$set_name" "$subset" "$photos" <<'EOF'
@@ -68,7 +70,7 @@ fi
 batch=8
 per_epoch=$(( (photos + batch - 1) / batch ))   # one crop of each photo per epoch
 epochs=$(( (steps + per_epoch - 1) / per_epoch ))
-out=fit-$subset-$steps${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}
+out=fit-$set_name-first-$photos-$steps${from_name:+-from-$from_name}${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}
 mkdir -p "$out"
 python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" <<'EOF'
 import json, sys
