@@ -4,9 +4,10 @@
 
 Prints: the size of the true flies at the detector's input (photo long side → INPUT px); each
 true fly's best detection classed as hit (IoU ≥ 0.5), loose (0.1–0.5) or missed, with how many of
-each overlap another true fly; and, for flies matched at IoU ≥ 0.1, the ratio of detected to true
-box width and height, the centre offset in box sizes and the IoU (median and 10th–90th
-percentile).
+each overlap another true fly, and how many loose ones have as their best box one that overlaps
+another true fly more (a neighbour's box: the fly itself has none); the detections' scores; and,
+for flies matched at IoU ≥ 0.1, the ratio of detected to true box width and height, the centre
+offset in box sizes and the IoU (median and 10th–90th percentile).
 
 Usage: scripts/detector-diagnostics.py ANNOTATIONS.json FLIES.csv [INPUT=512]
 """
@@ -39,8 +40,10 @@ def main():
     names = {i["id"]: i["file_name"] for i in coco["images"]}
     long_side = {i["id"]: max(i["width"], i["height"]) for i in coco["images"]}
     detections = collections.defaultdict(list)
+    scores = []
     for row in csv.DictReader(open(flies_csv)):
         detections[os.path.basename(row["photo"])].append([float(row[k]) for k in ("x", "y", "width", "height")])
+        scores.append(float(row["score"]))
     truth = collections.defaultdict(list)
     for a in coco["annotations"]:
         if names[a["image_id"]] in detections:
@@ -48,6 +51,7 @@ def main():
     if not truth:
         sys.exit(f"{flies_csv}: none of its photos is in {annotations}")
     sides, classes = [], collections.defaultdict(lambda: [0, 0])
+    neighbours_box = 0
     widths, heights, dx, dy, ious = [], [], [], [], []
     for image_id, flies in truth.items():
         found = detections[names[image_id]]
@@ -59,6 +63,8 @@ def main():
             kind = "hit" if best >= 0.5 else "loose" if best >= 0.1 else "missed"
             classes[kind][0] += 1
             classes[kind][1] += overlaps
+            if kind == "loose" and any(iou(o["bbox"], box) > best for o in flies if o is not a):
+                neighbours_box += 1
             if box is not None and best >= 0.1:
                 widths.append(box[2] / b[2])
                 heights.append(box[3] / b[3])
@@ -70,6 +76,8 @@ def main():
     for kind in ("hit", "loose", "missed"):
         n, overlapping = classes[kind]
         print(f"{kind:6s} {n:5d}  (overlapping another fly: {overlapping})")
+    print(f"loose flies whose best box is a neighbour's (overlaps another true fly more): {neighbours_box}")
+    print(f"detection scores ({len(scores)}): {spread(scores)}")
     if widths:
         print(f"matched at IoU ≥ 0.1 ({len(widths)}): width ratio {spread(widths)}, height ratio {spread(heights)}")
         print(f"  centre offset x/width {spread(dx)}, y/height {spread(dy)}, IoU {spread(ious)}")
