@@ -9,9 +9,8 @@ extension FlyDetector {
 
     /// Loads a detector file's weights into this detector, which may have layers the file
     /// lacks: the stride-4 step, when the file is a stride-8 detector (refining it: every weight
-    /// the two share is kept),
-    /// and head blocks, which then keep their initial weights — the identity
-    /// (`DetectorHeadBlock`). Any other difference is an error, as in `loadState(from:)`.
+    /// the two share is kept), and head blocks, which then keep their initial weights — the
+    /// identity (`DetectorHeadBlock`). Any other difference is an error, as in `loadState(from:)`.
     func loadState(fromDetector file: SafeTensorsFile, prefix: String) throws(WeightsError) {
         let refining = configuration.outputStride == 4 && !Self.has("lateral4", in: file, prefix: prefix)
         let addingBlocks = headBlocks != nil && !Self.has("blocks", in: file, prefix: prefix)
@@ -44,5 +43,4 @@ extension FlyDetector {
     static func has(_ name: String, in file: SafeTensorsFile, prefix: String) -> Bool {
         file.names.contains { $0.hasPrefix(prefix + name + ".") }
     }
-
 }
