@@ -22,8 +22,10 @@
 #  none at the whole-photo scale (letterboxShare 0) — is it the small scales `--tiles auto`
 #  never shows the network?;
 #  --bilinear: the neck upsamples bilinearly instead of nearest (the model's upsampling) — is it
-#  that the coarse features cannot say which cell of their 2×2 block holds a fly's centre?
-# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [extra flytally train options]
+#  that the coarse features cannot say which cell of their 2×2 block holds a fly's centre?;
+#  --exact-centres: heat-map peaks centred on the true centre, not its cell's (peakCentre) — is
+#  it the targets jumping a cell when a fly moves a pixel?
+# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [--exact-centres] [extra flytally train options]
 #   e.g. scripts/detector-fit-test.sh work/detector-s4 sim-petri-dish 40 2440
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +44,8 @@ sizes=""
 if [ "${1:-}" = --fly-sizes ]; then sizes=${2:?LOW,HIGH}; shift 2; fi
 upsampling=""
 if [ "${1:-}" = --bilinear ]; then upsampling=bilinear; shift; fi
+centres=""
+if [ "${1:-}" = --exact-centres ]; then centres=exact; shift; fi
 case $photos$steps in *[!0-9]*) echo "N and STEPS must be whole numbers" >&2; exit 2 ;; esac
 [ "$photos" -ge 1 ] && [ "$steps" -ge 1 ] || { echo "N and STEPS must be at least 1" >&2; exit 2; }
 . scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
@@ -70,9 +74,9 @@ fi
 batch=8
 per_epoch=$(( (photos + batch - 1) / batch ))   # one crop of each photo per epoch
 epochs=$(( (steps + per_epoch - 1) / per_epoch ))
-out=fit-$set_name-first-$photos-$steps${from_name:+-from-$from_name}${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}
+out=fit-$set_name-first-$photos-$steps${from_name:+-from-$from_name}${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}${centres:+-exact-centres}
 mkdir -p "$out"
-python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" <<'EOF'
+python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" "$centres" <<'EOF'
 import json, sys
 recipe = json.load(open(sys.argv[1]))
 recipe.update(epochs=int(sys.argv[3]), photometricOps=0, photometricMagnitude=0)
@@ -84,6 +88,8 @@ if sys.argv[5] or sys.argv[8]:
         recipe["model"]["headBlocks"] = int(sys.argv[5])
     if sys.argv[8]:
         recipe["model"]["upsampling"] = sys.argv[8]
+if sys.argv[9]:
+    recipe["peakCentre"] = sys.argv[9]
 if sys.argv[6]:
     recipe["peakRadiusScale"] = float(sys.argv[6])
 if sys.argv[7]:

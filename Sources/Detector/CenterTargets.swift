@@ -14,8 +14,10 @@ struct CenterTargets {
     ///   - boxCells: which cells learn each box (`DetectorRecipe.boxTargets`).
     ///   - radiusScale: the peaks' radius as a multiple of CenterNet's
     ///     (`DetectorRecipe.peakRadiusScale`).
+    ///   - peakCentre: where the Gaussian is centred (`DetectorRecipe.peakCentre`).
     static func make(boxes: [BoundingBox], outputSize: Int, stride: Int,
-                     boxCells: DetectorRecipe.BoxTargets = .centre, radiusScale: Double = 1) -> CenterTargets {
+                     boxCells: DetectorRecipe.BoxTargets = .centre, radiusScale: Double = 1,
+                     peakCentre: DetectorRecipe.PeakCentre = .cell) -> CenterTargets {
         var heat = Tensor(shape: [outputSize, outputSize, 1])
         var box = Tensor(shape: [outputSize, outputSize, 4]), weights = Tensor(shape: [outputSize, outputSize, 4])
         // The peak value of the fly that owns each cell's box target (`peak` targets); centre
@@ -40,7 +42,8 @@ struct CenterTargets {
             let sigma = Double(2 * radius + 1) / 6
             for y in max(0, iy - radius)...min(outputSize - 1, iy + radius) {
                 for x in max(0, ix - radius)...min(outputSize - 1, ix + radius) {
-                    let d2 = Double((x - ix) * (x - ix) + (y - iy) * (y - iy))
+                    let d2 = peakCentre == .cell ? Double((x - ix) * (x - ix) + (y - iy) * (y - iy))
+                        : (Double(x) + 0.5 - cx) * (Double(x) + 0.5 - cx) + (Double(y) + 0.5 - cy) * (Double(y) + 0.5 - cy)
                     let v = Float(exp(-d2 / (2 * sigma * sigma)))
                     let i = y * outputSize + x
                     heat.scalars[i] = max(heat.scalars[i], v)

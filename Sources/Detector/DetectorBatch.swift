@@ -41,7 +41,7 @@ struct DetectorBatch {
             image = symmetry.apply(image)
             if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
             return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: stride, boxCells: recipe.boxTargets,
-                                                  radiusScale: recipe.peakRadiusScale))
+                                                  radiusScale: recipe.peakRadiusScale, peakCentre: recipe.peakCentre))
         }
         for (i, (image, t)) in prepared.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in

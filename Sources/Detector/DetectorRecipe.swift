@@ -45,11 +45,18 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     /// sharper: the cells between two touching flies are penalised more for firing, so the
     /// network is pushed to keep two peaks where a broad target lets them run into one.
     public var peakRadiusScale = 1.0
+    /// Where each fly's Gaussian peak is centred. `cell` (CenterNet): on the centre of the cell
+    /// holding the fly's centre, so a fly whose centre lies near a cell edge gets a target that
+    /// jumps to the next cell when it moves a pixel. `exact`: on the fly's true centre, so the
+    /// neighbouring cell it nearly falls into is nearly as high (and penalised less for
+    /// firing); the cell holding the centre stays the one positive (1).
+    public var peakCentre: PeakCentre = .cell
     /// Score threshold written into the model file (the operating point of `count` and `eval`).
     public var threshold: Float = FlyDetector.defaultThreshold
 
     public enum BoxTargets: String, Codable, Sendable { case centre, peak }
     public enum SizeLoss: String, Codable, Sendable { case absolute, relative }
+    public enum PeakCentre: String, Codable, Sendable { case cell, exact }
 
     public init() {}
 
@@ -86,6 +93,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, seed, epochs, batchSize, cropSize, flySizeRange, letterboxShare, photometricOps, photometricMagnitude
         case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold, boxTargets, sizeLoss, peakRadiusScale
+        case peakCentre
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -101,10 +109,11 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         try read(.learningRate, &learningRate); try read(.weightDecay, &weightDecay); try read(.warmupEpochs, &warmupEpochs)
         try read(.sizeWeight, &sizeWeight); try read(.offsetWeight, &offsetWeight); try read(.threshold, &threshold)
         try read(.boxTargets, &boxTargets); try read(.sizeLoss, &sizeLoss); try read(.peakRadiusScale, &peakRadiusScale)
+        try read(.peakCentre, &peakCentre)
     }
 
-    /// Writes every field, but `boxTargets`, `sizeLoss` and `peakRadiusScale` only when they
-    /// differ from their defaults: the checkpoint's recipe fingerprint is this encoding, so
+    /// Writes every field, but `boxTargets`, `sizeLoss`, `peakRadiusScale` and `peakCentre` only
+    /// when they differ from their defaults: the checkpoint's recipe fingerprint is this encoding, so
     /// checkpoints written before those fields existed still resume.
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -118,5 +127,6 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         if boxTargets != .centre { try c.encode(boxTargets, forKey: .boxTargets) }
         if sizeLoss != .absolute { try c.encode(sizeLoss, forKey: .sizeLoss) }
         if peakRadiusScale != 1 { try c.encode(peakRadiusScale, forKey: .peakRadiusScale) }
+        if peakCentre != .cell { try c.encode(peakCentre, forKey: .peakCentre) }
     }
 }

@@ -91,20 +91,40 @@ import Testing
         }
     }
 
+    /// `peakCentre: exact` centres the Gaussian on the true centre: a fly whose centre lies
+    /// near the right edge of its cell gives the cell to the right nearly the value of its own
+    /// (which stays the one positive, 1); `cell` gives both neighbours the same lower value.
+    @Test func exactPeakCentresFavourTheNearerNeighbour() {
+        // Centre x = 9.9 cells (cell 9, 0.4 from its centre, 0.6 from cell 10's), y = 7.5.
+        let nearEdge = BoundingBox(x: 9.9 * 8 - 48, y: 7.5 * 8 - 32, width: 96, height: 64)
+        let cell = CenterTargets.make(boxes: [nearEdge], outputSize: 20, stride: 8, peakCentre: .cell)
+        let exact = CenterTargets.make(boxes: [nearEdge], outputSize: 20, stride: 8, peakCentre: .exact)
+        let row = 7 * 20
+        for t in [cell, exact] { #expect(t.heatmap.scalars[row + 9] == 1) }
+        #expect(cell.heatmap.scalars[row + 10] == cell.heatmap.scalars[row + 8])
+        #expect(exact.heatmap.scalars[row + 10] > cell.heatmap.scalars[row + 10])
+        #expect(exact.heatmap.scalars[row + 10] > exact.heatmap.scalars[row + 8])
+        // With σ from the radius: exp(−0.6² / 2σ²) to the right, exp(−1.4² / 2σ²) to the left.
+        let radius = Int(CenterTargets.gaussianRadius(width: 12, height: 8, minimumOverlap: 0.7))
+        let sigma = Double(2 * radius + 1) / 6
+        #expect(abs(Double(exact.heatmap.scalars[row + 10]) - exp(-0.36 / (2 * sigma * sigma))) < 1e-6)
+        #expect(abs(Double(exact.heatmap.scalars[row + 8]) - exp(-1.96 / (2 * sigma * sigma))) < 1e-6)
+    }
+
     /// The optional fields appear in the recipe's encoding (its checkpoint fingerprint) only
     /// when set, so checkpoints from before they existed still resume; config files read them.
     @Test func recipeFieldsReadAndStayOutOfDefaultFingerprints() throws {
         let encoded = String(decoding: try JSONEncoder().encode(DetectorRecipe()), as: UTF8.self)
         #expect(!encoded.contains("boxTargets") && !encoded.contains("sizeLoss") && !encoded.contains("peakRadiusScale")
-                && encoded.contains("sizeWeight"))
+                && !encoded.contains("peakCentre") && encoded.contains("sizeWeight"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-boxtargets-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let good = dir + "/good.json", bad = dir + "/bad.json"
-        try Data(#"{"boxTargets": "peak", "sizeLoss": "relative", "peakRadiusScale": 0.5}"#.utf8).write(to: URL(fileURLWithPath: good))
+        try Data(#"{"boxTargets": "peak", "sizeLoss": "relative", "peakRadiusScale": 0.5, "peakCentre": "exact"}"#.utf8).write(to: URL(fileURLWithPath: good))
         try Data(#"{"boxTargets": "edges"}"#.utf8).write(to: URL(fileURLWithPath: bad))
         let recipe = try DetectorRecipe.read(path: good)
-        #expect(recipe.boxTargets == .peak && recipe.sizeLoss == .relative && recipe.peakRadiusScale == 0.5)
+        #expect(recipe.boxTargets == .peak && recipe.sizeLoss == .relative && recipe.peakRadiusScale == 0.5 && recipe.peakCentre == .exact)
         let round = try JSONDecoder().decode(DetectorRecipe.self, from: try JSONEncoder().encode(recipe))
         #expect(round == recipe)
         #expect(throws: ModelFileError.self) { _ = try DetectorRecipe.read(path: bad) }
