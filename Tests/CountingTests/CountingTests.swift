@@ -135,7 +135,12 @@ private func temporaryDirectory() throws -> String {
         let small = (0..<5).map { _ in flyBox(4) }, normal = (0..<5).map { _ in flyBox(80) }, large = (0..<5).map { _ in flyBox(400) }
         #expect(ScaleCheck.notes(boxes: small, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("small") == true)
         #expect(ScaleCheck.notes(boxes: normal, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).isEmpty)
-        #expect(ScaleCheck.notes(boxes: large, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("large") == true)
+        #expect(ScaleCheck.notes(boxes: large, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("further away") == true)
+        // 80-px flies are 41 px at the whole photo's input, 111 px on 3×3 tiles (× 2.7): fine;
+        // 200-px flies on 3×3 tiles (276 px) are cut into pieces, and the note says to tile less.
+        #expect(ScaleCheck.notes(boxes: normal, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 3).isEmpty)
+        let big = (0..<5).map { _ in flyBox(200) }
+        #expect(ScaleCheck.notes(boxes: big, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 3).first?.contains("--tiles auto or fewer tiles") == true)
         // 20-px flies are 10 px at the input of the whole photo, 19 px on 2×2 tiles (× 1.85).
         let twenty = (0..<5).map { _ in flyBox(20) }
         #expect(ScaleCheck.notes(boxes: twenty, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("small") == true)

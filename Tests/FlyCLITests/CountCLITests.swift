@@ -136,6 +136,28 @@ import Traits
         #expect(boxes["1"] != boxes["8"], "one view and eight gave the same flies")
     }
 
+    static let realPhotos = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/data/real-aarongs/images").path
+
+    /// A real close-up on fixed 3×3 tiles: its flies come out in pieces of ordinary size, so the
+    /// size note must judge them from a whole-photo pass (with the bundled models); on
+    /// `--tiles auto` the same photo gets no note.
+    @Test(.enabled(if: FileManager.default.fileExists(atPath: realPhotos + "/D100__1_02_02.jpg"),
+                   "needs ../shared/data/real-aarongs (real labelled photos)"))
+    func fixedTilesOnACloseUpGetTheSizeNote() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-tilenote-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        func notes(_ tiles: String) throws -> [String] {
+            let result = try FlyTallyBinary.run(["count", Self.realPhotos + "/D100__1_02_02.jpg", "--tiles", tiles, "--out", dir + "/" + tiles, "-q"],
+                                                timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let photos = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + tiles + "/photos.json"))) as! [[String: Any]]
+            return photos.first?["notes"] as? [String] ?? []
+        }
+        #expect(try notes("3").first?.contains("very large on 3×3 tiles") == true)
+        #expect(try notes("auto").isEmpty)
+    }
+
     @Test func wrongModelsAndOptionsGiveOneLineMessages() throws {
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
