@@ -25,6 +25,7 @@
 #  that the coarse features cannot say which cell of their 2×2 block holds a fly's centre?;
 #  --exact-centres: heat-map peaks centred on the true centre, not its cell's (peakCentre) — is
 #  it the targets jumping a cell when a fly moves a pixel?
+# Options in any order, before any extra flytally train options.
 # Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [--exact-centres] [extra flytally train options]
 #   e.g. scripts/detector-fit-test.sh work/detector-s4 sim-petri-dish 40 2440
 set -euo pipefail
@@ -32,20 +33,19 @@ cd "$(dirname "$0")/.."
 root=$PWD
 work=${1:?WORKDIR}; set_name=${2:?SET}; photos=${3:?N photos}; steps=${4:?STEPS}; shift 4
 from=$root/Sources/DefaultModels/Bundled/detector-fast.safetensors
-from_name=""
-if [ "${1:-}" = --from ]; then from=$(realpath "${2:?FILE}"); from_name=$(basename "$from" .safetensors); shift 2; fi
-rate=""
-if [ "${1:-}" = --learning-rate ]; then rate=${2:?R}; shift 2; fi
-blocks=""
-if [ "${1:-}" = --head-blocks ]; then blocks=${2:?K}; shift 2; fi
-radius=""
-if [ "${1:-}" = --peak-radius ]; then radius=${2:?F}; shift 2; fi
-sizes=""
-if [ "${1:-}" = --fly-sizes ]; then sizes=${2:?LOW,HIGH}; shift 2; fi
-upsampling=""
-if [ "${1:-}" = --bilinear ]; then upsampling=bilinear; shift; fi
-centres=""
-if [ "${1:-}" = --exact-centres ]; then centres=exact; shift; fi
+from_name="" rate="" blocks="" radius="" sizes="" upsampling="" centres=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --from) from=$(realpath "${2:?FILE}"); from_name=$(basename "$from" .safetensors); shift 2 ;;
+    --learning-rate) rate=${2:?R}; shift 2 ;;
+    --head-blocks) blocks=${2:?K}; shift 2 ;;
+    --peak-radius) radius=${2:?F}; shift 2 ;;
+    --fly-sizes) sizes=${2:?LOW,HIGH}; shift 2 ;;
+    --bilinear) upsampling=bilinear; shift ;;
+    --exact-centres) centres=exact; shift ;;
+    *) break ;;   # the rest go to flytally train
+  esac
+done
 case $photos$steps in *[!0-9]*) echo "N and STEPS must be whole numbers" >&2; exit 2 ;; esac
 [ "$photos" -ge 1 ] && [ "$steps" -ge 1 ] || { echo "N and STEPS must be at least 1" >&2; exit 2; }
 . scripts/lib/flytally-binary.sh   # B: FLYTALLY_BIN or a fresh release build
@@ -104,5 +104,5 @@ if [ ! -f "$out/model.safetensors" ]; then
   $B train --detector --config "$out/config.json" --data "$subset" --out "$out" --output-stride 4 "${start[@]}" "$@"
 fi
 for t in "$subset" heldout-grey; do
-  $B eval --detector --model "$out/model.safetensors" --data "$t" --tiles auto | tee "$out/eval-$t.txt"
+  $B eval --detector --model "$out/model.safetensors" --data "$t" --tiles auto | tee "$out/eval-$(basename "$t").txt"
 done
