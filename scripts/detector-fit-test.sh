@@ -25,15 +25,27 @@
 #  that the coarse features cannot say which cell of their 2×2 block holds a fly's centre?;
 #  --exact-centres: heat-map peaks centred on the true centre, not its cell's (peakCentre) — is
 #  it the targets jumping a cell when a fly moves a pixel?
+#  --fixed-view: no geometric augmentation at all (geometricAugmentation none): every photo
+#  seen whole, at the inference scale, never flipped — can the network memorise fixed inputs?
+#  --antialiased: the backbone blurs before each 2× subsampling (the model's antialiased) — is
+#  it that the network's features change when a fly moves by less than the backbone's 32-px
+#  stride (see --shifts)?
+#  --peak-anchor head: heat-map peaks on the flies' head tips instead of their box centres
+#  (peakAnchor) — do flies lying on each other separate when each is marked where it can be
+#  seen? (Also scored with its own ceiling, --ceiling-anchor head.)
+#  --grid-shifts / --cell-shifts / --shifts: the same scale, never flipped, 320-px crops at
+#  random positions on the 32-px grid / on the output stride's grid / anywhere — is it moving
+#  the flies against the network's strides that it cannot learn? (Runs with any of the three are also scored with --tiles 1: the scale they
+#  trained at.)
 # Options in any order, before any extra flytally train options.
-# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [--exact-centres] [extra flytally train options]
+# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [--exact-centres] [--fixed-view|--grid-shifts|--cell-shifts|--shifts] [--peak-anchor head] [--antialiased] [extra flytally train options]
 #   e.g. scripts/detector-fit-test.sh work/detector-s4 sim-petri-dish 40 2440
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=${1:?WORKDIR}; set_name=${2:?SET}; photos=${3:?N photos}; steps=${4:?STEPS}; shift 4
 from=$root/Sources/DefaultModels/Bundled/detector-fast.safetensors
-from_name="" rate="" blocks="" radius="" sizes="" upsampling="" centres=""
+from_name="" rate="" blocks="" radius="" sizes="" upsampling="" centres="" fixed="" anchor="" antialiased=""
 while [ $# -gt 0 ]; do
   case $1 in
     --from) from=$(realpath "${2:?FILE}"); from_name=$(basename "$from" .safetensors); shift 2 ;;
@@ -43,6 +55,12 @@ while [ $# -gt 0 ]; do
     --fly-sizes) sizes=${2:?LOW,HIGH}; shift 2 ;;
     --bilinear) upsampling=bilinear; shift ;;
     --exact-centres) centres=exact; shift ;;
+    --fixed-view) fixed=none; shift ;;
+    --grid-shifts) fixed=grid-shifts; shift ;;
+    --cell-shifts) fixed=cell-shifts; shift ;;
+    --shifts) fixed=shifts; shift ;;
+    --peak-anchor) anchor=${2:?centre|head}; shift 2 ;;
+    --antialiased) antialiased=yes; shift ;;
     *) break ;;   # the rest go to flytally train
   esac
 done
@@ -74,16 +92,18 @@ fi
 batch=8
 per_epoch=$(( (photos + batch - 1) / batch ))   # one crop of each photo per epoch
 epochs=$(( (steps + per_epoch - 1) / per_epoch ))
-out=fit-$set_name-first-$photos-$steps${from_name:+-from-$from_name}${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}${centres:+-exact-centres}
+out=fit-$set_name-first-$photos-$steps${from_name:+-from-$from_name}${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}${centres:+-exact-centres}${fixed:+-geometry-$fixed}${anchor:+-anchor-$anchor}${antialiased:+-antialiased}
 mkdir -p "$out"
-python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" "$centres" <<'EOF'
+python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" "$centres" "$fixed" "$anchor" "$antialiased" <<'EOF'
 import json, sys
 recipe = json.load(open(sys.argv[1]))
 recipe.update(epochs=int(sys.argv[3]), photometricOps=0, photometricMagnitude=0)
 if sys.argv[4]:
     recipe["learningRate"] = float(sys.argv[4])
-if sys.argv[5] or sys.argv[8]:
+if sys.argv[5] or sys.argv[8] or sys.argv[12]:
     recipe["model"] = dict(variant="small", widthMultiplier=1, inputSize=512, neckChannels=64, outputStride=4)
+    if sys.argv[12]:
+        recipe["model"]["antialiased"] = True
     if sys.argv[5]:
         recipe["model"]["headBlocks"] = int(sys.argv[5])
     if sys.argv[8]:
@@ -95,6 +115,12 @@ if sys.argv[6]:
 if sys.argv[7]:
     recipe["flySizeRange"] = [float(v) for v in sys.argv[7].split(",")]
     recipe["letterboxShare"] = 0
+if sys.argv[10]:
+    recipe["geometricAugmentation"] = sys.argv[10]
+    if sys.argv[10] == "none":
+        recipe["cropSize"] = 512   # the model's input: the whole letterboxed photo
+if sys.argv[11]:
+    recipe["peakAnchor"] = sys.argv[11]
 json.dump(recipe, open(sys.argv[2], "w"), indent=2)
 EOF
 if [ ! -f "$out/model.safetensors" ]; then
@@ -106,3 +132,10 @@ fi
 for t in "$subset" heldout-grey; do
   $B eval --detector --model "$out/model.safetensors" --data "$t" --tiles auto | tee "$out/eval-$(basename "$t").txt"
 done
+if [ -n "$anchor" ]; then   # the ceiling of its design on the photos it trained on
+  $B eval --detector --model "$out/model.safetensors" --data "$subset" --tiles auto --ceiling --ceiling-anchor "$anchor" | tee "$out/eval-$(basename "$subset")-ceiling.txt"
+fi
+if [ -n "$fixed" ]; then   # the scale it trained at, and the design's ceiling there
+  $B eval --detector --model "$out/model.safetensors" --data "$subset" --tiles 1 | tee "$out/eval-$(basename "$subset")-tiles1.txt"
+  $B eval --detector --model "$out/model.safetensors" --data "$subset" --tiles 1 --ceiling | tee "$out/eval-$(basename "$subset")-tiles1-ceiling.txt"
+fi

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import ImageProcessing
 import Tensors
 
 /// Training targets of the centre-based detector for one image, at the output resolution.
@@ -15,7 +16,11 @@ struct CenterTargets {
     ///   - radiusScale: the peaks' radius as a multiple of CenterNet's
     ///     (`DetectorRecipe.peakRadiusScale`).
     ///   - peakCentre: where the Gaussian is centred (`DetectorRecipe.peakCentre`).
-    static func make(boxes: [BoundingBox], outputSize: Int, stride: Int,
+    ///   - heads: with `peakAnchor` head, each box's fly's head tip (input pixels; nil where
+    ///     unknown, which keeps the box centre): the peak goes there, and the box target is the
+    ///     size plus the offset from that cell to the box centre. A head outside its box (cut
+    ///     off by the image's edge) is moved to the nearest point of the box.
+    static func make(boxes: [BoundingBox], heads: [Point2D?]? = nil, outputSize: Int, stride: Int,
                      boxCells: DetectorRecipe.BoxTargets = .centre, radiusScale: Double = 1,
                      peakCentre: DetectorRecipe.PeakCentre = .cell) -> CenterTargets {
         var heat = Tensor(shape: [outputSize, outputSize, 1])
@@ -32,18 +37,26 @@ struct CenterTargets {
             box.scalars[i * 4 + 3] = Float(cy - Double(y))
             for k in 0..<4 { weights.scalars[i * 4 + k] = weight }
         }
-        for b in boxes {
+        precondition(heads == nil || heads!.count == boxes.count, "one head (or nil) per box")
+        for (n, b) in boxes.enumerated() {
             let w = b.width / Double(stride), h = b.height / Double(stride)
             let cx = (b.x + b.width / 2) / Double(stride), cy = (b.y + b.height / 2) / Double(stride)
-            let ix = Int(cx), iy = Int(cy)
-            guard w > 0, h > 0, ix >= 0, iy >= 0, ix < outputSize, iy < outputSize else { continue }
+            // The peak's point, in cells: the box centre, or the head tip where one is given —
+            // moved into the box, which is clipped to the image, so a fly whose head lies outside
+            // the photo or the crop is marked where its body meets the edge nearest the head.
+            let anchor = heads?[n].map {
+                Point2D(min(max($0.x, b.x), b.maxX) / Double(stride), min(max($0.y, b.y), b.maxY) / Double(stride))
+            } ?? Point2D(cx, cy)
+            guard anchor.x >= 0, anchor.y >= 0 else { continue }
+            let ix = Int(anchor.x), iy = Int(anchor.y)
+            guard w > 0, h > 0, ix < outputSize, iy < outputSize else { continue }
             objects += 1
             let radius = max(0, Int(gaussianRadius(width: w, height: h, minimumOverlap: 0.7) * radiusScale))
             let sigma = Double(2 * radius + 1) / 6
             for y in max(0, iy - radius)...min(outputSize - 1, iy + radius) {
                 for x in max(0, ix - radius)...min(outputSize - 1, ix + radius) {
                     let d2 = peakCentre == .cell ? Double((x - ix) * (x - ix) + (y - iy) * (y - iy))
-                        : (Double(x) + 0.5 - cx) * (Double(x) + 0.5 - cx) + (Double(y) + 0.5 - cy) * (Double(y) + 0.5 - cy)
+                        : (Double(x) + 0.5 - anchor.x) * (Double(x) + 0.5 - anchor.x) + (Double(y) + 0.5 - anchor.y) * (Double(y) + 0.5 - anchor.y)
                     let v = Float(exp(-d2 / (2 * sigma * sigma)))
                     let i = y * outputSize + x
                     heat.scalars[i] = max(heat.scalars[i], v)

@@ -34,14 +34,17 @@ struct DetectorBatch {
         let generators = samples.map { _ in rng.split() }
         let prepared = parallelMap(n) { i -> (image: RGBImage, targets: CenterTargets) in
             var sampleRNG = generators[i]
-            var (image, boxes) = crop(samples[i], recipe: recipe, rng: &sampleRNG)
-            let symmetry = Dihedral(transpose: Bool.random(using: &sampleRNG), flipHorizontal: Bool.random(using: &sampleRNG),
-                                    flipVertical: Bool.random(using: &sampleRNG))
+            var (image, boxes, heads) = crop(samples[i], recipe: recipe, rng: &sampleRNG)
+            let symmetry = recipe.geometricAugmentation != .full ? Dihedral.identity
+                : Dihedral(transpose: Bool.random(using: &sampleRNG), flipHorizontal: Bool.random(using: &sampleRNG),
+                           flipVertical: Bool.random(using: &sampleRNG))
             boxes = boxes.map { symmetry.apply($0, width: image.width, height: image.height) }
+            heads = heads.map { $0.map { symmetry.apply($0, width: image.width, height: image.height) } }
             image = symmetry.apply(image)
             if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
-            return (image, CenterTargets.make(boxes: boxes, outputSize: cells, stride: stride, boxCells: recipe.boxTargets,
-                                                  radiusScale: recipe.peakRadiusScale, peakCentre: recipe.peakCentre))
+            return (image, CenterTargets.make(boxes: boxes, heads: recipe.peakAnchor == .head ? heads : nil, outputSize: cells,
+                                              stride: stride, boxCells: recipe.boxTargets,
+                                              radiusScale: recipe.peakRadiusScale, peakCentre: recipe.peakCentre))
         }
         for (i, (image, t)) in prepared.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in
@@ -61,13 +64,17 @@ struct DetectorBatch {
     }
 
     /// A `cropSize` square from the photo at a random scale and position, with the boxes it
-    /// contains in crop pixels. A fly cut by the crop edge keeps its box (clipped) when at least
-    /// half of it is inside; smaller remnants are dropped.
-    static func crop(_ sample: DetectorSample, recipe: DetectorRecipe, rng: inout RandomSource) -> (RGBImage, [BoundingBox]) {
+    /// contains in crop pixels and their flies' heads (nil where unknown). A fly cut by the crop
+    /// edge keeps its box (clipped) when at least half of it is inside; smaller remnants are
+    /// dropped. A kept fly's head may lie outside the crop.
+    static func crop(_ sample: DetectorSample, recipe: DetectorRecipe,
+                     rng: inout RandomSource) -> (image: RGBImage, boxes: [BoundingBox], heads: [Point2D?]) {
         let size = Double(recipe.cropSize), photo = sample.image
         let letterboxScale = Double(recipe.model.inputSize) / Double(max(photo.width, photo.height))
         var scale: Double
-        if sample.medianFlySide > 0 && Double.random(in: 0..<1, using: &rng) >= recipe.letterboxShare {
+        if recipe.geometricAugmentation != .full {
+            scale = letterboxScale
+        } else if sample.medianFlySide > 0 && Double.random(in: 0..<1, using: &rng) >= recipe.letterboxShare {
             let low = Foundation.log(recipe.flySizeRange[0]), high = Foundation.log(recipe.flySizeRange[1])
             scale = Foundation.exp(low + Double.random(in: 0..<1, using: &rng) * (high - low)) / sample.medianFlySide
         } else {
@@ -76,17 +83,28 @@ struct DetectorBatch {
         // The crop's square in photo pixels; it may stick out of the photo (padding).
         let side = size / scale
         let spareX = Double(photo.width) - side, spareY = Double(photo.height) - side
-        let x0 = spareX >= 0 ? Double.random(in: 0..<1, using: &rng) * spareX : spareX * Double.random(in: 0..<1, using: &rng)
-        let y0 = spareY >= 0 ? Double.random(in: 0..<1, using: &rng) * spareY : spareY * Double.random(in: 0..<1, using: &rng)
+        var x0 = spareX >= 0 ? Double.random(in: 0..<1, using: &rng) * spareX : spareX * Double.random(in: 0..<1, using: &rng)
+        var y0 = spareY >= 0 ? Double.random(in: 0..<1, using: &rng) * spareY : spareY * Double.random(in: 0..<1, using: &rng)
+        switch recipe.geometricAugmentation {
+        case .full, .shifts: break
+        case .none: (x0, y0) = (0, 0)
+        case .gridShifts, .cellShifts:
+            // Snap the origin to the nearest multiple of 32 (or the output stride's) input pixels.
+            let step = Double(recipe.geometricAugmentation == .gridShifts ? 32 : recipe.model.outputStride) / scale
+            (x0, y0) = ((x0 / step).rounded() * step, (y0 / step).rounded() * step)
+        }
         let ix = Int(x0.rounded(.down)), iy = Int(y0.rounded(.down)), iside = max(1, Int(side.rounded(.up)))
         let region = photo.cropped(x: ix, y: iy, width: iside, height: iside, fill: Letterbox.padding)
         let image = region.resized(width: recipe.cropSize, height: recipe.cropSize)
         let k = size / Double(iside)
-        var boxes: [BoundingBox] = []
-        for b in sample.boxes {
+        var boxes: [BoundingBox] = [], heads: [Point2D?] = []
+        for (b, head) in zip(sample.boxes, sample.heads) {
             let moved = BoundingBox(x: (b.x - Double(ix)) * k, y: (b.y - Double(iy)) * k, width: b.width * k, height: b.height * k)
-            if let inside = moved.keptInCrop(width: recipe.cropSize, height: recipe.cropSize) { boxes.append(inside) }
+            if let inside = moved.keptInCrop(width: recipe.cropSize, height: recipe.cropSize) {
+                boxes.append(inside)
+                heads.append(head.map { Point2D(($0.x - Double(ix)) * k, ($0.y - Double(iy)) * k) })
+            }
         }
-        return (image, boxes)
+        return (image, boxes, heads)
     }
 }

@@ -51,12 +51,36 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     /// neighbouring cell it nearly falls into is nearly as high (and penalised less for
     /// firing); the cell holding the centre stays the one positive (1).
     public var peakCentre: PeakCentre = .cell
+    /// Which point of a fly its heat-map peak marks. `centre` (CenterNet): its box's centre.
+    /// `head`: its head tip, where the annotations give one (FlySim's keypoints; flies without
+    /// keypoints keep the centre). Two flies lying on each other often share a box centre, or
+    /// have it under the upper fly, but rarely a head; and the head, with its eyes, can be seen
+    /// and placed from the pixels around it. The box is still regressed as size + the offset
+    /// from the peak cell to the box's centre (which is then no longer within the cell), so the
+    /// model, its file and decoding are the same.
+    public var peakAnchor: PeakAnchor = .centre
+    /// Which geometric augmentation training crops get (`full` by default). The others are
+    /// diagnostics for fit tests, a ladder from memorising to generalising; all three scale
+    /// each photo exactly as at inference (long side = the model's input size, `flySizeRange`
+    /// and `letterboxShare` unused) and never flip or turn it. `none`: cropped from the
+    /// top-left corner, so every photo is seen the same way each time. `gridShifts`: at a random
+    /// position on a 32-px grid of the input (the backbone's coarsest stride), so every level of
+    /// the network sees the same pixels in the same cells, only moved. `cellShifts`: on the
+    /// output stride's grid, so each fly's centre keeps its place within its output cell (its
+    /// target does not change) while the coarser strides see it at different phases. `shifts`:
+    /// at any position, so where a fly's centre falls within its cell, at every stride, varies.
+    public var geometricAugmentation: GeometricAugmentation = .full
     /// Score threshold written into the model file (the operating point of `count` and `eval`).
     public var threshold: Float = FlyDetector.defaultThreshold
 
     public enum BoxTargets: String, Codable, Sendable { case centre, peak }
     public enum SizeLoss: String, Codable, Sendable { case absolute, relative }
     public enum PeakCentre: String, Codable, Sendable { case cell, exact }
+    public enum PeakAnchor: String, Codable, Sendable { case centre, head }
+    public enum GeometricAugmentation: String, Codable, Sendable {
+        case full, none, shifts
+        case gridShifts = "grid-shifts", cellShifts = "cell-shifts"
+    }
 
     public init() {}
 
@@ -93,7 +117,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, seed, epochs, batchSize, cropSize, flySizeRange, letterboxShare, photometricOps, photometricMagnitude
         case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold, boxTargets, sizeLoss, peakRadiusScale
-        case peakCentre
+        case peakCentre, geometricAugmentation, peakAnchor
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -109,10 +133,12 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         try read(.learningRate, &learningRate); try read(.weightDecay, &weightDecay); try read(.warmupEpochs, &warmupEpochs)
         try read(.sizeWeight, &sizeWeight); try read(.offsetWeight, &offsetWeight); try read(.threshold, &threshold)
         try read(.boxTargets, &boxTargets); try read(.sizeLoss, &sizeLoss); try read(.peakRadiusScale, &peakRadiusScale)
-        try read(.peakCentre, &peakCentre)
+        try read(.peakCentre, &peakCentre); try read(.geometricAugmentation, &geometricAugmentation)
+        try read(.peakAnchor, &peakAnchor)
     }
 
-    /// Writes every field, but `boxTargets`, `sizeLoss`, `peakRadiusScale` and `peakCentre` only
+    /// Writes every field, but `boxTargets`, `sizeLoss`, `peakRadiusScale`, `peakCentre`,
+    /// `geometricAugmentation` and `peakAnchor` only
     /// when they differ from their defaults: the checkpoint's recipe fingerprint is this encoding, so
     /// checkpoints written before those fields existed still resume.
     public func encode(to encoder: any Encoder) throws {
@@ -128,5 +154,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         if sizeLoss != .absolute { try c.encode(sizeLoss, forKey: .sizeLoss) }
         if peakRadiusScale != 1 { try c.encode(peakRadiusScale, forKey: .peakRadiusScale) }
         if peakCentre != .cell { try c.encode(peakCentre, forKey: .peakCentre) }
+        if geometricAugmentation != .full { try c.encode(geometricAugmentation, forKey: .geometricAugmentation) }
+        if peakAnchor != .centre { try c.encode(peakAnchor, forKey: .peakAnchor) }
     }
 }

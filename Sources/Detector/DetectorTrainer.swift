@@ -222,10 +222,12 @@ public enum DetectorEvaluator {
     /// most the design allows on these photos at this tiling.
     public static func ceiling(_ configuration: FlyDetectorConfiguration, samples: [DetectorSample], threshold: Float,
                                tiling: DetectorTiling = .fixed(1), merge: TileMerge = .overlaps,
+                               anchor: DetectorRecipe.PeakAnchor = .centre,
                                progress: (Int, Int) -> Void = { _, _ in }) -> DetectionMetrics {
         var found: [[Detection]] = []
         for (i, s) in samples.enumerated() {
-            found.append(DetectionCeiling.detect(s.image, truth: s.boxes, configuration: configuration, threshold: curveFloor,
+            found.append(DetectionCeiling.detect(s.image, truth: s.boxes, heads: anchor == .head ? s.heads : nil,
+                                                 configuration: configuration, threshold: curveFloor,
                                                  tiling: tiling, sizingThreshold: threshold, merge: merge).detections)
             progress(i + 1, samples.count)
         }

@@ -1,5 +1,6 @@
 import Datasets
 import ImageIO
+import ImageProcessing
 
 /// One of the 8 symmetries of a square (optional transpose, then optional horizontal and
 /// vertical flips): flies lie in every orientation, so each is an equally valid training view.
@@ -35,6 +36,12 @@ struct Dihedral: Sendable, Equatable {
         if flipHorizontal { cx = w - 1 - cx }
         if flipVertical { cy = h - 1 - cy }
         return (cx, cy)
+    }
+
+    /// A point (continuous pixel coordinates) in a `width`×`height` image, moved like the pixels.
+    func apply(_ p: Point2D, width: Int, height: Int) -> Point2D {
+        let moved = apply(BoundingBox(x: p.x, y: p.y, width: 0, height: 0), width: width, height: height)
+        return Point2D(moved.x, moved.y)
     }
 
     /// A box in a `width`×`height` image, moved like the pixels.

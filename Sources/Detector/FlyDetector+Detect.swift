@@ -38,6 +38,8 @@ extension FlyDetector {
     /// network alone, as a peer runtime running the same detector is timed.
     public func outputMap(normalized tensor: Tensor) -> Tensor {
         eval()
+        // The compiled plans have no blur layers: an anti-aliased detector runs on its graph.
+        if configuration.antialiased { return GradientRecording.withoutGradients { forward(Variable(tensor)).value } }
         let plan = compiled ?? DetectorPlan(self)
         compiled = plan
         return plan(tensor)

@@ -25,6 +25,12 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
     public var headBlocks: Int
     /// How the neck enlarges each coarser level before adding it to the next finer one.
     public var upsampling: Upsampling
+    /// Anti-aliased backbone (`MobileNetV3(antialiased:)`): each stride-2 layer blurs before it
+    /// subsamples, so the output moves with the flies instead of changing with where they fall
+    /// on the backbone's 32-px grid (docs/RESULTS.md, "The detector cannot follow a fly moved by
+    /// a few pixels"). Runs on the training graph only (no compiled plan, no int8), so it is
+    /// slower: a research option.
+    public var antialiased: Bool
 
     /// `nearest` (FPN's choice, the original design) copies each coarse cell into a 2×2 block,
     /// so inside the block only the shallow finer features vary: they alone must say which
@@ -34,7 +40,8 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
     public enum Upsampling: String, Codable, Sendable { case nearest, bilinear }
 
     public init(variant: MobileNetV3Configuration.Variant = .small, widthMultiplier: Double = 1.0, inputSize: Int = 512,
-                neckChannels: Int = 64, outputStride: Int = 8, headBlocks: Int = 0, upsampling: Upsampling = .nearest) {
+                neckChannels: Int = 64, outputStride: Int = 8, headBlocks: Int = 0, upsampling: Upsampling = .nearest,
+                antialiased: Bool = false) {
         self.variant = variant
         self.widthMultiplier = widthMultiplier
         self.inputSize = inputSize
@@ -42,6 +49,7 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
         self.outputStride = outputStride
         self.headBlocks = headBlocks
         self.upsampling = upsampling
+        self.antialiased = antialiased
     }
 
     /// The output strides a detector can have.
@@ -49,7 +57,7 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
     /// How many head blocks a detector can have.
     public static let headBlockRange = 0...8
 
-    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, inputSize, neckChannels, outputStride, headBlocks, upsampling }
+    enum CodingKeys: String, CodingKey { case variant, widthMultiplier, inputSize, neckChannels, outputStride, headBlocks, upsampling, antialiased }
 
     /// Files and configs written before `outputStride` existed are stride-8 detectors; those
     /// written before `headBlocks` and `upsampling` existed have no blocks and upsample nearest.
@@ -61,7 +69,8 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
                   neckChannels: try c.decode(Int.self, forKey: .neckChannels),
                   outputStride: try c.decodeIfPresent(Int.self, forKey: .outputStride) ?? 8,
                   headBlocks: try c.decodeIfPresent(Int.self, forKey: .headBlocks) ?? 0,
-                  upsampling: try c.decodeIfPresent(Upsampling.self, forKey: .upsampling) ?? .nearest)
+                  upsampling: try c.decodeIfPresent(Upsampling.self, forKey: .upsampling) ?? .nearest,
+                  antialiased: try c.decodeIfPresent(Bool.self, forKey: .antialiased) ?? false)
         guard Self.outputStrides.contains(outputStride) else {
             throw DecodingError.dataCorruptedError(forKey: .outputStride, in: c, debugDescription: "outputStride must be 4 or 8")
         }
@@ -70,7 +79,7 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// `headBlocks` and `upsampling` are written only when they differ from the original
+    /// `headBlocks`, `upsampling` and `antialiased` are written only when they differ from the original
     /// design, so such a detector has the same configuration text (and training-recipe
     /// fingerprint) as before the keys existed.
     public func encode(to encoder: any Encoder) throws {
@@ -82,6 +91,7 @@ public struct FlyDetectorConfiguration: Sendable, Equatable, Codable {
         try c.encode(outputStride, forKey: .outputStride)
         if headBlocks != 0 { try c.encode(headBlocks, forKey: .headBlocks) }
         if upsampling != .nearest { try c.encode(upsampling, forKey: .upsampling) }
+        if antialiased { try c.encode(antialiased, forKey: .antialiased) }
     }
 
     /// The two sizes of the [detector] issue.
@@ -116,7 +126,7 @@ public final class FlyDetector: Module {
 
     public init(_ configuration: FlyDetectorConfiguration, seed: UInt64 = 0) {
         self.configuration = configuration
-        let base = MobileNetV3(configuration.backbone, seed: seed)
+        let base = MobileNetV3(configuration.backbone, seed: seed, antialiased: configuration.antialiased)
         features = base.features
         precondition(FlyDetectorConfiguration.outputStrides.contains(configuration.outputStride), "output stride 4 or 8")
         // The last layers at strides 4, 8 and 16 (the stride of each block is known from the table).

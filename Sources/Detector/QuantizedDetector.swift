@@ -19,6 +19,7 @@ extension FlyDetector {
     /// GEMM weights of `weightBits` (see `QuantizedNetwork.quantize`).
     public func quantizedBackbone(calibration photos: [RGBImage], method: RangeMethod = .percentile(99.99), activationBits: Int = 8, weightBits: Int = 7,
                                   progress: (Int, Int) -> Void = { _, _ in }) throws -> QuantizedNetwork {
+        guard !configuration.antialiased else { throw AntialiasedDetectorError() }
         eval()
         let side = configuration.inputSize
         let calibrator = try Calibrator(configuration: configuration.backbone, weights: backboneWeights(), inputHeight: side, inputWidth: side)
@@ -76,4 +77,9 @@ extension DetectorModelFile {
         }
         return model
     }
+}
+
+/// The int8 plans have no blur layers, so an anti-aliased detector cannot be quantized.
+public struct AntialiasedDetectorError: Error, CustomStringConvertible {
+    public var description: String { "an anti-aliased detector (\"antialiased\": true) cannot be quantized: the int8 plan has no blur layers" }
 }

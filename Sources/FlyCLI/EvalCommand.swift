@@ -38,6 +38,9 @@ struct Eval: ParsableCommand {
     @Flag(help: "Detector: score the design instead of the trained network — each photo's training targets decoded as a perfect network's output, at the model file's input size and stride and the chosen --tiles (what the design loses: centres in one or neighbouring cells, flies cut by tiles).")
     var ceiling = false
 
+    @Option(name: .customLong("ceiling-anchor"), help: ArgumentHelp("Detector, with --ceiling: the point each fly's peak marks — centre (the box centre, as the shipped detectors) or head (the head tip, `peakAnchor` head in the training config; flies without head keypoints keep the centre).", valueName: "centre|head"), transform: parseCeilingAnchor)
+    var ceilingAnchor: DetectorRecipe.PeakAnchor = .centre
+
     @Option(name: .customLong("data"), parsing: .upToNextOption, help: "Labelled data (one or more paths).")
     var data: [String]
 
@@ -57,6 +60,7 @@ struct Eval: ParsableCommand {
         if !detector && views != 1 { throw ValidationError("--views is for detectors (--detector); trait classifiers take --mirror.") }
         if !detector && tileMerge != .overlaps { throw ValidationError("--tile-merge is for detectors (--detector).") }
         if ceiling && !detector { throw ValidationError("--ceiling is for detectors (--detector).") }
+        if ceilingAnchor != .centre && !ceiling { throw ValidationError("--ceiling-anchor is for --ceiling.") }
         if ceiling && views != 1 { throw ValidationError("--ceiling scores the training targets, which have no views: leave --views at 1.") }
         if detector && (!ensemble.isEmpty || mirror || perCrop != nil) {
             throw ValidationError("--ensemble, --mirror and --per-crop are for trait classifiers, not with --detector.")

@@ -16,7 +16,7 @@ extension Eval {
         let operating = threshold ?? loaded.threshold
         let metrics = ceiling
             ? DetectorEvaluator.ceiling(loaded.model.configuration, samples: samples, threshold: operating, tiling: tiles,
-                                           merge: tileMerge) { _, _ in bar.advance() }
+                                           merge: tileMerge, anchor: ceilingAnchor) { _, _ in bar.advance() }
             : DetectorEvaluator.evaluate(loaded.model, samples: samples, threshold: operating, tiling: tiles, views: views,
                                            merge: tileMerge) { _, _ in bar.advance() }
         bar.finish()
@@ -24,7 +24,8 @@ extension Eval {
             print(try JSONOutput.encode(metrics))
         } else {
             let options = [tiles == .fixed(1) ? nil : "tiles: \(tiles)", views == 1 ? nil : "views: \(views)",
-                           tileMerge == .overlaps ? nil : "tile merge: \(tileMerge)"].compactMap { $0 }
+                           tileMerge == .overlaps ? nil : "tile merge: \(tileMerge)",
+                           ceilingAnchor == .centre ? nil : "peaks on heads"].compactMap { $0 }
             let subject = ceiling ? "the design's ceiling (training targets as the output) of detector \(model)" : "detector \(model)"
             print("\(subject) on \(data.joined(separator: ", "))\(options.isEmpty ? "" : " (\(options.joined(separator: ", ")))")")
             print(metrics.text, terminator: "")

@@ -57,3 +57,10 @@ func parseTileMerge(_ argument: String) throws -> TileMerge {
     }
     return merge
 }
+
+func parseCeilingAnchor(_ argument: String) throws -> DetectorRecipe.PeakAnchor {
+    guard let anchor = DetectorRecipe.PeakAnchor(rawValue: argument) else {
+        throw ValidationError("--ceiling-anchor must be 'centre' or 'head' (got '\(argument)').")
+    }
+    return anchor
+}

@@ -13,14 +13,19 @@ public final class MobileNetV3: Module {
     public let features: Sequential
     public let classifier: Sequential
 
-    public init(_ configuration: MobileNetV3Configuration, seed: UInt64 = 0) {
+    /// - Parameter antialiased: every stride-2 convolution runs at stride 1 and is followed, after
+    ///   its batch norm and activation, by a `BlurDownsample` (Zhang's "ConvBlurPool"), so the
+    ///   features move smoothly with the input instead of aliasing. Same weights and state names
+    ///   as the plain network (the blur has none); about a quarter more multiply-adds in the
+    ///   strided layers. Only the training graph has it: the inference plans do not.
+    public init(_ configuration: MobileNetV3Configuration, seed: UInt64 = 0, antialiased: Bool = false) {
         self.configuration = configuration
         var rng = RandomSource(seed: seed)
         let blocks = configuration.blocks
         var layers: [Module] = [
-            convNormActivation(3, blocks[0].inChannels, kernel: 3, stride: 2, activation: .hardswish, rng: &rng),
+            convNormActivation(3, blocks[0].inChannels, kernel: 3, stride: 2, activation: .hardswish, antialiased: antialiased, rng: &rng),
         ]
-        for block in blocks { layers.append(InvertedResidual(block, rng: &rng)) }
+        for block in blocks { layers.append(InvertedResidual(block, antialiased: antialiased, rng: &rng)) }
         let lastIn = blocks.last!.outChannels
         let lastOut = 6 * lastIn
         layers.append(convNormActivation(lastIn, lastOut, kernel: 1, activation: .hardswish, rng: &rng))
@@ -45,14 +50,22 @@ public final class MobileNetV3: Module {
 
 /// Conv → BatchNorm → optional activation, torchvision's `Conv2dNormActivation`
 /// (children "0", "1", "2"; convolution without bias; BN eps 0.001, momentum 0.01).
+/// With `antialiased` and stride 2, the convolution runs at stride 1 and a `BlurDownsample`
+/// follows as child "3" (parameter-free, so the state names are unchanged).
 func convNormActivation(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, dilation: Int = 1,
-                        groups: Int = 1, activation: Elementwise.Activation?, rng: inout RandomSource) -> Sequential {
+                        groups: Int = 1, activation: Elementwise.Activation?, antialiased: Bool = false,
+                        rng: inout RandomSource) -> Sequential {
+    let blurred = antialiased && stride == 2
     var layers: [Module] = [
-        Conv2D(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: stride,
+        Conv2D(inChannels: inChannels, outChannels: outChannels, kernel: kernel, stride: blurred ? 1 : stride,
                padding: (kernel - 1) / 2 * dilation, dilation: dilation, groups: groups, bias: false, rng: &rng),
         BatchNorm2D(channels: outChannels, epsilon: 0.001, momentum: 0.01),
     ]
     if let activation { layers.append(Activation(activation)) }
+    if blurred {
+        precondition(activation != nil, "the blur goes after the activation, child \"3\"")
+        layers.append(BlurDownsample(channels: outChannels))
+    }
     return Sequential(layers)
 }
 
@@ -62,14 +75,15 @@ final class InvertedResidual: Module {
     let block: Sequential
     let residual: Bool
 
-    init(_ c: MobileNetV3Configuration.Block, rng: inout RandomSource) {
+    init(_ c: MobileNetV3Configuration.Block, antialiased: Bool = false, rng: inout RandomSource) {
         var layers: [Module] = []
         if c.expandedChannels != c.inChannels {
             layers.append(convNormActivation(c.inChannels, c.expandedChannels, kernel: 1, activation: c.activation, rng: &rng))
         }
         layers.append(convNormActivation(c.expandedChannels, c.expandedChannels, kernel: c.kernel,
                                          stride: c.dilation > 1 ? 1 : c.stride, dilation: c.dilation,
-                                         groups: c.expandedChannels, activation: c.activation, rng: &rng))
+                                         groups: c.expandedChannels, activation: c.activation, antialiased: antialiased,
+                                         rng: &rng))
         if c.squeezeExcite {
             layers.append(SqueezeExcitation(channels: c.expandedChannels,
                                             squeezeChannels: c.squeezeChannels, rng: &rng))

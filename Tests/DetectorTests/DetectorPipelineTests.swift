@@ -154,7 +154,7 @@ import Testing
         var rng = RandomSource(seed: 3)
         var seen = 0
         for _ in 0..<20 {
-            let (crop, found) = DetectorBatch.crop(DetectorSample(image: photo, boxes: boxes, source: "test"), recipe: recipe, rng: &rng)
+            let (crop, found, _) = DetectorBatch.crop(DetectorSample(image: photo, boxes: boxes, source: "test"), recipe: recipe, rng: &rng)
             #expect(crop.width == 128 && crop.height == 128)
             for b in found {
                 seen += 1
@@ -163,6 +163,40 @@ import Testing
             }
         }
         #expect(seen > 0)
+    }
+
+    /// Without geometric augmentation every batch shows the photo exactly as inference
+    /// letterboxes it: the same pixels whatever the generator, boxes scaled by input / long side.
+    @Test func trainingCropsWithoutGeometricAugmentationAreTheInferenceView() {
+        var photo = RGBImage(width: 400, height: 300, fill: RGB(90, 90, 90))
+        for yy in 40..<50 { for xx in 40..<60 { photo[xx, yy] = .white } }
+        let box = BoundingBox(x: 40, y: 40, width: 20, height: 10)
+        var recipe = DetectorRecipe()
+        recipe.cropSize = 256
+        recipe.model.inputSize = 256
+        recipe.geometricAugmentation = .none
+        recipe.photometricOps = 0
+        let sample = DetectorSample(image: photo, boxes: [box], source: "test")
+        var first = RandomSource(seed: 1), second = RandomSource(seed: 99)
+        let (a, boxesA, _) = DetectorBatch.crop(sample, recipe: recipe, rng: &first)
+        let (b, boxesB, _) = DetectorBatch.crop(sample, recipe: recipe, rng: &second)
+        #expect(a == b)
+        #expect(boxesA == boxesB)
+        let k = 256.0 / 400.0
+        #expect(boxesA.count == 1)
+        if let found = boxesA.first {
+            #expect(abs(found.x - 40 * k) < 1 && abs(found.y - 40 * k) < 1)
+            #expect(abs(found.width - 20 * k) < 1 && abs(found.height - 10 * k) < 1)
+        }
+        // The whole batch too: no flips or turns either.
+        let batchA = DetectorBatch.make([sample], recipe: recipe, rng: &first)
+        let batchB = DetectorBatch.make([sample], recipe: recipe, rng: &second)
+        #expect(batchA.input.scalars == batchB.input.scalars)
+        #expect(batchA.heatmap.scalars == batchB.heatmap.scalars)
+        // And the key is written only when it is off, so older recipes keep their fingerprint.
+        let encoded = String(decoding: (try? JSONEncoder().encode(recipe)) ?? Data(), as: UTF8.self)
+        #expect(encoded.contains("\"geometricAugmentation\":\"none\""))
+        #expect(!String(decoding: (try? JSONEncoder().encode(DetectorRecipe())) ?? Data(), as: UTF8.self).contains("geometricAugmentation"))
     }
 
     @Test func recipeFileErrorsNameTheFile() throws {

@@ -26,6 +26,9 @@ import Testing
         #expect(ceiling.flies >= 8)
         #expect(ceiling.falseNegatives == 0 && ceiling.falsePositives == 0, "ceiling: \(ceiling.text)")
         #expect(ceiling.ap50 > 0.99 && network.ap50 < 0.5, "ceiling AP \(ceiling.ap50), untrained network AP \(network.ap50)")
+        // FlySim's flies carry head keypoints: the design whose peaks mark heads finds them too.
+        let heads = try metrics(["--ceiling", "--ceiling-anchor", "head"])
+        #expect(heads.falseNegatives == 0 && heads.falsePositives == 0, "head ceiling: \(heads.text)")
         let text = try FlyTallyBinary.run(["eval", "--detector", "--ceiling", "--model", model, "--data", dir + "/photos"], timeout: 300)
         #expect(text.stdout.contains("the design's ceiling"), "\(text.stdout)")
 
@@ -33,6 +36,10 @@ import Testing
         #expect(traits.status != 0 && traits.stderr.contains("--ceiling is for detectors"), "\(traits.stderr)")
         let views = try FlyTallyBinary.run(["eval", "--detector", "--ceiling", "--views", "4", "--model", model, "--data", dir + "/photos"], timeout: 60)
         #expect(views.status != 0 && views.stderr.contains("leave --views at 1"), "\(views.stderr)")
+        let anchorAlone = try FlyTallyBinary.run(["eval", "--detector", "--ceiling-anchor", "head", "--model", model, "--data", dir + "/photos"], timeout: 60)
+        #expect(anchorAlone.status != 0 && anchorAlone.stderr.contains("--ceiling-anchor is for --ceiling"), "\(anchorAlone.stderr)")
+        let badAnchor = try FlyTallyBinary.run(["eval", "--detector", "--ceiling", "--ceiling-anchor", "tail", "--model", model, "--data", dir + "/photos"], timeout: 60)
+        #expect(badAnchor.status != 0 && badAnchor.stderr.contains("--ceiling-anchor must be 'centre' or 'head'"), "\(badAnchor.stderr)")
         let merge = try FlyTallyBinary.run(["eval", "--detector", "--tile-merge", "sideways", "--model", model, "--data", dir + "/photos"], timeout: 60)
         #expect(merge.status != 0 && merge.stderr.contains("--tile-merge must be 'overlaps' or 'across-tiles'"), "\(merge.stderr)")
     }
