@@ -30,6 +30,8 @@
 #  --antialiased: the backbone blurs before each 2× subsampling (the model's antialiased) — is
 #  it that the network's features change when a fly moves by less than the backbone's 32-px
 #  stride (see --shifts)?
+#  --quality-focal: soft heat-map targets (no cell forced to 1) and the quality focal loss
+#  (heatLoss quality-focal) — is it CenterNet's 1 jumping between cells (see --cell-shifts)?
 #  --peak-anchor head: heat-map peaks on the flies' head tips instead of their box centres
 #  (peakAnchor) — do flies lying on each other separate when each is marked where it can be
 #  seen? (Also scored with its own ceiling, --ceiling-anchor head.)
@@ -38,14 +40,14 @@
 #  the flies against the network's strides that it cannot learn? (Runs with any of the three are also scored with --tiles 1: the scale they
 #  trained at.)
 # Options in any order, before any extra flytally train options.
-# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [--exact-centres] [--fixed-view|--grid-shifts|--cell-shifts|--shifts] [--peak-anchor head] [--antialiased] [extra flytally train options]
+# Usage: scripts/detector-fit-test.sh WORKDIR SET N STEPS [--from FILE] [--learning-rate R] [--head-blocks K] [--peak-radius F] [--fly-sizes LOW,HIGH] [--bilinear] [--exact-centres] [--fixed-view|--grid-shifts|--cell-shifts|--shifts] [--peak-anchor head] [--antialiased] [--quality-focal] [extra flytally train options]
 #   e.g. scripts/detector-fit-test.sh work/detector-s4 sim-petri-dish 40 2440
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 work=${1:?WORKDIR}; set_name=${2:?SET}; photos=${3:?N photos}; steps=${4:?STEPS}; shift 4
 from=$root/Sources/DefaultModels/Bundled/detector-fast.safetensors
-from_name="" rate="" blocks="" radius="" sizes="" upsampling="" centres="" fixed="" anchor="" antialiased=""
+from_name="" rate="" blocks="" radius="" sizes="" upsampling="" centres="" fixed="" anchor="" antialiased="" quality=""
 while [ $# -gt 0 ]; do
   case $1 in
     --from) from=$(realpath "${2:?FILE}"); from_name=$(basename "$from" .safetensors); shift 2 ;;
@@ -61,6 +63,7 @@ while [ $# -gt 0 ]; do
     --shifts) fixed=shifts; shift ;;
     --peak-anchor) anchor=${2:?centre|head}; shift 2 ;;
     --antialiased) antialiased=yes; shift ;;
+    --quality-focal) quality=yes; shift ;;
     *) break ;;   # the rest go to flytally train
   esac
 done
@@ -92,9 +95,9 @@ fi
 batch=8
 per_epoch=$(( (photos + batch - 1) / batch ))   # one crop of each photo per epoch
 epochs=$(( (steps + per_epoch - 1) / per_epoch ))
-out=fit-$set_name-first-$photos-$steps${from_name:+-from-$from_name}${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}${centres:+-exact-centres}${fixed:+-geometry-$fixed}${anchor:+-anchor-$anchor}${antialiased:+-antialiased}
+out=fit-$set_name-first-$photos-$steps${from_name:+-from-$from_name}${rate:+-lr$rate}${blocks:+-blocks$blocks}${radius:+-radius$radius}${sizes:+-sizes$sizes}${upsampling:+-$upsampling}${centres:+-exact-centres}${fixed:+-geometry-$fixed}${anchor:+-anchor-$anchor}${antialiased:+-antialiased}${quality:+-quality-focal}
 mkdir -p "$out"
-python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" "$centres" "$fixed" "$anchor" "$antialiased" <<'EOF'
+python3 - "$root/configs/detector-lighter-augment.json" "$out/config.json" "$epochs" "$rate" "$blocks" "$radius" "$sizes" "$upsampling" "$centres" "$fixed" "$anchor" "$antialiased" "$quality" <<'EOF'
 import json, sys
 recipe = json.load(open(sys.argv[1]))
 recipe.update(epochs=int(sys.argv[3]), photometricOps=0, photometricMagnitude=0)
@@ -121,6 +124,8 @@ if sys.argv[10]:
         recipe["cropSize"] = 512   # the model's input: the whole letterboxed photo
 if sys.argv[11]:
     recipe["peakAnchor"] = sys.argv[11]
+if sys.argv[13]:
+    recipe["heatLoss"] = "quality-focal"
 json.dump(recipe, open(sys.argv[2], "w"), indent=2)
 EOF
 if [ ! -f "$out/model.safetensors" ]; then

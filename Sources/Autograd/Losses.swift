@@ -144,6 +144,36 @@ public enum Loss {
         }
     }
 
+    /// Quality focal loss on logits with soft targets y ∈ [0, 1] (Li et al., 2020, "Generalized
+    /// Focal Loss", eq. 5): −|y − p|^β [y log p + (1 − y) log(1 − p)], p = σ(z), summed and
+    /// divided by `normalizer`. Its minimum is p = y everywhere, so a target that varies
+    /// smoothly (a peak whose height follows where the object sits within its cell) asks for a
+    /// smooth output instead of a 1 that jumps between cells.
+    public static func qualityFocal(_ logits: Variable, targets: Tensor, beta: Float = 2, normalizer: Float) -> Variable {
+        precondition(logits.shape == targets.shape, "qualityFocal: \(logits.shape) vs \(targets.shape)")
+        let z = logits.value.scalars, y = targets.scalars
+        var total: Double = 0
+        var grads = [Float](repeating: 0, count: z.count)
+        let b = Double(beta)
+        for i in 0..<z.count {
+            let zi = Double(z[i]), yi = Double(y[i])
+            let p = 1 / (1 + exp(-zi))
+            let logP = -(max(-zi, 0) + log1p(exp(-abs(zi))))
+            let logOneMinusP = -(max(zi, 0) + log1p(exp(-abs(zi))))
+            let bce = -(yi * logP + (1 - yi) * logOneMinusP)
+            let d = abs(p - yi)
+            total += pow(d, b) * bce
+            // d/dz = β d^(β−1) sign(p − y) p(1 − p) · bce + d^β (p − y)
+            let sign: Double = p > yi ? 1 : (p < yi ? -1 : 0)
+            grads[i] = Float(b * pow(d, b - 1) * sign * p * (1 - p) * bce + pow(d, b) * (p - yi))
+        }
+        return Variable(value: .scalar(Float(total) / normalizer), inputs: [logits]) { g in
+            var gz = Tensor(shape: logits.shape)
+            for i in 0..<z.count { gz.scalars[i] = g.scalars[0] * grads[i] / normalizer }
+            return [gz]
+        }
+    }
+
     /// Mean absolute error over the elements whose weight is non-zero (CenterNet's size and
     /// offset losses, evaluated only at object centres): Σ wᵢ|pᵢ − tᵢ| / normalizer, the
     /// normalizer being Σ wᵢ unless given (a relative error passes wᵢ/tᵢ as weights and the

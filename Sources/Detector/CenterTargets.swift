@@ -20,9 +20,12 @@ struct CenterTargets {
     ///     unknown, which keeps the box centre): the peak goes there, and the box target is the
     ///     size plus the offset from that cell to the box centre. A head outside its box (cut
     ///     off by the image's edge) is moved to the nearest point of the box.
+    ///   - soft: no cell is forced to 1 (`heatLoss` qualityFocal); the Gaussian is then always
+    ///     centred on the true point, whatever `peakCentre` says.
     static func make(boxes: [BoundingBox], heads: [Point2D?]? = nil, outputSize: Int, stride: Int,
                      boxCells: DetectorRecipe.BoxTargets = .centre, radiusScale: Double = 1,
-                     peakCentre: DetectorRecipe.PeakCentre = .cell) -> CenterTargets {
+                     peakCentre: DetectorRecipe.PeakCentre = .cell, soft: Bool = false) -> CenterTargets {
+        let peakCentre = soft ? .exact : peakCentre
         var heat = Tensor(shape: [outputSize, outputSize, 1])
         var box = Tensor(shape: [outputSize, outputSize, 4]), weights = Tensor(shape: [outputSize, outputSize, 4])
         // The peak value of the fly that owns each cell's box target (`peak` targets); centre
@@ -68,7 +71,7 @@ struct CenterTargets {
                 }
             }
             let centre = iy * outputSize + ix
-            heat.scalars[centre] = 1
+            if !soft { heat.scalars[centre] = 1 }
             owner[centre] = 2
             setBox(cell: centre, weight: 1, w: w, h: h, cx: cx, cy: cy)
         }

@@ -44,7 +44,8 @@ struct DetectorBatch {
             if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
             return (image, CenterTargets.make(boxes: boxes, heads: recipe.peakAnchor == .head ? heads : nil, outputSize: cells,
                                               stride: stride, boxCells: recipe.boxTargets,
-                                              radiusScale: recipe.peakRadiusScale, peakCentre: recipe.peakCentre))
+                                              radiusScale: recipe.peakRadiusScale, peakCentre: recipe.peakCentre,
+                                              soft: recipe.heatLoss == .qualityFocal))
         }
         for (i, (image, t)) in prepared.enumerated() {
             input.scalars.withUnsafeMutableBufferPointer { buffer in

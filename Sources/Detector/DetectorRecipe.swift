@@ -59,6 +59,13 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     /// from the peak cell to the box's centre (which is then no longer within the cell), so the
     /// model, its file and decoding are the same.
     public var peakAnchor: PeakAnchor = .centre
+    /// The heat map's targets and loss. `centerNet`: Gaussian peaks with exactly 1 at the cell
+    /// holding the fly's centre, CenterNet's penalty-reduced focal loss. `qualityFocal`: the
+    /// Gaussian centred on the true centre (or head) with no cell forced to 1, so the target
+    /// changes smoothly as a fly moves by a pixel, and the quality focal loss (Li et al., 2020)
+    /// that fits soft targets. The fit tests found the network cannot follow CenterNet's 1
+    /// jumping from cell to cell as flies move within a cell (docs/RESULTS.md).
+    public var heatLoss: HeatLoss = .centerNet
     /// Which geometric augmentation training crops get (`full` by default). The others are
     /// diagnostics for fit tests, a ladder from memorising to generalising; all three scale
     /// each photo exactly as at inference (long side = the model's input size, `flySizeRange`
@@ -77,6 +84,9 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     public enum SizeLoss: String, Codable, Sendable { case absolute, relative }
     public enum PeakCentre: String, Codable, Sendable { case cell, exact }
     public enum PeakAnchor: String, Codable, Sendable { case centre, head }
+    public enum HeatLoss: String, Codable, Sendable {
+        case centerNet = "centernet", qualityFocal = "quality-focal"
+    }
     public enum GeometricAugmentation: String, Codable, Sendable {
         case full, none, shifts
         case gridShifts = "grid-shifts", cellShifts = "cell-shifts"
@@ -117,7 +127,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, seed, epochs, batchSize, cropSize, flySizeRange, letterboxShare, photometricOps, photometricMagnitude
         case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold, boxTargets, sizeLoss, peakRadiusScale
-        case peakCentre, geometricAugmentation, peakAnchor
+        case peakCentre, geometricAugmentation, peakAnchor, heatLoss
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -134,11 +144,11 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         try read(.sizeWeight, &sizeWeight); try read(.offsetWeight, &offsetWeight); try read(.threshold, &threshold)
         try read(.boxTargets, &boxTargets); try read(.sizeLoss, &sizeLoss); try read(.peakRadiusScale, &peakRadiusScale)
         try read(.peakCentre, &peakCentre); try read(.geometricAugmentation, &geometricAugmentation)
-        try read(.peakAnchor, &peakAnchor)
+        try read(.peakAnchor, &peakAnchor); try read(.heatLoss, &heatLoss)
     }
 
     /// Writes every field, but `boxTargets`, `sizeLoss`, `peakRadiusScale`, `peakCentre`,
-    /// `geometricAugmentation` and `peakAnchor` only
+    /// `geometricAugmentation`, `peakAnchor` and `heatLoss` only
     /// when they differ from their defaults: the checkpoint's recipe fingerprint is this encoding, so
     /// checkpoints written before those fields existed still resume.
     public func encode(to encoder: any Encoder) throws {
@@ -156,5 +166,6 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         if peakCentre != .cell { try c.encode(peakCentre, forKey: .peakCentre) }
         if geometricAugmentation != .full { try c.encode(geometricAugmentation, forKey: .geometricAugmentation) }
         if peakAnchor != .centre { try c.encode(peakAnchor, forKey: .peakAnchor) }
+        if heatLoss != .centerNet { try c.encode(heatLoss, forKey: .heatLoss) }
     }
 }

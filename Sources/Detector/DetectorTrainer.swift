@@ -156,14 +156,17 @@ public final class DetectorTrainer {
         return report
     }
 
-    /// CenterNet's loss: focal loss on the heat map (normalised by the number of flies) plus
+    /// CenterNet's loss: focal loss on the heat map (CenterNet's, or the quality focal loss on
+    /// soft targets with `recipe.heatLoss`; normalised by the number of flies) plus
     /// weighted L1 on size and offset at the cells that learn boxes (`recipe.boxTargets`), the
     /// size's either in stride units or relative to the true size (`recipe.sizeLoss`).
     /// Returns (total, heat part).
     func detectorLoss(_ output: Variable, _ batch: DetectorBatch) -> (Variable, Float) {
         let rows = batch.heatmap.shape[0]
         let flat = reshape(output, [rows, 5])
-        let heat = Loss.centerNetFocal(sliceChannels(flat, 0..<1), heatmap: batch.heatmap, normalizer: Float(max(1, batch.objects)))
+        let logits = sliceChannels(flat, 0..<1), flies = Float(max(1, batch.objects))
+        let heat = recipe.heatLoss == .centerNet ? Loss.centerNetFocal(logits, heatmap: batch.heatmap, normalizer: flies)
+            : Loss.qualityFocal(logits, targets: batch.heatmap, normalizer: flies)
         func columns(_ t: Tensor, _ range: Range<Int>) -> Tensor {
             var out = Tensor(shape: [rows, range.count])
             for r in 0..<rows { for (j, c) in range.enumerated() { out.scalars[r * range.count + j] = t.scalars[r * 4 + c] } }

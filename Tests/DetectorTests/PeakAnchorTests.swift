@@ -93,6 +93,20 @@ import Testing
         } } }
     }
 
+    /// Soft targets (`heatLoss` quality-focal): no cell is forced to 1, and the peak's height
+    /// follows where the centre sits in its cell — the same cell is highest either way.
+    @Test func softTargetsChangeSmoothlyWithTheCentre() {
+        func peak(_ x: Double) -> Float {
+            let t = CenterTargets.make(boxes: [BoundingBox(x: x, y: 40, width: 24, height: 12)], outputSize: 32, stride: 4, soft: true)
+            return t.heatmap.scalars.max()!
+        }
+        let centred = peak(38), nearEdge = peak(39.8)   // centre 0.5 or 0.95 of the way across cell 12
+        #expect(centred > 0.99 && nearEdge < 1 && nearEdge > 0.5, "\(centred), \(nearEdge)")
+        #expect(abs(peak(39.8) - peak(39.9)) < 0.05)
+        let hard = CenterTargets.make(boxes: [BoundingBox(x: 39.8, y: 40, width: 24, height: 12)], outputSize: 32, stride: 4)
+        #expect(hard.heatmap.scalars.max() == 1)
+    }
+
     @Test func theRecipeKeyIsWrittenOnlyWhenItIsNotTheCentre() throws {
         var recipe = DetectorRecipe()
         #expect(!String(decoding: try JSONEncoder().encode(recipe), as: UTF8.self).contains("peakAnchor"))

@@ -1,3 +1,4 @@
+import Foundation
 import Autograd
 import TensorKernels
 import Tensors
@@ -201,6 +202,25 @@ import Testing
         heatmap.scalars[13] = 1
         checkGradients([random([1, 4, 5, 1], seed: 31, low: -3, high: 3)]) { v in
             Loss.centerNetFocal(v[0], heatmap: heatmap, normalizer: 2)
+        }
+    }
+
+    @Test func qualityFocalLoss() {
+        let targets = random([1, 4, 5, 1], seed: 32, low: 0, high: 1)
+        checkGradients([random([1, 4, 5, 1], seed: 33, low: -3, high: 3)]) { v in
+            Loss.qualityFocal(v[0], targets: targets, normalizer: 2)
+        }
+    }
+
+    /// Its minimum is the soft target itself: zero loss at p = y, more anywhere else.
+    @Test func qualityFocalLossIsZeroExactlyAtTheTarget() {
+        let y: [Float] = [0.1, 0.37, 0.8, 0.95]
+        let atTarget = Tensor(shape: [4, 1], scalars: y.map { Foundation.log($0 / (1 - $0)) })
+        let zero = Loss.qualityFocal(Variable(atTarget), targets: Tensor(shape: [4, 1], scalars: y), normalizer: 1).value.scalars[0]
+        #expect(abs(zero) < 1e-6)
+        for shift: Float in [-0.5, 0.5] {
+            let moved = Tensor(shape: [4, 1], scalars: atTarget.scalars.map { $0 + shift })
+            #expect(Loss.qualityFocal(Variable(moved), targets: Tensor(shape: [4, 1], scalars: y), normalizer: 1).value.scalars[0] > 1e-4)
         }
     }
 
