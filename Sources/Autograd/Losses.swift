@@ -124,8 +124,7 @@ public enum Loss {
         for i in 0..<z.count {
             let zi = Double(z[i])
             let p = 1 / (1 + exp(-zi))
-            let logP = -(max(-zi, 0) + log1p(exp(-abs(zi))))          // log σ(z), stable
-            let logOneMinusP = -(max(zi, 0) + log1p(exp(-abs(zi))))   // log σ(−z)
+            let (logP, logOneMinusP) = logSigmoids(zi)
             if y[i] >= 1 {
                 total += -pow(1 - p, Double(alpha)) * logP
                 // d/dz: α(1−p)^α p log p − (1−p)^(α+1)
@@ -144,6 +143,12 @@ public enum Loss {
         }
     }
 
+    /// (log σ(z), log σ(−z)), computed stably for large |z|.
+    private static func logSigmoids(_ z: Double) -> (Double, Double) {
+        let tail = log1p(exp(-abs(z)))
+        return (-(max(-z, 0) + tail), -(max(z, 0) + tail))
+    }
+
     /// Quality focal loss on logits with soft targets y ∈ [0, 1] (Li et al., 2020, "Generalized
     /// Focal Loss", eq. 5): −|y − p|^β [y log p + (1 − y) log(1 − p)], p = σ(z), summed and
     /// divided by `normalizer`. Its minimum is p = y everywhere, so a target that varies
@@ -158,8 +163,7 @@ public enum Loss {
         for i in 0..<z.count {
             let zi = Double(z[i]), yi = Double(y[i])
             let p = 1 / (1 + exp(-zi))
-            let logP = -(max(-zi, 0) + log1p(exp(-abs(zi))))
-            let logOneMinusP = -(max(zi, 0) + log1p(exp(-abs(zi))))
+            let (logP, logOneMinusP) = logSigmoids(zi)
             let bce = -(yi * logP + (1 - yi) * logOneMinusP)
             let d = abs(p - yi)
             total += pow(d, b) * bce

@@ -16,8 +16,8 @@ public final class MobileNetV3: Module {
     /// - Parameter antialiased: every stride-2 convolution runs at stride 1 and is followed, after
     ///   its batch norm and activation, by a `BlurDownsample` (Zhang's "ConvBlurPool"), so the
     ///   features move smoothly with the input instead of aliasing. Same weights and state names
-    ///   as the plain network (the blur has none); about a quarter more multiply-adds in the
-    ///   strided layers. Only the training graph has it: the inference plans do not.
+    ///   as the plain network (the blur has none); the strided layers compute at the finer
+    ///   resolution, so they cost more (not measured). Only the training graph has it: the inference plans do not.
     public init(_ configuration: MobileNetV3Configuration, seed: UInt64 = 0, antialiased: Bool = false) {
         self.configuration = configuration
         var rng = RandomSource(seed: seed)
