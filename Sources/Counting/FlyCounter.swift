@@ -51,11 +51,10 @@ public final class FlyCounter {
     public let views: Int
     /// How boxes of overlapping tiles are merged (`TileMerge`).
     public let merge: TileMerge
-    /// Whether each crop is also classified mirrored left–right, the trait probabilities of
-    /// both averaged (test-time augmentation: a fly and its mirror image have the same traits;
-    /// twice the classification work; the keypoints found on the mirror image are mapped back
-    /// and averaged in as well).
-    public let mirrored: Bool
+    /// The copies of each crop classified, their trait probabilities averaged (test-time
+    /// augmentation, `CropViews`: a fly and its mirror image have the same traits; the work grows
+    /// with the copies; the keypoints found on each copy are mapped back and averaged in too).
+    public let cropViews: CropViews
     /// Crop margin around the detected box: a little wider than training's standard 0.15,
     /// because the detector's boxes run short of the wing tips on unfamiliar photos (median
     /// 0.87 of the true length on FlySim's held-out domain). The bundled classifier trained with
@@ -66,7 +65,7 @@ public final class FlyCounter {
 
     public init(detector: FlyDetector, threshold: Float, classifier: TraitPredictor, ensemble: [TraitPredictor] = [],
                 review: ReviewPolicy = ReviewPolicy(), tiling: DetectorTiling = .fixed(1), views: Int = 1,
-                merge: TileMerge = .overlaps, mirrored: Bool = false) {
+                merge: TileMerge = .overlaps, cropViews: CropViews = .single) {
         precondition(DetectorViews.counts.contains(views), "views must be 1, 2, 4 or 8")
         self.detector = detector
         self.threshold = threshold
@@ -76,7 +75,7 @@ public final class FlyCounter {
         self.tiling = tiling
         self.views = views
         self.merge = merge
-        self.mirrored = mirrored
+        self.cropViews = cropViews
     }
 
     /// A photo waiting for its crops to be classified.
@@ -140,7 +139,7 @@ public final class FlyCounter {
     /// Classifies the crops of several photos in shared batches and builds the records.
     public func finish(_ pending: [Pending]) -> [PhotoCount] {
         let t = Date()
-        let predictions = classifier.predict(pending.flatMap(\.crops), averagingWith: ensemble, mirrored: mirrored)
+        let predictions = classifier.predict(pending.flatMap(\.crops), averagingWith: ensemble, views: cropViews)
         timings.classify += Date().timeIntervalSince(t)
         var next = 0, results: [PhotoCount] = []
         for p in pending {

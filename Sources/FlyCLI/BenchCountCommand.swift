@@ -43,8 +43,7 @@ struct BenchCount: ParsableCommand {
     @Option(name: .customLong("tile-merge"), help: ArgumentHelp("Which boxes of overlapping tiles are one fly, as `count --tile-merge` (default overlaps, as there).", valueName: "overlaps|across-tiles"), transform: parseTileMerge)
     var tileMerge: TileMerge = .overlaps
 
-    @Flag(inversion: .prefixedNo, help: "Classify every fly mirrored too, as `count` does by default (--no-mirror: one pass).")
-    var mirror = true
+    @OptionGroup var crops: CropViewOptions
 
     @Option(help: "Repeats (the median is reported).")
     var repeats = 3
@@ -64,6 +63,7 @@ struct BenchCount: ParsableCommand {
         var tileMerge: String
         var views: Int
         var mirror: Bool
+        var cropViews: Int
         var medianSeconds: Double
         var runs: [Double]
         var stages: CountTimings
@@ -86,7 +86,7 @@ struct BenchCount: ParsableCommand {
         guard !images.isEmpty else { throw InputFailure("\(data): no annotated photos") }
         let files = images.map { (loaded.imageDirectory as NSString).appendingPathComponent($0.fileName) }
         let counter = try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: nil, review: ReviewPolicy(), tiling: tiles, views: views,
-                                         merge: tileMerge, mirrored: mirror)
+                                         merge: tileMerge, cropViews: crops.resolved)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-bench-count-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outputs = CountOutputs(directory: scratch)
@@ -125,7 +125,7 @@ struct BenchCount: ParsableCommand {
         for p in Phenotype.all { phenotypeError[p.key] = 100 * Double(counted[p] - truth[p]) / Double(max(1, truth.total)) }
         let result = Result(photos: last.count, trueFlies: trueFlies, countedFlies: last.reduce(0) { $0 + $1.flies.count }, threads: threads,
                             tiles: tiles.description, tileMerge: tileMerge.description,
-                            views: views, mirror: mirror,
+                            views: views, mirror: crops.resolved != .single, cropViews: crops.resolved.rawValue,
                             medianSeconds: median.seconds, runs: runs.map(\.seconds), stages: median.timings, countErrorPerPhoto: errors,
                             absoluteCountErrorPer60: Double(errors.map(abs).reduce(0, +)) * 60 / Double(max(1, trueFlies)),
                             phenotypeErrorPercent: phenotypeError, maxPhenotypeErrorPercent: phenotypeError.values.map(abs).max() ?? 0)
@@ -134,7 +134,7 @@ struct BenchCount: ParsableCommand {
             return
         }
         print(String(format: "%d photos, %d true flies, %d counted; %d threads, tiles %@%@, views %d%@", result.photos, trueFlies, result.countedFlies, threads,
-                     tiles.description as NSString, tileMerge == .overlaps ? "" : " (merge \(tileMerge))" as NSString, views, mirror ? ", mirrored crops" : ""))
+                     tiles.description as NSString, tileMerge == .overlaps ? "" : " (merge \(tileMerge))" as NSString, views, crops.resolved.benchDescription as NSString))
         print(String(format: "end to end: median %.3f s over %d runs (%@)", median.seconds, repeats,
                      runs.map { String(format: "%.3f", $0.seconds) }.joined(separator: ", ") as NSString))
         let s = median.timings

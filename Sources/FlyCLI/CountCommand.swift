@@ -63,8 +63,7 @@ struct Count: ParsableCommand {
     @Option(name: .customLong("tile-merge"), help: ArgumentHelp("Which boxes of overlapping tiles count as one fly: 'overlaps' (the default: any two boxes overlapping by IoU 0.5 or one 70 % inside the other, also within one tile — drops the second box on a fly the detector splits, and some flies lying on each other) or 'across-tiles' (only boxes from different tiles, as cut by a tile edge — keeps flies lying on each other, and split flies' second boxes).", valueName: "overlaps|across-tiles"), transform: parseTileMerge)
     var tileMerge: TileMerge = .overlaps
 
-    @Flag(inversion: .prefixedNo, help: "Classify every fly also mirrored left–right and average the trait probabilities and keypoints (the default: fewer wrong sexes and wings, closer keypoints; it doubles the classification, about 0.2 s per 600 flies). --no-mirror: one pass, the fastest.")
-    var mirror = true
+    @OptionGroup var crops: CropViewOptions
 
     @Option(help: "Significance level of the tests.")
     var alpha = 0.05
@@ -131,7 +130,7 @@ struct Count: ParsableCommand {
     }
 
     var modelDescription: String {
-        "detector \(detector == "fast" || detector == "accurate" ? detector : (detector as NSString).lastPathComponent), classifier \(model.map { ($0 as NSString).lastPathComponent } ?? "traits-small (bundled)")\(ensemble.map { " + " + ($0 as NSString).lastPathComponent }.joined())\(mirror ? ", crops mirrored too" : "")"
+        "detector \(detector == "fast" || detector == "accurate" ? detector : (detector as NSString).lastPathComponent), classifier \(model.map { ($0 as NSString).lastPathComponent } ?? "traits-small (bundled)")\(ensemble.map { " + " + ($0 as NSString).lastPathComponent }.joined())\(crops.resolved.modelDescriptionSuffix)"
     }
 
     func loadCross() throws -> Cross {
@@ -146,7 +145,7 @@ struct Count: ParsableCommand {
 
     func loadCounter() throws -> FlyCounter {
         try loadFlyCounter(detector: detector, model: model, ensemble: ensemble, threshold: threshold, review: bounds!, tiling: tiles, views: views,
-                           merge: tileMerge, mirrored: mirror)
+                           merge: tileMerge, cropViews: crops.resolved)
     }
 
     func applyCorrections(_ file: String, cross: Cross, outputs: CountOutputs) throws {
@@ -210,7 +209,7 @@ extension ProblemReport: ProblemSink {}
 /// The detector (fast = bundled, accurate, or a file) and trait classifier (a file or the
 /// bundled one) of a count, shared by `count` and `bench count`.
 func loadFlyCounter(detector: String, model: String?, ensemble: [String] = [], threshold: Float?, review: ReviewPolicy,
-                    tiling: DetectorTiling, views: Int, merge: TileMerge = .overlaps, mirrored: Bool = false) throws -> FlyCounter {
+                    tiling: DetectorTiling, views: Int, merge: TileMerge = .overlaps, cropViews: CropViews = .single) throws -> FlyCounter {
     let detectorPath: String
     switch detector {
     case "fast":
@@ -229,7 +228,7 @@ func loadFlyCounter(detector: String, model: String?, ensemble: [String] = [], t
         let c = try TraitModelFile.load(classifierPath)
         let others = try ensemble.map { TraitPredictor(try TraitModelFile.load($0)) }
         return FlyCounter(detector: d, threshold: threshold ?? fileThreshold, classifier: TraitPredictor(c), ensemble: others,
-                          review: review, tiling: tiling, views: views, merge: merge, mirrored: mirrored)
+                          review: review, tiling: tiling, views: views, merge: merge, cropViews: cropViews)
     } catch {
         throw InputFailure("\(error)")
     }

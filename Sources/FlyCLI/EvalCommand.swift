@@ -17,8 +17,14 @@ struct Eval: ParsableCommand {
     @Option(parsing: .upToNextOption, help: ArgumentHelp("More trait classifiers: evaluate the mean of their trait probabilities with --model's (an ensemble, e.g. of INQ models); keypoints are not averaged.", valueName: "file"))
     var ensemble: [String] = []
 
-    @Flag(help: "Also classify every crop mirrored left–right and average the trait probabilities (test-time augmentation; twice the work per model).")
+    @Flag(help: "Also classify every crop mirrored left–right and average the trait probabilities (test-time augmentation; twice the work per model); the same as --crop-views 2.")
     var mirror = false
+
+    @Option(name: .customLong("crop-views"), help: ArgumentHelp("Trait classifiers: average over 1 (the crop as cut), 2 (+ its mirror image, as --mirror) or 4 (+ both flipped top to bottom) copies of each crop (test-time augmentation; the work grows with the copies).", valueName: "n"), transform: parseCropViews)
+    var cropViewsOption: CropViews?
+
+    /// The copies of each crop read: --crop-views, else --mirror's two, else one.
+    var cropViews: CropViews { cropViewsOption ?? (mirror ? .mirrored : .single) }
 
     @Flag(help: "Evaluate a fly detector on annotated photos.")
     var detector = false
@@ -57,13 +63,16 @@ struct Eval: ParsableCommand {
         guard !data.isEmpty else { throw ValidationError("Give at least one --data path.") }
         if let size, !(32...512).contains(size) { throw ValidationError("--size must be 32…512.") }
         if let threshold, !(threshold > 0 && threshold < 1) { throw ValidationError("--threshold must be within (0, 1).") }
-        if !detector && views != 1 { throw ValidationError("--views is for detectors (--detector); trait classifiers take --mirror.") }
+        if !detector && views != 1 { throw ValidationError("--views is for detectors (--detector); trait classifiers take --mirror or --crop-views.") }
         if !detector && tileMerge != .overlaps { throw ValidationError("--tile-merge is for detectors (--detector).") }
         if ceiling && !detector { throw ValidationError("--ceiling is for detectors (--detector).") }
         if ceilingAnchor != .centre && !ceiling { throw ValidationError("--ceiling-anchor is for --ceiling.") }
         if ceiling && views != 1 { throw ValidationError("--ceiling scores the training targets, which have no views: leave --views at 1.") }
-        if detector && (!ensemble.isEmpty || mirror || perCrop != nil) {
-            throw ValidationError("--ensemble, --mirror and --per-crop are for trait classifiers, not with --detector.")
+        if detector && (!ensemble.isEmpty || mirror || cropViewsOption != nil || perCrop != nil) {
+            throw ValidationError("--ensemble, --mirror, --crop-views and --per-crop are for trait classifiers, not with --detector.")
+        }
+        if mirror, let cropViewsOption, cropViewsOption != .mirrored {
+            throw ValidationError("--mirror means --crop-views 2; give one of them.")
         }
     }
 
@@ -78,7 +87,7 @@ struct Eval: ParsableCommand {
         for path in ensemble {
             do { members.append(try TraitModelFile.load(path)) } catch { throw InputFailure("\(error)") }
         }
-        let predictions = TraitEvaluator.predict(members, samples: samples, size: size, mirrored: mirror)
+        let predictions = TraitEvaluator.predict(members, samples: samples, size: size, views: cropViews)
         let metrics = TraitEvaluator.metrics(predictions, samples: samples)
         if let perCrop {
             do {
@@ -90,7 +99,12 @@ struct Eval: ParsableCommand {
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
-            let averaged = ensemble.isEmpty && !mirror ? "" : " (mean probabilities\(mirror ? ", crops and their mirror images" : ""); keypoints of the first model\(mirror ? ", averaged with its mirror image's" : ""))"
+            let copies = switch cropViews {
+            case .single: ""
+            case .mirrored: ", crops and their mirror images"
+            case .flips: ", crops flipped both ways (4 copies)"
+            }
+            let averaged = ensemble.isEmpty && cropViews == .single ? "" : " (mean probabilities\(copies); keypoints of the first model\(cropViews == .single ? "" : ", averaged over the copies"))"
             print("model \(([model] + ensemble).joined(separator: " + "))\(averaged) on \(data.joined(separator: ", "))")
             print(metrics.text, terminator: "")
         }

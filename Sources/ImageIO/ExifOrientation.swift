@@ -51,6 +51,15 @@ extension RGBImage {
     /// Mirror image top to bottom.
     public func flippedVertically() -> RGBImage { applying(.downMirrored) }
     public func rotated180() -> RGBImage { applying(.down) }
+    /// Flipped left–right and/or top to bottom (both: turned 180°; neither: unchanged).
+    public func flipped(horizontally: Bool, vertically: Bool) -> RGBImage {
+        switch (horizontally, vertically) {
+        case (false, false): self
+        case (true, false): flippedHorizontally()
+        case (false, true): flippedVertically()
+        case (true, true): rotated180()
+        }
+    }
     public func rotated90Clockwise() -> RGBImage { applying(.right) }
     public func rotated90CounterClockwise() -> RGBImage { applying(.left) }
     /// Swap rows and columns (mirror about the main diagonal).

@@ -50,6 +50,19 @@ public enum TraitEncoding {
 }
 
 extension KeypointEncoding {
+    /// The mean of several predictions of one fly's points (1, 2 or 4 of them, as `CropViews`
+    /// gives): averaged in pairs, so each weighs the same when their number is a power of two.
+    public static func average(_ points: [FlyKeypoints]) -> FlyKeypoints {
+        precondition(!points.isEmpty, "at least one prediction")
+        var level = points
+        while level.count > 1 {
+            level = stride(from: 0, to: level.count, by: 2).map { i in
+                i + 1 < level.count ? average(level[i], level[i + 1]) : level[i]
+            }
+        }
+        return level[0]
+    }
+
     /// The mean of two predictions of one fly's keypoints: head with head, tail with tail, and
     /// the wing tips paired in whichever order puts them closer (their order carries no meaning).
     public static func average(_ a: FlyKeypoints, _ b: FlyKeypoints) -> FlyKeypoints {
@@ -65,6 +78,13 @@ extension FlyKeypoints {
     /// The same points in the mirror image (left–right) of a crop `width` pixels wide, in
     /// continuous pixel coordinates (x → width − x, as the flip augmentation maps them).
     public func mirrored(width: Double) -> FlyKeypoints {
-        mapped { Point2D(width - $0.x, $0.y) }
+        flipped(horizontally: true, vertically: false, width: width, height: 0)
+    }
+
+    /// The same points in a crop `width` × `height` pixels flipped left–right and/or top to
+    /// bottom (x → width − x, y → height − y). A flip is its own inverse, so this also maps
+    /// points found on a flipped copy back.
+    public func flipped(horizontally: Bool, vertically: Bool, width: Double, height: Double) -> FlyKeypoints {
+        mapped { Point2D(horizontally ? width - $0.x : $0.x, vertically ? height - $0.y : $0.y) }
     }
 }

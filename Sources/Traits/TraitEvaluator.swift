@@ -136,26 +136,33 @@ public final class TraitPredictor {
 
 extension TraitPredictor {
     /// An ensemble: this model's predictions with the trait probabilities averaged over it and
-    /// `others` (each resizes the crops to its own input size) and, with `mirrored`, over every
-    /// model's predictions on the crops mirrored left–right too (test-time augmentation: a fly
-    /// and its mirror image have the same traits). Keypoints are this model's; with `mirrored`,
-    /// averaged with its keypoints on the mirror image mapped back (wing tips paired in the
-    /// nearer order: 14.56 → 13.02 % of the crop for the bundled classifier on FlySim's
-    /// held-out set). Other models' keypoints are not averaged in: models trained apart need
-    /// not agree on what their points mean closely enough to be blended.
-    public func predict(_ crops: [RGBImage], averagingWith others: [TraitPredictor], mirrored: Bool = false) -> [TraitPrediction] {
+    /// `others` (each resizes the crops to its own input size) and over every model's predictions
+    /// on the other copies of each crop that `views` names (`CropViews`). Keypoints are this
+    /// model's, averaged with its keypoints on the other copies mapped back (wing tips paired in
+    /// the nearer order: with the mirror image, 14.56 → 13.02 % of the crop for the bundled
+    /// classifier on FlySim's held-out set). Other models' keypoints are not averaged in: models
+    /// trained apart need not agree on what their points mean closely enough to be blended.
+    public func predict(_ crops: [RGBImage], averagingWith others: [TraitPredictor], views: CropViews = .single) -> [TraitPrediction] {
         var predictions = predict(crops)
-        guard !others.isEmpty || mirrored else { return predictions }
+        guard !others.isEmpty || views != .single else { return predictions }
         var more = others.map { $0.predict(crops) }
-        if mirrored {
-            let flipped = crops.map { $0.flippedHorizontally() }
-            more += ([self] + others).map { $0.predict(flipped) }
+        // This model's keypoints on every copy, mapped back into the crop's own coordinates.
+        var keypointViews: [[FlyKeypoints?]] = [predictions.map(\.keypoints)]
+        for flip in views.transforms.dropFirst() {
+            let copies = crops.map { $0.flipped(horizontally: flip.horizontal, vertically: flip.vertical) }
+            let own = predict(copies)
+            more.append(own)
+            more += others.map { $0.predict(copies) }
+            keypointViews.append(zip(own, crops).map { prediction, crop in
+                prediction.keypoints?.flipped(horizontally: flip.horizontal, vertically: flip.vertical,
+                                              width: Double(crop.width), height: Double(crop.height))
+            })
         }
-        if mirrored {
-            // This model's keypoints on the mirror images, mirrored back, averaged with its own.
-            for (i, flipped) in more[others.count].enumerated() {
-                guard let k = predictions[i].keypoints, let m = flipped.keypoints else { continue }
-                predictions[i].keypoints = KeypointEncoding.average(k, m.mirrored(width: Double(crops[i].width)))
+        if keypointViews.count > 1 {
+            for i in predictions.indices {
+                let found = keypointViews.compactMap { $0[i] }
+                guard found.count == keypointViews.count else { continue }
+                predictions[i].keypoints = KeypointEncoding.average(found)
             }
         }
         let share = 1 / Float(more.count + 1)
@@ -187,16 +194,16 @@ public enum TraitEvaluator {
     }
 
     /// Metrics of an ensemble (`models[0]`'s keypoints, trait probabilities averaged over all of
-    /// them, and over the mirrored crops too with `mirrored`; see `TraitPredictor.predict(_:averagingWith:mirrored:)`).
-    public static func evaluate(_ models: [TraitClassifier], samples: [TraitSample], size: Int? = nil, mirrored: Bool) -> TraitMetrics {
-        metrics(predict(models, samples: samples, size: size, mirrored: mirrored), samples: samples)
+    /// them, and over the other copies of each crop `views` names; see `TraitPredictor.predict(_:averagingWith:views:)`).
+    public static func evaluate(_ models: [TraitClassifier], samples: [TraitSample], size: Int? = nil, views: CropViews) -> TraitMetrics {
+        metrics(predict(models, samples: samples, size: size, views: views), samples: samples)
     }
 
-    /// Predictions of one model or an ensemble (as `evaluate(_:samples:size:mirrored:)` scores them).
-    public static func predict(_ models: [TraitClassifier], samples: [TraitSample], size: Int? = nil, mirrored: Bool) -> [TraitPrediction] {
+    /// Predictions of one model or an ensemble (as `evaluate(_:samples:size:views:)` scores them).
+    public static func predict(_ models: [TraitClassifier], samples: [TraitSample], size: Int? = nil, views: CropViews) -> [TraitPrediction] {
         precondition(!models.isEmpty, "at least one model")
         let predictors = models.map { TraitPredictor($0, size: size) }
-        return predictors[0].predict(samples.map(\.image), averagingWith: Array(predictors.dropFirst()), mirrored: mirrored)
+        return predictors[0].predict(samples.map(\.image), averagingWith: Array(predictors.dropFirst()), views: views)
     }
 
     /// One CSV row per crop — its labels, the predicted probabilities and, where both exist,

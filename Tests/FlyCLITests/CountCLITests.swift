@@ -117,6 +117,16 @@ import Traits
         #expect(!plain.records.isEmpty && boxes(plain.records) == boxes(mirrored.records))
         #expect(zip(probabilities(plain.records), probabilities(mirrored.records)).contains { zip($0, $1).contains { abs($0 - $1) > 1e-6 } })
         #expect(mirrored.report.contains("crops mirrored too") && !plain.report.contains("crops mirrored too"))
+        // Four copies: the same boxes, other probabilities, and the report names them.
+        let flipped = try run(["--crop-views", "4"], "flipped")
+        #expect(boxes(flipped.records) == boxes(mirrored.records))
+        #expect(zip(probabilities(flipped.records), probabilities(mirrored.records)).contains { zip($0, $1).contains { abs($0 - $1) > 1e-6 } })
+        #expect(flipped.report.contains("flipped top to bottom too (4 copies)"))
+        // --no-mirror with more than one copy contradicts itself; a count of copies not offered is refused.
+        for bad in [["--no-mirror", "--crop-views", "4"], ["--crop-views", "3"]] {
+            let refused = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/refused", "--detector", dir + "/detector.safetensors"] + bad)
+            #expect(refused.status != 0 && refused.stderr.contains("--crop-views"), "\(refused.stderr)")
+        }
     }
 
     /// `--views`: every setting runs the whole pipeline; one view and eight differ (the untrained

@@ -219,6 +219,16 @@ import Traits
         let single = try accuracies(["--model", dir + "/inq.safetensors"])
         #expect(try accuracies(["--model", dir + "/inq.safetensors", "--ensemble", dir + "/inq.safetensors"]) == single)
         #expect(try accuracies(["--model", dir + "/inq.safetensors", "--mirror"]).count == 3)
+        // --mirror is --crop-views 2 (the whole JSON alike); 4 copies run; the two together only when they agree.
+        func evalJSON(_ arguments: [String]) throws -> String {
+            let r = try FlyTallyBinary.run(["eval", "--model", dir + "/inq.safetensors", "--data", dir + "/crops", "--json"] + arguments)
+            #expect(r.status == 0, "\(r.stderr)")
+            return r.stdout
+        }
+        #expect(try evalJSON(["--mirror"]) == evalJSON(["--crop-views", "2"]))
+        #expect(try accuracies(["--model", dir + "/inq.safetensors", "--crop-views", "4"]).count == 3)
+        let contradictory = try FlyTallyBinary.run(["eval", "--model", dir + "/inq.safetensors", "--data", dir + "/crops", "--mirror", "--crop-views", "4"])
+        #expect(contradictory.status != 0 && contradictory.stderr.contains("--mirror means --crop-views 2"), "\(contradictory.stderr)")
         let mirroredDetector = try FlyTallyBinary.run(["eval", "--detector", "--model", dir + "/inq.safetensors", "--mirror", "--data", dir + "/crops"])
         #expect(mirroredDetector.status != 0 && mirroredDetector.stderr.contains("are for trait classifiers, not with --detector"), "\(mirroredDetector.stderr)")
         let badMember = try FlyTallyBinary.run(["eval", "--model", dir + "/inq.safetensors", "--ensemble", dir + "/crops/crops.csv", "--data", dir + "/crops"])

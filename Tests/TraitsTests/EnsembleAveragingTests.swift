@@ -6,15 +6,16 @@ import Tensors
 import Testing
 @testable import Traits
 
-/// Ensembles and mirrored test-time augmentation average trait probabilities over their sources
-/// with equal weights; keypoints are the first model's, averaged with its own on the mirror
-/// images (mirrored back) when mirrored, never with other models'.
+/// Ensembles and flipped copies of the crops (test-time augmentation) average trait probabilities
+/// over their sources with equal weights; keypoints are the first model's, averaged with its own
+/// on the flipped copies (flipped back), never with other models'.
 @Suite struct EnsembleAveragingTests {
-    /// Crops that are not mirror-symmetric, so a model's outputs on a crop and its mirror differ.
+    /// Crops symmetric neither left to right nor top to bottom, so a model's outputs on a crop and
+    /// on its flipped copies differ.
     static func crops() -> [RGBImage] {
         (0..<3).map { k in
             var image = RGBImage(width: 40, height: 30, fill: RGB(80, 90, 100))
-            for y in 5..<25 { for x in 2..<(12 + 6 * k) { image[x, y] = RGB(200, UInt8(40 * k), 60) } }
+            for y in 3..<(18 + 2 * k) { for x in 2..<(12 + 6 * k) { image[x, y] = RGB(200, UInt8(40 * k), 60) } }
             return image
         }
     }
@@ -36,8 +37,8 @@ import Testing
         let sources = [first.predict(crops), second.predict(crops), first.predict(mirrored), second.predict(mirrored)]
         // The crops really are asymmetric for this model (otherwise the test could not fail).
         #expect(sources[0][0].probabilities != sources[2][0].probabilities)
-        let averaged = first.predict(crops, averagingWith: [second], mirrored: true)
-        let single = first.predict(crops, averagingWith: [], mirrored: true)
+        let averaged = first.predict(crops, averagingWith: [second], views: .mirrored)
+        let single = first.predict(crops, averagingWith: [], views: .mirrored)
         for i in crops.indices {
             for t in 0..<3 {
                 let mean = sources.map { $0[i].probabilities[t] }.reduce(0, +) / 4
@@ -54,6 +55,56 @@ import Testing
         // Without a mirror, keypoints are the first model's alone; without either, nothing is averaged.
         #expect(first.predict(crops, averagingWith: [second]).map(\.keypoints) == sources[0].map(\.keypoints))
         #expect(first.predict(crops, averagingWith: []).map(\.probabilities) == sources[0].map(\.probabilities))
+    }
+
+    /// Four copies: the mean of the probabilities on the crop, its mirror image, the crop flipped
+    /// top to bottom and both (also with a second model), and the keypoints of all four mapped
+    /// back and averaged in pairs.
+    @Test func fourFlipsAverageOverEveryFlipOfTheCrop() throws {
+        let first = TraitPredictor(Self.model(seed: 21)), second = TraitPredictor(Self.model(seed: 22))
+        let crops = Self.crops()
+        let flips = [(false, false), (true, false), (false, true), (true, true)]
+        let copies = flips.map { h, v in crops.map { $0.flipped(horizontally: h, vertically: v) } }
+        let firstOn = copies.map { first.predict($0) }, secondOn = copies.map { second.predict($0) }
+        // Upside down really changes this model's output (otherwise the test could not fail).
+        #expect(firstOn[0][0].probabilities != firstOn[2][0].probabilities)
+        let averaged = first.predict(crops, averagingWith: [second], views: .flips)
+        let alone = first.predict(crops, averagingWith: [], views: .flips)
+        for i in crops.indices {
+            for t in 0..<3 {
+                let all = (firstOn + secondOn).map { $0[i].probabilities[t] }
+                #expect(abs(averaged[i].probabilities[t] - all.reduce(0, +) / 8) < 1e-6)
+                let own = firstOn.map { $0[i].probabilities[t] }
+                #expect(abs(alone[i].probabilities[t] - own.reduce(0, +) / 4) < 1e-6)
+            }
+            let w = Double(crops[i].width), h = Double(crops[i].height)
+            let back = try zip(flips, firstOn).map { flip, predictions in
+                try #require(predictions[i].keypoints).flipped(horizontally: flip.0, vertically: flip.1, width: w, height: h)
+            }
+            let expected = KeypointEncoding.average(KeypointEncoding.average(back[0], back[1]), KeypointEncoding.average(back[2], back[3]))
+            #expect(alone[i].keypoints == expected && averaged[i].keypoints == expected)
+            #expect(expected != KeypointEncoding.average(back[0], back[1]), "the flipped copies move the keypoints here")
+        }
+        // Two copies through the same path are the mirrored case exactly.
+        let twoCopies: [[Float]] = first.predict(crops, averagingWith: [], views: .mirrored).map(\.probabilities)
+        var meanOfTwo: [[Float]] = []
+        for (a, b) in zip(firstOn[0], firstOn[1]) {
+            meanOfTwo.append(zip(a.probabilities, b.probabilities).map { (x: Float, y: Float) -> Float in x * 0.5 + y * 0.5 })
+        }
+        #expect(twoCopies == meanOfTwo)
+    }
+
+    /// A flip of the keypoints is its own inverse, and matches the pixels it flips with.
+    @Test func keypointsFlipBackBothWays() {
+        let k = FlyKeypoints(head: Point2D(3, 4), tail: Point2D(30, 20), wing1: Point2D(25, 5), wing2: Point2D(28, 26))
+        let both = k.flipped(horizontally: true, vertically: true, width: 40, height: 30)
+        #expect(both.head == Point2D(37, 26) && both.wing1 == Point2D(15, 25))
+        #expect(both.flipped(horizontally: true, vertically: true, width: 40, height: 30) == k)
+        #expect(k.flipped(horizontally: false, vertically: true, width: 40, height: 30).tail == Point2D(30, 10))
+        #expect(k.flipped(horizontally: true, vertically: false, width: 40, height: 30) == k.mirrored(width: 40))
+        // One list of four averages in pairs; one of one is itself.
+        #expect(KeypointEncoding.average([k]) == k)
+        #expect(KeypointEncoding.average([k, both, k, both]) == KeypointEncoding.average(KeypointEncoding.average(k, both), KeypointEncoding.average(k, both)))
     }
 
     /// Keypoints of a mirror image map back by x → width − x (twice is the identity), and the
