@@ -50,17 +50,18 @@ func parseCropViews(_ argument: String) throws -> CropViews {
     return views
 }
 
-/// How `count` and `bench count` read each fly's crop: `--mirror/--no-mirror` (two copies, the
-/// default, or one) and `--crop-views n`, which names the number of copies outright.
+/// How `count` and `bench count` read each fly's crop: by default four copies (the crop, its
+/// mirror image, and both flipped top to bottom), `--no-mirror` one, and `--crop-views n` names
+/// the number outright.
 struct CropViewOptions: ParsableArguments {
-    @Flag(inversion: .prefixedNo, help: "Classify every fly also mirrored left–right and average the trait probabilities and keypoints (the default: fewer wrong sexes and wings, closer keypoints; it doubles the classification, about 0.2 s per 600 flies). --no-mirror: one pass, the fastest.")
+    @Flag(inversion: .prefixedNo, help: "Classify every fly also mirrored and flipped top to bottom and average the trait probabilities and keypoints over the four copies (the default: fewer wrong wings and sexes, closer keypoints; about 0.5 s more per 600 flies than one pass). --no-mirror: one pass, the fastest (as --crop-views 1).")
     var mirror = true
 
-    @Option(name: .customLong("crop-views"), help: ArgumentHelp("Copies of each fly's crop the classifier reads and averages: 1 (as --no-mirror), 2 (the crop and its mirror image, the default) or 4 (both also flipped top to bottom: about twice the classification time of 2).", valueName: "n"), transform: parseCropViews)
+    @Option(name: .customLong("crop-views"), help: ArgumentHelp("Copies of each fly's crop the classifier reads and averages: 1 (as --no-mirror), 2 (the crop and its mirror image) or 4 (both also flipped top to bottom; the default).", valueName: "n"), transform: parseCropViews)
     var cropViews: CropViews?
 
-    /// --crop-views when given, else the mirror flag's two copies or one.
-    var resolved: CropViews { cropViews ?? (mirror ? .mirrored : .single) }
+    /// --crop-views when given, else four copies, or one with --no-mirror.
+    var resolved: CropViews { cropViews ?? (mirror ? .flips : .single) }
 
     func validate() throws {
         if !mirror, let cropViews, cropViews != .single {

@@ -84,7 +84,8 @@ import Traits
         #expect(missing.status == 1 && missing.stderr.contains("nope.safetensors"), "\(missing.stderr)")
     }
 
-    /// `--mirror` (the default) against `--no-mirror`: the same flies (detection is untouched), other trait probabilities (the
+    /// Crop copies — 4 (the default), `--crop-views 2` (the mirror image) and `--no-mirror` (one):
+    /// the same flies (detection is untouched), other trait probabilities (the
     /// bundled classifier — an untrained one answers ≈ 0.5 whatever the crop — is not
     /// mirror-symmetric, so averaging in the mirrored crops moves them; the averaging itself is
     /// checked in EnsembleAveragingTests), and the report says so.
@@ -111,14 +112,14 @@ import Traits
             let records = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + out + "/flies.json"))) as! [[String: Any]]
             return (records, try String(contentsOfFile: dir + "/" + out + "/report.html", encoding: .utf8))
         }
-        let plain = try run(["--no-mirror"], "plain"), mirrored = try run([], "mirrored")
+        let plain = try run(["--no-mirror"], "plain"), mirrored = try run(["--crop-views", "2"], "mirrored")
         func boxes(_ r: [[String: Any]]) -> [String] { r.map { "\($0["photo"]!) \($0["box"]!)" } }
         func probabilities(_ r: [[String: Any]]) -> [[Double]] { r.map { r in ["p_white", "p_miniature", "p_male"].map { (r[$0] as! NSNumber).doubleValue } } }
         #expect(!plain.records.isEmpty && boxes(plain.records) == boxes(mirrored.records))
         #expect(zip(probabilities(plain.records), probabilities(mirrored.records)).contains { zip($0, $1).contains { abs($0 - $1) > 1e-6 } })
         #expect(mirrored.report.contains("crops mirrored too") && !plain.report.contains("crops mirrored too"))
-        // Four copies: the same boxes, other probabilities, and the report names them.
-        let flipped = try run(["--crop-views", "4"], "flipped")
+        // Four copies, the default: the same boxes, other probabilities, and the report names them.
+        let flipped = try run([], "flipped")
         #expect(boxes(flipped.records) == boxes(mirrored.records))
         #expect(zip(probabilities(flipped.records), probabilities(mirrored.records)).contains { zip($0, $1).contains { abs($0 - $1) > 1e-6 } })
         #expect(flipped.report.contains("flipped top to bottom too (4 copies)"))
