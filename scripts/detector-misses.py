@@ -35,7 +35,7 @@ def inside(a, b):
     """The fraction of box a's area that lies inside box b."""
     x1, y1 = max(a[0], b[0]), max(a[1], b[1])
     x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    return max(0, x2 - x1) * max(0, y2 - y1) / (a[2] * a[3])
+    return max(0, x2 - x1) * max(0, y2 - y1) / max(a[2] * a[3], 1e-9)
 
 
 def centre_inside(a, b):
@@ -53,7 +53,7 @@ def main(annotations_path, flies_path):
     scores = collections.defaultdict(list)
     for f in json.load(open(flies_path)):
         detections[f['photo'].split('/')[-1]].append(f['box'])
-        scores[f['photo'].split('/')[-1]].append(f.get('score', 0))
+        scores[f['photo'].split('/')[-1]].append(f['score'])
     missed, total = collections.Counter(), collections.Counter()
     extra = collections.Counter()
     nested = collections.Counter()  # (on a fly | extra, centre inside | half inside a higher-scoring box)
@@ -80,9 +80,10 @@ def main(annotations_path, flies_path):
                 total[kind] += 1
                 missed[kind] += 0 if found else 1
         for j, d in enumerate(boxes):
-            higher = [boxes[m] for m in range(len(boxes)) if scores[name][m] > scores[name][j]]
+            # Higher-scoring detections (equal scores: the earlier one counts as higher).
+            higher = [boxes[m] for m in range(len(boxes))
+                      if scores[name][m] > scores[name][j] or (scores[name][m] == scores[name][j] and m < j)]
             kind = 'on a fly' if j in claimed else 'extra'
-            nested[kind, 'all'] += 1
             nested[kind, 'centre'] += any(centre_inside(d, h) for h in higher)
             nested[kind, 'half'] += any(inside(d, h) >= 0.5 for h in higher)
             if j in claimed:

@@ -20,7 +20,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Also classify every crop mirrored left–right and average the trait probabilities (test-time augmentation; twice the work per model); the same as --crop-views 2.")
     var mirror = false
 
-    @Option(name: .customLong("crop-views"), help: ArgumentHelp("Trait classifiers: average over 1 (the crop as cut), 2 (+ its mirror image, as --mirror) or 4 (+ both flipped top to bottom) copies of each crop (test-time augmentation; the work grows with the copies).", valueName: "n"), transform: parseCropViews)
+    @Option(name: .customLong("crop-views"), help: ArgumentHelp("Trait classifiers: average over 1 (the crop as cut; the default here), 2 (+ its mirror image, as --mirror) or 4 (+ both flipped top to bottom, as `count` reads flies) copies of each crop (test-time augmentation; the work grows with the copies).", valueName: "n"), transform: parseCropViews)
     var cropViewsOption: CropViews?
 
     /// The copies of each crop read: --crop-views, else --mirror's two, else one.

@@ -54,18 +54,24 @@ func parseCropViews(_ argument: String) throws -> CropViews {
 /// mirror image, and both flipped top to bottom), `--no-mirror` one, and `--crop-views n` names
 /// the number outright.
 struct CropViewOptions: ParsableArguments {
+    // Optional, so that an explicit --mirror can be told from the default and checked against
+    // --crop-views like --no-mirror.
     @Flag(inversion: .prefixedNo, help: "Classify every fly also mirrored and flipped top to bottom and average the trait probabilities and keypoints over the four copies (the default: fewer wrong wings and sexes, closer keypoints; about 0.5 s more per 600 flies than one pass). --no-mirror: one pass, the fastest (as --crop-views 1).")
-    var mirror = true
+    var mirror: Bool?
 
     @Option(name: .customLong("crop-views"), help: ArgumentHelp("Copies of each fly's crop the classifier reads and averages: 1 (as --no-mirror), 2 (the crop and its mirror image) or 4 (both also flipped top to bottom; the default).", valueName: "n"), transform: parseCropViews)
     var cropViews: CropViews?
 
-    /// --crop-views when given, else four copies, or one with --no-mirror.
-    var resolved: CropViews { cropViews ?? (mirror ? .flips : .single) }
+    /// --crop-views when given, else one copy with --no-mirror, else four.
+    var resolved: CropViews { cropViews ?? (mirror == false ? .single : .flips) }
 
     func validate() throws {
-        if !mirror, let cropViews, cropViews != .single {
+        guard let mirror, let cropViews else { return }
+        if !mirror && cropViews != .single {
             throw ValidationError("--no-mirror means --crop-views 1; give one of them.")
+        }
+        if mirror && cropViews == .single {
+            throw ValidationError("--mirror asks for more than one copy but --crop-views 1 for one; give one of them.")
         }
     }
 }

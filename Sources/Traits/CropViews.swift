@@ -4,9 +4,11 @@
 public enum CropViews: Int, Sendable, CaseIterable {
     /// The crop as cut (one pass).
     case single = 1
-    /// The crop and its mirror image (left–right): `count`'s default.
+    /// The crop and its mirror image (left–right): `count`'s default from the fifteenth to the
+    /// twentieth session.
     case mirrored = 2
-    /// The crop, its mirror image, the crop flipped top to bottom, and both (turned 180°).
+    /// The crop, its mirror image, the crop flipped top to bottom, and both (turned 180°):
+    /// `count`'s default.
     case flips = 4
 
     /// Horizontal and vertical flips of each copy, in order (the first is the crop as cut).

@@ -124,7 +124,7 @@ import Traits
         #expect(zip(probabilities(flipped.records), probabilities(mirrored.records)).contains { zip($0, $1).contains { abs($0 - $1) > 1e-6 } })
         #expect(flipped.report.contains("flipped top to bottom too (4 copies)"))
         // --no-mirror with more than one copy contradicts itself; a count of copies not offered is refused.
-        for bad in [["--no-mirror", "--crop-views", "4"], ["--crop-views", "3"]] {
+        for bad in [["--no-mirror", "--crop-views", "4"], ["--mirror", "--crop-views", "1"], ["--crop-views", "3"]] {
             let refused = try FlyTallyBinary.run(["count", dir + "/photos", "--out", dir + "/refused", "--detector", dir + "/detector.safetensors"] + bad)
             #expect(refused.status != 0 && refused.stderr.contains("--crop-views"), "\(refused.stderr)")
         }

@@ -227,6 +227,7 @@ import Traits
         }
         #expect(try evalJSON(["--mirror"]) == evalJSON(["--crop-views", "2"]))
         #expect(try accuracies(["--model", dir + "/inq.safetensors", "--crop-views", "4"]).count == 3)
+        #expect(try evalJSON(["--crop-views", "4"]) != evalJSON(["--crop-views", "2"]), "four copies reach the classifier")
         let contradictory = try FlyTallyBinary.run(["eval", "--model", dir + "/inq.safetensors", "--data", dir + "/crops", "--mirror", "--crop-views", "4"])
         #expect(contradictory.status != 0 && contradictory.stderr.contains("--mirror means --crop-views 2"), "\(contradictory.stderr)")
         let mirroredDetector = try FlyTallyBinary.run(["eval", "--detector", "--model", dir + "/inq.safetensors", "--mirror", "--data", dir + "/crops"])

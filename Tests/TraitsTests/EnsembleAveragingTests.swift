@@ -94,6 +94,22 @@ import Testing
         #expect(twoCopies == meanOfTwo)
     }
 
+    /// The image flips move each pixel where the keypoint flips move a point: pixel (x, y), whose
+    /// centre is (x + ½, y + ½), goes to (w − 1 − x, y), (x, h − 1 − y) or both.
+    @Test func imageFlipsMovePixelsAsTheKeypointFlipsMovePoints() {
+        var image = RGBImage(width: 5, height: 3, fill: RGB(0, 0, 0))
+        image[1, 0] = RGB(255, 0, 0)
+        let cases: [(Bool, Bool, Int, Int)] = [(false, false, 1, 0), (true, false, 3, 0), (false, true, 1, 2), (true, true, 3, 2)]
+        for (h, v, x, y) in cases {
+            let flipped = image.flipped(horizontally: h, vertically: v)
+            #expect(flipped.width == 5 && flipped.height == 3)
+            #expect(flipped[x, y] == RGB(255, 0, 0), "flip h \(h) v \(v)")
+            let point = FlyKeypoints(head: Point2D(1.5, 0.5), tail: Point2D(1.5, 0.5), wing1: Point2D(1.5, 0.5), wing2: Point2D(1.5, 0.5))
+                .flipped(horizontally: h, vertically: v, width: 5, height: 3).head
+            #expect(point == Point2D(Double(x) + 0.5, Double(y) + 0.5), "flip h \(h) v \(v)")
+        }
+    }
+
     /// A flip of the keypoints is its own inverse, and matches the pixels it flips with.
     @Test func keypointsFlipBackBothWays() {
         let k = FlyKeypoints(head: Point2D(3, 4), tail: Point2D(30, 20), wing1: Point2D(25, 5), wing2: Point2D(28, 26))
@@ -101,7 +117,7 @@ import Testing
         #expect(both.head == Point2D(37, 26) && both.wing1 == Point2D(15, 25))
         #expect(both.flipped(horizontally: true, vertically: true, width: 40, height: 30) == k)
         #expect(k.flipped(horizontally: false, vertically: true, width: 40, height: 30).tail == Point2D(30, 10))
-        #expect(k.flipped(horizontally: true, vertically: false, width: 40, height: 30) == k.mirrored(width: 40))
+        #expect(k.flipped(horizontally: true, vertically: false, width: 40, height: 30).head == Point2D(37, 4))
         // One list of four averages in pairs; one of one is itself.
         #expect(KeypointEncoding.average([k]) == k)
         #expect(KeypointEncoding.average([k, both, k, both]) == KeypointEncoding.average(KeypointEncoding.average(k, both), KeypointEncoding.average(k, both)))
