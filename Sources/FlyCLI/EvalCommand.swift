@@ -99,12 +99,7 @@ struct Eval: ParsableCommand {
         if json {
             print(try JSONOutput.encode(metrics))
         } else {
-            let copies = switch cropViews {
-            case .single: ""
-            case .mirrored: ", crops and their mirror images"
-            case .flips: ", crops flipped both ways (4 copies)"
-            }
-            let averaged = ensemble.isEmpty && cropViews == .single ? "" : " (mean probabilities\(copies); keypoints of the first model\(cropViews == .single ? "" : ", averaged over the copies"))"
+            let averaged = ensemble.isEmpty && cropViews == .single ? "" : " (mean probabilities\(cropViews.evalDescription); keypoints of the first model\(cropViews == .single ? "" : ", averaged over the copies"))"
             print("model \(([model] + ensemble).joined(separator: " + "))\(averaged) on \(data.joined(separator: ", "))")
             print(metrics.text, terminator: "")
         }

@@ -86,6 +86,15 @@ extension CropViews {
         }
     }
 
+    /// How `eval` names them among what it averaged ("" for one).
+    var evalDescription: String {
+        switch self {
+        case .single: ""
+        case .mirrored: ", crops and their mirror images"
+        case .flips: ", crops flipped both ways (4 copies)"
+        }
+    }
+
     /// How `bench count` names them in its settings line ("" for one).
     var benchDescription: String {
         switch self {

@@ -1,7 +1,7 @@
 /// The copies of each crop a trait classifier reads and averages (test-time augmentation). A fly
 /// and its mirror image, or the fly turned upside down, have the same traits, and training
 /// flips crops both ways among its augmentations, so every copy is a view the classifier knows.
-public enum CropViews: Int, Sendable, CaseIterable {
+public enum CropViews: Int, Sendable {
     /// The crop as cut (one pass).
     case single = 1
     /// The crop and its mirror image (left–right): `count`'s default from the fifteenth to the
