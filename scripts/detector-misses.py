@@ -16,12 +16,21 @@ lies in a pile -- else "on background".
 
 Last, whether a rule on the boxes alone could drop the extra ones: how many detections on flies
 and how many extra ones have their centre inside a higher-scoring detection's box, or half their
-area or more inside one (what a stricter merge would remove, and what it would cost).
+area or more inside one (what a stricter merge would remove, and what it would cost); and the
+same with the score as well: centre and half the area inside a detection scoring at least
+1/0.6 times as much (a second box on a split fly is usually much weaker than the first, a fly
+lying on another one often nearly as strong). And one the trait classifier decides: the head
+and tail it predicts in the detection's crop (flies.json's keypoints) both within 0.2 body
+lengths of those of an overlapping higher-scoring detection (either way round) -- the same fly
+read twice.
 """
 import collections
 import json
 import math
 import sys
+
+WEAKER = 0.6  # the score ratio of the score rule
+SAME_FLY = 0.2  # the keypoint rule's distance, in body lengths of the higher-scoring detection's fly
 
 
 def iou(a, b):
@@ -43,6 +52,17 @@ def centre_inside(a, b):
     return b[0] <= cx <= b[0] + b[2] and b[1] <= cy <= b[1] + b[3]
 
 
+def same_fly(f, g):
+    """Whether detections f and g (flies.json records) put head and tail at the same places."""
+    if 'keypoints' not in f or 'keypoints' not in g:
+        return False
+    fh, ft = f['keypoints']['head'], f['keypoints']['tail']
+    gh, gt = g['keypoints']['head'], g['keypoints']['tail']
+    length = max(math.dist(gh, gt), 1e-9)
+    distance = min(max(math.dist(fh, gh), math.dist(ft, gt)), max(math.dist(fh, gt), math.dist(ft, gh)))
+    return distance < SAME_FLY * length
+
+
 def main(annotations_path, flies_path):
     truth = json.load(open(annotations_path))
     names = {image['id']: image['file_name'] for image in truth['images']}
@@ -51,12 +71,16 @@ def main(annotations_path, flies_path):
         flies[names[a['image_id']]].append(a)
     detections = collections.defaultdict(list)
     scores = collections.defaultdict(list)
+    records = collections.defaultdict(list)
     for f in json.load(open(flies_path)):
         detections[f['photo'].split('/')[-1]].append(f['box'])
         scores[f['photo'].split('/')[-1]].append(f['score'])
+        records[f['photo'].split('/')[-1]].append(f)
     missed, total = collections.Counter(), collections.Counter()
     extra = collections.Counter()
     nested = collections.Counter()  # (on a fly | extra, centre inside | half inside a higher-scoring box)
+    true_flies = 0
+    count_errors = collections.Counter()  # by which detections are left out: none, 'score', 'keypoints', 'either'
     for name, annotations in flies.items():
         boxes, claimed = detections[name], set()
         centres = [(a['bbox'][0] + a['bbox'][2] / 2, a['bbox'][1] + a['bbox'][3] / 2) for a in annotations]
@@ -79,6 +103,7 @@ def main(annotations_path, flies_path):
             for kind in kinds:
                 total[kind] += 1
                 missed[kind] += 0 if found else 1
+        dropped = collections.Counter()
         for j, d in enumerate(boxes):
             # Higher-scoring detections (equal scores: the earlier one counts as higher).
             higher = [boxes[m] for m in range(len(boxes))
@@ -86,6 +111,17 @@ def main(annotations_path, flies_path):
             kind = 'on a fly' if j in claimed else 'extra'
             nested[kind, 'centre'] += any(centre_inside(d, h) for h in higher)
             nested[kind, 'half'] += any(inside(d, h) >= 0.5 for h in higher)
+            much_higher = [boxes[m] for m in range(len(boxes)) if scores[name][j] < WEAKER * scores[name][m]]
+            is_weaker = any(centre_inside(d, h) and inside(d, h) >= 0.5 for h in much_higher)
+            nested[kind, 'weaker'] += is_weaker
+            is_same = any(iou(d, boxes[m]) > 0 and same_fly(records[name][j], records[name][m])
+                          for m in range(len(boxes))
+                          if scores[name][m] > scores[name][j] or (scores[name][m] == scores[name][j] and m < j))
+            nested[kind, 'same fly'] += is_same
+            nested[kind, 'either'] += is_weaker or is_same
+            dropped['score'] += is_weaker
+            dropped['keypoints'] += is_same
+            dropped['either'] += is_weaker or is_same
             if j in claimed:
                 continue
             overlap, k = max(((iou(a['bbox'], d), k) for k, a in enumerate(annotations)), default=(0, -1))
@@ -93,6 +129,9 @@ def main(annotations_path, flies_path):
                 extra['on background'] += 1
                 continue
             extra['a second box on a fly in a pile' if in_pile(k) else 'a second box on a fly apart'] += 1
+        true_flies += len(annotations)
+        for rule in ('none', 'score', 'keypoints', 'either'):
+            count_errors[rule] += abs(len(boxes) - dropped[rule] - len(annotations))
     print(f"{'flies':18} {'missed':>7} {'of':>6}")
     for kind in sorted(total, key=lambda k: (k != 'all flies', k)):
         print(f"{kind:18} {missed[kind]:7} {total[kind]:6}  ({100 * missed[kind] / total[kind]:.1f} %)")
@@ -103,6 +142,14 @@ def main(annotations_path, flies_path):
     print("detections inside a higher-scoring one (on a fly / extra):")
     print(f"  centre inside its box           {nested['on a fly', 'centre']:5} / {nested['extra', 'centre']}")
     print(f"  half the area or more inside    {nested['on a fly', 'half']:5} / {nested['extra', 'half']}")
+    print(f"  both, and score < {WEAKER} x its    {nested['on a fly', 'weaker']:5} / {nested['extra', 'weaker']}")
+    print(f"  overlaps one, same head and tail {nested['on a fly', 'same fly']:5} / {nested['extra', 'same fly']}"
+          f"   (the classifier's keypoints within {SAME_FLY} body lengths)")
+    print(f"  either of the last two           {nested['on a fly', 'either']:5} / {nested['extra', 'either']}")
+    print("|count error| per 60 flies (as eval --detector): " + ", ".join(
+        f"{label} {60 * count_errors[rule] / true_flies:.2f}" for rule, label in
+        (('none', 'as counted'), ('score', 'without the score rule\'s'), ('keypoints', 'the keypoint rule\'s'),
+         ('either', 'either rule\'s'))))
 
 
 if __name__ == '__main__':
