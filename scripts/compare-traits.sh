@@ -6,7 +6,9 @@
 #     all photos and over the test photos 6-7 (scripts/count-framing.py);
 #  3. the 600-fly counting benchmark (`flytally bench count`: phenotype errors), and how many of
 #     its wings `count` reads right on detector-framed crops.
-# Usage: [CROP_VIEWS=n] scripts/compare-traits.sh TRAITS_WORK BENCH_DATA OUT NAME=MODEL [NAME=MODEL ...]
+# Usage: [CROP_VIEWS=n] scripts/compare-traits.sh TRAITS_WORK BENCH_DATA OUT NAME=MODEL[+OTHER...] [NAME=... ...]
+#   MODEL+OTHER: an ensemble, MODEL's trait probabilities averaged with OTHER's (--ensemble;
+#   keypoints and wing-tip spreads are MODEL's);
 #   CROP_VIEWS: copies of each crop read in steps 1-3 (1, 2 or 4; default 4, as `count`);
 #   TRAITS_WORK: a work directory of scripts/train-traits.sh (heldout-grey/, real-test/);
 #   BENCH_DATA: the benchmark photo set (flytally simulate --photos 10 --flies 60
@@ -15,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-[ $# -ge 4 ] || { sed -n 2,14p "$0" >&2; exit 2; }
+[ $# -ge 4 ] || { sed -n 2,16p "$0" >&2; exit 2; }
 work=$(realpath "$1"); bench=$(realpath "$2"); out=$3; shift 3
 real=$(cd .. && pwd)/shared/data/real-aarongs
 [ -d "$work/heldout-grey/crops" ] || { echo "$work/heldout-grey/crops: not found (run scripts/train-traits.sh $1 --data-only)" >&2; exit 1; }
@@ -25,24 +27,29 @@ mkdir -p "$out"; out=$(realpath "$out")
 views=${CROP_VIEWS:-4}
 names=()
 for spec in "$@"; do
-  name=${spec%%=*}; model=$(realpath "${spec#*=}")
+  name=${spec%%=*}; IFS=+ read -r -a files <<< "${spec#*=}"
+  model=$(realpath "${files[0]}"); ensemble=()
   [ -f "$model" ] || { echo "$model: not found" >&2; exit 1; }
+  for other in "${files[@]:1}"; do
+    [ -f "$other" ] || { echo "$other: not found" >&2; exit 1; }
+    ensemble+=(--ensemble "$(realpath "$other")")
+  done
   names+=("$name"); dir=$out/$name; mkdir -p "$dir"
-  echo "== $name ($model)" >&2
-  $B eval --model "$model" --data "$work/heldout-grey/crops" --crop-views "$views" > "$dir/heldout-views.txt"
-  $B eval --model "$model" --data "$work/heldout-grey/crops" --per-crop "$dir/heldout-per-crop.csv" > "$dir/heldout-one-pass.txt"
+  echo "== $name (${spec#*=})" >&2
+  $B eval --model "$model" "${ensemble[@]}" --data "$work/heldout-grey/crops" --crop-views "$views" > "$dir/heldout-views.txt"
+  $B eval --model "$model" "${ensemble[@]}" --data "$work/heldout-grey/crops" --per-crop "$dir/heldout-per-crop.csv" > "$dir/heldout-one-pass.txt"
   # A model without keypoints has no wing tips to split.
   python3 scripts/wing-tip-spreads.py "$dir/heldout-per-crop.csv" "$work/heldout-grey/crops" > "$dir/spreads.txt" 2>&1 \
     || echo "no wing-tip spreads (a model without keypoints?)" > "$dir/spreads.txt"
   if [ -f "$real/annotations.json" ]; then
     rm -rf "$dir/count-real"
-    $B count "$real/images" --model "$model" --crop-views "$views" --out "$dir/count-real" -q > /dev/null
+    $B count "$real/images" --model "$model" "${ensemble[@]}" --crop-views "$views" --out "$dir/count-real" -q > /dev/null
     python3 scripts/count-framing.py "$real/annotations.json" "$dir/count-real/flies.json" > "$dir/real-all.txt"
     python3 scripts/count-framing.py "$work/real-test/annotations.json" "$dir/count-real/flies.json" > "$dir/real-test.txt"
   fi
-  $B bench count --data "$bench" --model "$model" --crop-views "$views" --repeats 1 > "$dir/bench.txt"
+  $B bench count --data "$bench" --model "$model" "${ensemble[@]}" --crop-views "$views" --repeats 1 > "$dir/bench.txt"
   rm -rf "$dir/count-bench"
-  $B count "$bench/images" --model "$model" --crop-views "$views" --out "$dir/count-bench" -q > /dev/null
+  $B count "$bench/images" --model "$model" "${ensemble[@]}" --crop-views "$views" --out "$dir/count-bench" -q > /dev/null
   python3 scripts/count-framing.py "$bench/annotations.json" "$dir/count-bench/flies.json" > "$dir/bench-wing.txt"
 done
 # Summary: one block per model, the lines the RESULTS tables quote.
