@@ -69,20 +69,16 @@ def main(annotations_path, flies_path):
     flies = collections.defaultdict(list)
     for a in truth['annotations']:
         flies[names[a['image_id']]].append(a)
-    detections = collections.defaultdict(list)
-    scores = collections.defaultdict(list)
-    records = collections.defaultdict(list)
+    records = collections.defaultdict(list)  # flies.json's detections, by photo file name
     for f in json.load(open(flies_path)):
-        detections[f['photo'].split('/')[-1]].append(f['box'])
-        scores[f['photo'].split('/')[-1]].append(f['score'])
         records[f['photo'].split('/')[-1]].append(f)
     missed, total = collections.Counter(), collections.Counter()
     extra = collections.Counter()
-    nested = collections.Counter()  # (on a fly | extra, centre inside | half inside a higher-scoring box)
+    nested = collections.Counter()  # (on a fly | extra, which rule would drop the detection)
     true_flies = 0
     count_errors = collections.Counter()  # by which detections are left out: none, 'score', 'keypoints', 'either'
     for name, annotations in flies.items():
-        boxes, claimed = detections[name], set()
+        boxes, scores, claimed = [f['box'] for f in records[name]], [f['score'] for f in records[name]], set()
         centres = [(a['bbox'][0] + a['bbox'][2] / 2, a['bbox'][1] + a['bbox'][3] / 2) for a in annotations]
 
         def in_pile(k):
@@ -106,17 +102,14 @@ def main(annotations_path, flies_path):
         dropped = collections.Counter()
         for j, d in enumerate(boxes):
             # Higher-scoring detections (equal scores: the earlier one counts as higher).
-            higher = [boxes[m] for m in range(len(boxes))
-                      if scores[name][m] > scores[name][j] or (scores[name][m] == scores[name][j] and m < j)]
+            higher = [m for m in range(len(boxes)) if scores[m] > scores[j] or (scores[m] == scores[j] and m < j)]
             kind = 'on a fly' if j in claimed else 'extra'
-            nested[kind, 'centre'] += any(centre_inside(d, h) for h in higher)
-            nested[kind, 'half'] += any(inside(d, h) >= 0.5 for h in higher)
-            much_higher = [boxes[m] for m in range(len(boxes)) if scores[name][j] < WEAKER * scores[name][m]]
-            is_weaker = any(centre_inside(d, h) and inside(d, h) >= 0.5 for h in much_higher)
+            nested[kind, 'centre'] += any(centre_inside(d, boxes[m]) for m in higher)
+            nested[kind, 'half'] += any(inside(d, boxes[m]) >= 0.5 for m in higher)
+            is_weaker = any(centre_inside(d, boxes[m]) and inside(d, boxes[m]) >= 0.5
+                            for m in higher if scores[j] < WEAKER * scores[m])
             nested[kind, 'weaker'] += is_weaker
-            is_same = any(iou(d, boxes[m]) > 0 and same_fly(records[name][j], records[name][m])
-                          for m in range(len(boxes))
-                          if scores[name][m] > scores[name][j] or (scores[name][m] == scores[name][j] and m < j))
+            is_same = any(iou(d, boxes[m]) > 0 and same_fly(records[name][j], records[name][m]) for m in higher)
             nested[kind, 'same fly'] += is_same
             nested[kind, 'either'] += is_weaker or is_same
             dropped['score'] += is_weaker
