@@ -14,47 +14,30 @@ Usage: scripts/audit-attributes.py AUDIT.csv ANNOTATIONS.json
 """
 import collections
 import csv
-import json
-import re
+import os
 import sys
 
-
-def iou(a, b):
-    ix = max(0.0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from flysim_groups import GROUPS, FlySimAnnotations  # noqa: E402
 
 
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__.strip().splitlines()[-1])
     rows = list(csv.DictReader(open(sys.argv[1])))
-    coco = json.load(open(sys.argv[2]))
-    by_id = {a["id"]: a for a in coco["annotations"]}
-    by_image = collections.defaultdict(list)
-    for a in coco["annotations"]:
-        by_image[a["image_id"]].append(a)
-    groups = collections.OrderedDict((g, [0, 0]) for g in ("truncated", "partly hidden", "touching", "clear"))
+    flysim = FlySimAnnotations(sys.argv[2])
+    groups = collections.OrderedDict((g, [0, 0]) for g in GROUPS)
     traits = ("eye", "wing", "sex")
     trait_wrong = {g: collections.Counter() for g in groups}
     by_pose = collections.defaultdict(lambda: [0, 0])   # (pose, sex) → [flies, sexed wrong]
     unmatched = 0
     for row in rows:
-        m = re.search(r"_fly(\d+)\.png$", row["source"])
-        if not m or int(m.group(1)) not in by_id:
+        a = flysim.annotation(row["source"])
+        if a is None:
             unmatched += 1
             continue
-        a = by_id[int(m.group(1))]
         attributes = a.get("attributes", {})
-        if attributes.get("truncated"):
-            group = "truncated"
-        elif attributes.get("visible_fraction", 1) < 0.9:
-            group = "partly hidden"
-        elif any(iou(a["bbox"], o["bbox"]) > 0.05 for o in by_image[a["image_id"]] if o is not a):
-            group = "touching"
-        else:
-            group = "clear"
+        group = flysim.group(a)
         groups[group][0] += 1
         groups[group][1] += 1 if row["disagrees_on"].strip() else 0
         trait_wrong[group].update(t for t in row["disagrees_on"].split() if t in traits)
