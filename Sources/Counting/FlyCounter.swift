@@ -105,7 +105,7 @@ public final class FlyCounter {
 
     private func prepare(photo: RGBImage, name: String, started t: inout Date) -> Pending {
         t = Date()
-        let (detections, tiles) = detector.detect(photo, threshold: threshold, tiling: tiling, views: views, merge: merge)
+        let (detections, tiles, zoom) = detector.detect(photo, threshold: threshold, tiling: tiling, views: views, merge: merge)
         timings.detect += Date().timeIntervalSince(t)
         t = Date()
         var regions: [(x: Int, y: Int, side: Int)] = [], crops: [RGBImage] = []
@@ -118,7 +118,8 @@ public final class FlyCounter {
         }
         timings.crop += Date().timeIntervalSince(t)
         let notes = ScaleCheck.notes(boxes: sizingBoxes(photo, detections: detections), photoWidth: photo.width,
-                                     photoHeight: photo.height, detectorInput: detector.configuration.inputSize, tiles: tiles)
+                                     photoHeight: photo.height, detectorInput: detector.configuration.inputSize, tiles: tiles,
+                                     zoom: zoom)
         return Pending(photo: name, width: photo.width, height: photo.height, detections: detections, regions: regions,
                        crops: crops, notes: notes)
     }

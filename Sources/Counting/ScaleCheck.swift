@@ -5,14 +5,15 @@ import Detector
 /// (training covered flies of 16–120 px in the detector's input, see configs/detector-fast.json):
 /// the counts of such a photo are unreliable, and the note says what to do. On fixed tiles the
 /// boxes given are those of one whole-photo pass (`FlyCounter`), measured as the tiles enlarge
-/// them.
+/// them; after automatic tiling shrank a close-up (`zoom` < 1), as the shrunken pass saw them.
 enum ScaleCheck {
     static let smallest = 12.0, largest = 160.0
 
-    static func notes(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, detectorInput: Int, tiles: Int) -> [String] {
+    static func notes(boxes: [BoundingBox], photoWidth: Int, photoHeight: Int, detectorInput: Int, tiles: Int,
+                      zoom: Double = 1) -> [String] {
         guard boxes.count >= 3,
               let median = FlyDetector.medianFlySide(boxes: boxes, photoWidth: photoWidth, photoHeight: photoHeight,
-                                                     inputSize: detectorInput, tiles: tiles) else { return [] }
+                                                     inputSize: detectorInput, tiles: tiles, zoom: zoom) else { return [] }
         if median < smallest {
             return [String(format: "flies look very small here (median %.0f px at the detector's input, trained on 16–120 px): use --tiles auto (or 2–4), or photograph closer", median)]
         }

@@ -16,7 +16,7 @@ public enum DetectionCeiling {
     ///   whose peaks mark heads (`DetectorRecipe.peakAnchor` head); nil for box centres.
     public static func detect(_ photo: RGBImage, truth: [BoundingBox], heads: [Point2D?]? = nil,
                               configuration: FlyDetectorConfiguration, threshold: Float, tiling: DetectorTiling,
-                              sizingThreshold: Float? = nil, merge: TileMerge = .overlaps) -> (detections: [Detection], tiles: Int) {
+                              sizingThreshold: Float? = nil, merge: TileMerge = .overlaps) -> (detections: [Detection], tiles: Int, zoom: Double) {
         let pipeline = DetectionPipeline(inputSize: configuration.inputSize, stride: configuration.outputStride, merge: merge) { _, regions, letterbox in
             targetMaps(truth: truth, heads: heads, regions: regions, letterbox: letterbox, stride: configuration.outputStride)
         }

@@ -33,31 +33,54 @@ struct DetectionPipeline {
                                      photoWidth: photo.width, photoHeight: photo.height, rule: merge)
     }
 
-    /// One pass over the whole photo enlarged `zoom` times (long side `zoom` × the input size).
+    /// One pass over the whole photo enlarged (or, below 1, shrunk) `zoom` times: long side
+    /// `zoom` × the input size, at least 32 px.
     func detect(_ photo: RGBImage, threshold: Float, zoom: Double) -> [Detection] {
-        precondition(zoom >= 1, "zoom must be at least 1")
+        precondition(zoom > 0, "zoom must be positive")
         guard !photo.isEmpty else { return [] }
-        let side = Int((Double(inputSize) * zoom).rounded())
+        let side = max(32, Int((Double(inputSize) * zoom).rounded()))
         return detect(regions: [(0, 0, photo.width, photo.height)], in: photo, threshold: threshold, side: side)
     }
 
     /// Under a tiling policy, with the grid that produced the detections (see
     /// `FlyDetector.detect(_:threshold:tiling:sizingThreshold:views:)`).
-    func detect(_ photo: RGBImage, threshold: Float, tiling: DetectorTiling, sizingThreshold: Float?) -> (detections: [Detection], tiles: Int) {
+    func detect(_ photo: RGBImage, threshold: Float, tiling: DetectorTiling, sizingThreshold: Float?) -> (detections: [Detection], tiles: Int, zoom: Double) {
         switch tiling {
         case .fixed(let n):
-            return (detect(photo, threshold: threshold, tiles: n), n)
+            return (detect(photo, threshold: threshold, tiles: n), n, 1)
         case .automatic, .automaticZoom:
+            let sizing = max(threshold, sizingThreshold ?? threshold)
             let whole = detect(photo, threshold: threshold, tiles: 1)
-            let judged = whole.filter { $0.score >= max(threshold, sizingThreshold ?? threshold) }
-            let n = FlyDetector.automaticTiles(boxes: judged.map(\.box), photoWidth: photo.width,
-                                               photoHeight: photo.height, inputSize: inputSize)
-            if n == 1 { return (whole, 1) }
-            if tiling == .automaticZoom {
-                return (detect(photo, threshold: threshold, zoom: FlyDetector.tileMagnification(n)), n)
+            let judged = whole.filter { $0.score >= sizing }.map(\.box)
+            if let shrunk = shrunk(photo, firstPass: judged, threshold: threshold, sizing: sizing) {
+                return (shrunk.detections, 1, shrunk.zoom)
             }
-            return (detect(photo, threshold: threshold, tiles: n), n)
+            let n = FlyDetector.automaticTiles(boxes: judged, photoWidth: photo.width,
+                                               photoHeight: photo.height, inputSize: inputSize)
+            if n == 1 { return (whole, 1, 1) }
+            if tiling == .automaticZoom {
+                return (detect(photo, threshold: threshold, zoom: FlyDetector.tileMagnification(n)), n, 1)
+            }
+            return (detect(photo, threshold: threshold, tiles: n), n, 1)
         }
+    }
+
+    /// A close-up's flies detected on the photo shrunk (`FlyDetector.automaticShrinkZoom`), or
+    /// nil where the first pass's flies are not too large. The passes that measure the flies
+    /// are kept, and one is the answer when its zoom is within 10 % of the one chosen.
+    private func shrunk(_ photo: RGBImage, firstPass: [BoundingBox], threshold: Float, sizing: Float) -> (detections: [Detection], zoom: Double)? {
+        func median(_ boxes: [BoundingBox], zoom: Double) -> Double? {
+            FlyDetector.medianFlySide(boxes: boxes, photoWidth: photo.width, photoHeight: photo.height, inputSize: inputSize, zoom: zoom)
+        }
+        var passes: [Double: [Detection]] = [:]
+        let chosen = FlyDetector.automaticShrinkZoom(firstPassMedian: median(firstPass, zoom: 1), inputSize: inputSize) { zoom in
+            let found = detect(photo, threshold: threshold, zoom: zoom)
+            passes[zoom] = found
+            return median(found.filter { $0.score >= sizing }.map(\.box), zoom: zoom)
+        }
+        guard let zoom = chosen else { return nil }
+        if let near = passes.first(where: { abs($0.key / zoom - 1) <= 0.1 }) { return (near.value, near.key) }
+        return (detect(photo, threshold: threshold, zoom: zoom), zoom)
     }
 
     /// The n×n grid of tiles over a width×height photo, each 1 / `tileMagnification(n)` of the

@@ -68,7 +68,8 @@ extension FlyDetector {
     /// side becomes `zoom` × the input size (the letterbox pads the rest to whole 32-px cells).
     /// It enlarges small flies as tiles do, but no fly is cut by a tile's edge and no box has to
     /// be merged with another tile's (docs/RESULTS.md, "The stride-4 detector bundled; one
-    /// enlarged pass instead of tiles").
+    /// enlarged pass instead of tiles"). A zoom below 1 shrinks the photo, for flies too large
+    /// for the network (close-ups).
     public func detect(_ photo: RGBImage, threshold: Float, zoom: Double, views: Int = 1) -> [Detection] {
         pipeline(views: views).detect(photo, threshold: threshold, zoom: zoom)
     }

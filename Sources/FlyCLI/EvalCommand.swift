@@ -32,7 +32,7 @@ struct Eval: ParsableCommand {
     @Option(help: "Detector operating threshold (default: the model file's).")
     var threshold: Float?
 
-    @Option(help: ArgumentHelp("Detector: split each photo into an N×N grid of overlapping tiles (1…8), 'auto' as `count` does by default (tiles only where the flies come out small), or 'auto-zoom' (as auto, with one enlarged pass instead of tiles).", valueName: "n|auto|auto-zoom"), transform: parseTiling)
+    @Option(help: ArgumentHelp("Detector: split each photo into an N×N grid of overlapping tiles (1…8), 'auto' as `count` does by default (tiles only where the flies come out small, the photo shrunk where they come out over 100 px), or 'auto-zoom' (as auto, with one enlarged pass instead of tiles).", valueName: "n|auto|auto-zoom"), transform: parseTiling)
     var tiles: DetectorTiling = .fixed(1)
 
     @Option(help: ArgumentHelp("Detector: average the output maps of 1, 2, 4 or 8 mirrored and transposed views of each input (test-time augmentation; the detection time grows with the views).", valueName: "n"), transform: parseViews)

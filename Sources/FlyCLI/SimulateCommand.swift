@@ -32,6 +32,9 @@ struct Simulate: ParsableCommand {
     @Option(help: "Photo size range in megapixels, e.g. 2...4 (default: the domain's).")
     var megapixels: String?
 
+    @Option(name: .customLong("fly-length"), help: ArgumentHelp("Head-to-tail length of a female in pixels, a number or range like 250...450 (8…2000; default: from the domain's magnification, 60–270 px). Long flies make close-up photos, as through a microscope.", valueName: "px"))
+    var flyLength: String?
+
     @Option(help: "Trait frequencies: balanced, or white-miniature-f2 (the X-linked teaching cross, r = 0.34).")
     var traits: String = "balanced"
 
@@ -63,6 +66,11 @@ struct Simulate: ParsableCommand {
         if let megapixels {
             guard let r = Self.doubleRange(megapixels), r.lowerBound >= 0.5, r.upperBound <= 12 else {
                 throw ValidationError("--megapixels must be a number or range within 0.5…12 (got '\(megapixels)').")
+            }
+        }
+        if let flyLength {
+            guard let r = Self.doubleRange(flyLength), r.lowerBound >= 8, r.upperBound <= 2000 else {
+                throw ValidationError("--fly-length must be a number or range within 8…2000 px (got '\(flyLength)').")
             }
         }
         if let touching, !(0...1).contains(touching) { throw ValidationError("--touching must be within 0…1 (got \(touching)).") }
@@ -100,6 +108,7 @@ struct Simulate: ParsableCommand {
         var configuration = FlySimConfiguration(domain: domains[0])
         configuration.flyCount = Self.range(flies)!
         configuration.megapixels = megapixels.flatMap(Self.doubleRange)
+        configuration.flyLength = flyLength.flatMap(Self.doubleRange)
         configuration.traits = traits == "balanced" ? .balanced : .whiteMiniatureF2()
         if let touching { configuration.touchingProbability = touching }
         if let poses { configuration.poses = Self.poseWeights(poses)! }

@@ -136,6 +136,8 @@ private func temporaryDirectory() throws -> String {
         #expect(ScaleCheck.notes(boxes: small, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("small") == true)
         #expect(ScaleCheck.notes(boxes: normal, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).isEmpty)
         #expect(ScaleCheck.notes(boxes: large, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1).first?.contains("further away") == true)
+        // The same flies after automatic tiling shrank the photo to a third: 68 px, no note.
+        #expect(ScaleCheck.notes(boxes: large, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 1, zoom: 1.0 / 3).isEmpty)
         // 80-px flies are 41 px at the whole photo's input, 111 px on 3×3 tiles (× 2.7): fine;
         // 200-px flies on 3×3 tiles (276 px) are cut into pieces, and the note says to tile less.
         #expect(ScaleCheck.notes(boxes: normal, photoWidth: 1000, photoHeight: 800, detectorInput: 512, tiles: 3).isEmpty)

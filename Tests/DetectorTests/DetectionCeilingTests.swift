@@ -79,10 +79,28 @@ import Testing
     @Test func automaticTilingPicksTilesForSmallFlies() {
         let large = RGBImage(width: 2048, height: 1024)
         let small = (0..<12).map { i in BoundingBox(x: 60 + Double(i % 6) * 320, y: 150 + Double(i / 6) * 500, width: 41, height: 27) }
-        let (found, tiles) = DetectionCeiling.detect(large, truth: small, configuration: Self.configuration(stride: 4),
-                                                     threshold: 0.3, tiling: .automatic)
+        let (found, tiles, zoom) = DetectionCeiling.detect(large, truth: small, configuration: Self.configuration(stride: 4),
+                                                           threshold: 0.3, tiling: .automatic)
+        #expect(zoom == 1)
         #expect(tiles > 1, "41-px flies are 10 px at the input: tiles expected")
         #expect(found.count == small.count)
         for truth in small { #expect(Self.bestIoU(truth, found) >= 0.5, "\(truth)") }
+    }
+
+    /// Flies far larger than the network was trained on are detected on the photo shrunk to
+    /// bring them to 64 px, and still come back one box each in the photo's pixels; flies of the
+    /// real close-ups' size (≈ 94 px at the input) are left at zoom 1.
+    @Test func automaticTilingShrinksCloseUps() {
+        let photo = RGBImage(width: 2048, height: 1536)
+        // 760-px flies are 190 px at the 512-px input.
+        let huge = (0..<4).map { i in BoundingBox(x: 100 + Double(i % 2) * 1000, y: 100 + Double(i / 2) * 700, width: 760, height: 380) }
+        let (found, tiles, zoom) = DetectionCeiling.detect(photo, truth: huge, configuration: Self.configuration(stride: 4),
+                                                           threshold: 0.3, tiling: .automatic)
+        #expect(tiles == 1 && abs(zoom - 64.0 / 190) < 0.02, "zoom \(zoom)")
+        #expect(found.count == huge.count)
+        for truth in huge { #expect(Self.bestIoU(truth, found) >= 0.5, "\(truth)") }
+        let closeUp = (0..<4).map { i in BoundingBox(x: 100 + Double(i % 2) * 1000, y: 100 + Double(i / 2) * 700, width: 376, height: 190) }
+        #expect(DetectionCeiling.detect(photo, truth: closeUp, configuration: Self.configuration(stride: 4), threshold: 0.3,
+                                        tiling: .automatic).zoom == 1)
     }
 }

@@ -90,6 +90,32 @@ import Testing
         #expect(DetectorTiling(argument: "0") == nil && DetectorTiling(argument: "9") == nil && DetectorTiling(argument: "x") == nil)
     }
 
+    /// Close-ups: the network's boxes stop growing at about 90 px however large the flies, so
+    /// automatic tiling halves the scale until the flies come out under 56 px, reads their size
+    /// there, and shrinks flies over 100 px to 64 px.
+    @Test func automaticShrinkingMeasuresLargeFliesOnSmallerPasses() {
+        // A network that sees flies of `side` px (at zoom 1) but boxes none larger than 90 px.
+        func saturating(_ side: Double) -> (Double) -> Double? { { zoom in min(side * zoom, 90) } }
+        var asked: [Double] = []
+        let zoom = FlyDetector.automaticShrinkZoom(firstPassMedian: 90, inputSize: 512) { z in asked.append(z); return saturating(190)(z) }
+        #expect(asked == [0.5, 0.25], "halving until the flies come out under 56 px (47.5 at a quarter)")
+        #expect(abs((zoom ?? 0) - 64.0 / 190) < 1e-9, "190-px flies brought to 64 px")
+        // The real close-ups' 94-px flies are 47 px at half the scale: not too large, kept.
+        #expect(FlyDetector.automaticShrinkZoom(firstPassMedian: 94, inputSize: 512, passMedian: saturating(94)) == nil)
+        // Small flies: no pass is asked.
+        var never = true
+        #expect(FlyDetector.automaticShrinkZoom(firstPassMedian: 40, inputSize: 512) { _ in never = false; return 20 } == nil)
+        #expect(never)
+        // Nothing found at zoom 1 but flies at half the scale (too large to be found at all).
+        #expect(abs((FlyDetector.automaticShrinkZoom(firstPassMedian: nil, inputSize: 512, passMedian: saturating(150)) ?? 0) - 64.0 / 150) < 1e-9)
+        // An empty photo: one half-scale pass finds nothing either.
+        asked = []
+        #expect(FlyDetector.automaticShrinkZoom(firstPassMedian: nil, inputSize: 512) { z in asked.append(z); return nil } == nil)
+        #expect(asked == [0.5])
+        // Flies large at every scale stop at the smallest input side (64 px: zoom 1/8 at 512).
+        #expect(FlyDetector.automaticShrinkZoom(firstPassMedian: 90, inputSize: 512, passMedian: saturating(5000)) == 0.125)
+    }
+
     /// Two tiles of a 260×200 photo: left 0..<160, right 100..<260 (their shared edges at x = 160
     /// and x = 100).
     static let mergeTiles: [DetectionPipeline.Region] = [(0, 0, 160, 200), (100, 0, 160, 200)]

@@ -193,6 +193,32 @@ import Testing
         #expect(refused.stderr.contains("varied"), "the message lists 'varied' among the choices")
     }
 
+    /// `--fly-length` sets the females' head-to-tail length in pixels (close-up photos); an
+    /// out-of-range value is refused with a message naming the option.
+    @Test func flyLengthSetsTheMagnification() throws {
+        func femaleLengths(_ length: String) throws -> [Double] {
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-sim-\(UUID().uuidString)").path
+            defer { try? FileManager.default.removeItem(atPath: directory) }
+            let result = try FlyTallyBinary.run(["simulate", "--photos", "1", "--flies", "4", "--megapixels", "1", "--poses", "1,0,0",
+                                                 "--fly-length", length, "--seed", "21", "--out", directory, "--quiet"], timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let json = try Data(contentsOf: URL(fileURLWithPath: directory + "/annotations.json"))
+            let annotations = (try JSONSerialization.jsonObject(with: json) as? [String: Any])?["annotations"] as? [[String: Any]] ?? []
+            return annotations.compactMap { a -> Double? in
+                guard (a["attributes"] as? [String: Any])?["sex"] as? String == "female",
+                      let k = (a["keypoints"] as? [Double]) ?? (a["keypoints"] as? [Int])?.map(Double.init), k.count >= 6 else { return nil }
+                return ((k[0] - k[3]) * (k[0] - k[3]) + (k[1] - k[4]) * (k[1] - k[4])).squareRoot()
+            }
+        }
+        let long = try femaleLengths("320")
+        let short = try femaleLengths("80")
+        #expect(!long.isEmpty && !short.isEmpty, "the seed gives females in both photos")
+        #expect(long.allSatisfy { (250...380).contains($0) }, "\(long)")
+        #expect(short.allSatisfy { (60...95).contains($0) }, "\(short)")
+        let refused = try FlyTallyBinary.run(["simulate", "--out", "/tmp/x", "--fly-length", "5"])
+        #expect(refused.status == 1 && refused.stderr.contains("--fly-length"), "\(refused.stderr)")
+    }
+
     /// `--touching 1` drops every fly against another: the flies' nearest neighbours come much
     /// closer than with `--touching 0` (same seed, same fly count).
     @Test func touchingMakesPilesOfFlies() throws {
