@@ -12,26 +12,11 @@ Usage: scripts/keypoint-errors-by-kind.py PER_CROP.csv CROPS.csv ANNOTATIONS.jso
 """
 import collections
 import csv
-import importlib.util
-import json
 import os
-import re
 import sys
 
-spec = importlib.util.spec_from_file_location("audit_attributes", os.path.join(os.path.dirname(__file__), "audit-attributes.py"))
-audit_attributes = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(audit_attributes)
-
-
-def readability(annotation, neighbours):
-    attributes = annotation.get("attributes", {})
-    if attributes.get("truncated"):
-        return "truncated"
-    if attributes.get("visible_fraction", 1) < 0.9:
-        return "partly hidden"
-    if any(audit_attributes.iou(annotation["bbox"], o["bbox"]) > 0.05 for o in neighbours if o is not annotation):
-        return "touching"
-    return "clear"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from flysim_groups import FlySimAnnotations  # noqa: E402
 
 
 def main():
@@ -39,11 +24,7 @@ def main():
         sys.exit(__doc__.strip().splitlines()[-1])
     rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["wing_tips_error_pct"]]
     crops = {r["file"]: r for r in csv.DictReader(open(sys.argv[2]))}
-    coco = json.load(open(sys.argv[3]))
-    by_id = {a["id"]: a for a in coco["annotations"]}
-    by_image = collections.defaultdict(list)
-    for a in coco["annotations"]:
-        by_image[a["image_id"]].append(a)
+    flysim = FlySimAnnotations(sys.argv[3])
     groups = collections.defaultdict(list)
     for row in rows:
         name = os.path.basename(row["source"])
@@ -52,10 +33,9 @@ def main():
         if name in crops:
             groups[("wing", crops[name]["wing"])].append(errors)
             groups[("pose", crops[name]["pose"])].append(errors)
-        m = re.search(r"_fly(\d+)\.png$", name)
-        if m and int(m.group(1)) in by_id:
-            a = by_id[int(m.group(1))]
-            groups[("crop", readability(a, by_image[a["image_id"]]))].append(errors)
+        annotation = flysim.annotation(name)
+        if annotation is not None:
+            groups[("crop", flysim.group(annotation))].append(errors)
         gap = float(row["true_wing_tip_gap_pct"])
         band = "< 5 %" if gap < 5 else "5-15 %" if gap < 15 else "15-30 %" if gap < 30 else ">= 30 %"
         groups[("true wing-tip gap", band)].append(errors)

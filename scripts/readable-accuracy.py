@@ -13,8 +13,11 @@ at least one wing tip (judged against the body).
 
 Usage: scripts/readable-accuracy.py PER_CROP.csv CROPS.csv
 """
-import csv
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from flysim_groups import predictions_and_crops  # noqa: E402
 
 DECIDING = {
     "eye": lambda hidden: "head" not in hidden,
@@ -31,14 +34,7 @@ def percent(right, n):
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__.strip().splitlines()[-1])
-    predictions = {r["source"]: r for r in csv.DictReader(open(sys.argv[1]))}
-    crops = list(csv.DictReader(open(sys.argv[2])))
-    if crops and "hidden" not in crops[0]:
-        sys.exit(f"{sys.argv[2]}: no 'hidden' column (crops written before FlySim marked hidden keypoints, "
-                 "or with every keypoint visible); re-run `flytally simulate --crops` with the same seed")
-    missing = [c["file"] for c in crops if c["file"] not in predictions]
-    if missing:
-        sys.exit(f"{sys.argv[1]}: no prediction for {len(missing)} crops of {sys.argv[2]} (first: {missing[0]})")
+    predictions, crops = predictions_and_crops(sys.argv[1], sys.argv[2], ", or with every keypoint visible")
     print(f"{len(crops)} crops")
     print(f"{'trait':6} {'all':>9} {'part visible':>22} {'part hidden':>20}")
     for trait, readable in DECIDING.items():

@@ -20,12 +20,11 @@ Inputs: the per-crop predictions of `flytally eval --model M --data CROPS --per-
 Usage: scripts/trait-error-budget.py PER_CROP.csv CROPS.csv ANNOTATIONS.json
 """
 import collections
-import csv
 import os
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
-from flysim_groups import FlySimAnnotations  # noqa: E402
+from flysim_groups import FlySimAnnotations, predictions_and_crops  # noqa: E402
 
 DECIDING_PART_HIDDEN = {
     "eye": lambda hidden: "head" in hidden,
@@ -41,14 +40,7 @@ def main():
     if len(sys.argv) != 4:
         sys.exit(__doc__.strip().splitlines()[-1])
     per_crop_path, crops_path, annotations_path = sys.argv[1:]
-    predictions = {r["source"]: r for r in csv.DictReader(open(per_crop_path))}
-    crops = list(csv.DictReader(open(crops_path)))
-    if crops and "hidden" not in crops[0]:
-        sys.exit(f"{crops_path}: no 'hidden' column (crops written before FlySim marked hidden keypoints); "
-                 "re-run `flytally simulate --crops` with the same seed")
-    missing = [c["file"] for c in crops if c["file"] not in predictions]
-    if missing:
-        sys.exit(f"{per_crop_path}: no prediction for {len(missing)} crops of {crops_path} (first: {missing[0]})")
+    predictions, crops = predictions_and_crops(per_crop_path, crops_path)
     flysim = FlySimAnnotations(annotations_path)
     unmatched = [c["file"] for c in crops if flysim.annotation(c["file"]) is None]
     if unmatched:

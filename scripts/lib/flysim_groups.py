@@ -1,12 +1,14 @@
-"""How readable a FlySim fly is, from its annotation: shared by the scripts that split a trait
-classifier's errors by the kind of crop they sit on.
+"""How readable a FlySim fly is, from its annotation and its crop's hidden keypoints: shared by
+the scripts that split a trait classifier's errors by the kind of crop they sit on.
 
 Groups, first match wins: cut by the photo border (truncated), partly hidden by another fly
 (visible fraction < 0.9), touching another fly (box IoU > 0.05), or clear.
 """
 import collections
+import csv
 import json
 import re
+import sys
 
 GROUPS = ("truncated", "partly hidden", "touching", "clear")
 
@@ -45,3 +47,18 @@ class FlySimAnnotations:
         if any(iou(a["bbox"], o["bbox"]) > 0.05 for o in self.by_image[a["image_id"]] if o is not a):
             return "touching"
         return "clear"
+
+
+def predictions_and_crops(per_crop_path, crops_path, hidden_note=""):
+    """The per-crop rows of `flytally eval --per-crop` by crop file name, and the rows of the
+    crops' crops.csv; exits with a one-line message when crops.csv has no `hidden` column or a
+    crop has no prediction."""
+    predictions = {r["source"]: r for r in csv.DictReader(open(per_crop_path))}
+    crops = list(csv.DictReader(open(crops_path)))
+    if crops and "hidden" not in crops[0]:
+        sys.exit(f"{crops_path}: no 'hidden' column (crops written before FlySim marked hidden keypoints{hidden_note}); "
+                 "re-run `flytally simulate --crops` with the same seed")
+    missing = [c["file"] for c in crops if c["file"] not in predictions]
+    if missing:
+        sys.exit(f"{per_crop_path}: no prediction for {len(missing)} crops of {crops_path} (first: {missing[0]})")
+    return predictions, crops
