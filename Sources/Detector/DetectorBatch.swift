@@ -42,6 +42,7 @@ struct DetectorBatch {
             heads = heads.map { $0.map { symmetry.apply($0, width: image.width, height: image.height) } }
             image = symmetry.apply(image)
             if recipe.photometricOps > 0 { image = photometric.apply(to: image, keypoints: [], rng: &sampleRNG).image }
+            recipe.lightingJitter?.apply(to: &image, rng: &sampleRNG)
             return (image, CenterTargets.make(boxes: boxes, heads: recipe.peakAnchor == .head ? heads : nil, outputSize: cells,
                                               stride: stride, boxCells: recipe.boxTargets,
                                               radiusScale: recipe.peakRadiusScale, peakCentre: recipe.peakCentre,

@@ -1,3 +1,4 @@
+import Augmentation
 import Foundation
 import Training
 import Models
@@ -21,6 +22,9 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     /// Photometric augmentation (colour, contrast, blur, noise, JPEG) ops per crop and magnitude 0…100.
     public var photometricOps = 2
     public var photometricMagnitude = 50.0
+    /// Exposure and colour-cast changes of the training crops (`LightingJitter`), after the
+    /// photometric ops; nil: none. Optional, so that recipes without it keep their fingerprint.
+    public var lightingJitter: LightingJitter?
     /// AdamW with linear warm-up then cosine decay.
     public var learningRate: Float = 2e-3
     public var weightDecay: Float = 1e-4
@@ -102,6 +106,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         if flySizeRange.count != 2 || flySizeRange[0] < 4 || flySizeRange[1] < flySizeRange[0] { return "flySizeRange must be [low, high] with 4 ≤ low ≤ high" }
         if !(0...1).contains(letterboxShare) { return "letterboxShare must be within 0…1" }
         if photometricOps < 0 || !(0...100).contains(photometricMagnitude) { return "photometricOps must be ≥ 0 and photometricMagnitude within 0…100" }
+        if let problem = lightingJitter?.problem { return problem }
         if !(learningRate > 0) { return "learningRate must be positive" }
         if !(0..<1).contains(threshold) || threshold <= 0 { return "threshold must be within (0, 1)" }
         if !(peakRadiusScale > 0 && peakRadiusScale <= 2) { return "peakRadiusScale must be within (0, 2]" }
@@ -127,7 +132,7 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case model, seed, epochs, batchSize, cropSize, flySizeRange, letterboxShare, photometricOps, photometricMagnitude
         case learningRate, weightDecay, warmupEpochs, sizeWeight, offsetWeight, threshold, boxTargets, sizeLoss, peakRadiusScale
-        case peakCentre, geometricAugmentation, peakAnchor, heatLoss
+        case peakCentre, geometricAugmentation, peakAnchor, heatLoss, lightingJitter
     }
 
     /// Missing keys keep their defaults, so a config file names only what it changes.
@@ -145,10 +150,11 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         try read(.boxTargets, &boxTargets); try read(.sizeLoss, &sizeLoss); try read(.peakRadiusScale, &peakRadiusScale)
         try read(.peakCentre, &peakCentre); try read(.geometricAugmentation, &geometricAugmentation)
         try read(.peakAnchor, &peakAnchor); try read(.heatLoss, &heatLoss)
+        lightingJitter = try c.decodeIfPresent(LightingJitter.self, forKey: .lightingJitter)
     }
 
     /// Writes every field, but `boxTargets`, `sizeLoss`, `peakRadiusScale`, `peakCentre`,
-    /// `geometricAugmentation`, `peakAnchor` and `heatLoss` only
+    /// `geometricAugmentation`, `peakAnchor`, `heatLoss` and `lightingJitter` only
     /// when they differ from their defaults: the checkpoint's recipe fingerprint is this encoding, so
     /// checkpoints written before those fields existed still resume.
     public func encode(to encoder: any Encoder) throws {
@@ -167,5 +173,6 @@ public struct DetectorRecipe: Codable, Sendable, Equatable {
         if geometricAugmentation != .full { try c.encode(geometricAugmentation, forKey: .geometricAugmentation) }
         if peakAnchor != .centre { try c.encode(peakAnchor, forKey: .peakAnchor) }
         if heatLoss != .centerNet { try c.encode(heatLoss, forKey: .heatLoss) }
+        try c.encodeIfPresent(lightingJitter, forKey: .lightingJitter)
     }
 }

@@ -1,3 +1,4 @@
+import Augmentation
 import Foundation
 import Training
 import Models
@@ -44,6 +45,9 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
     /// standard margin only, get grey where a wider frame runs past their pixels. Optional, so
     /// that recipes without it keep their fingerprint (and their checkpoints resume).
     public var framingJitter: Double?
+    /// Exposure and colour-cast changes of the training crops (`LightingJitter`), after
+    /// RandAugment; nil: none. Optional, so that recipes without it keep their fingerprint.
+    public var lightingJitter: LightingJitter?
     /// Decay per step of an exponential moving average of the weights (`WeightAverage`), e.g.
     /// 0.999 (an average over about the last 1,000 steps); the validation figures and the saved
     /// model are the average's. nil: no average, the last step's weights. Optional, so that
@@ -121,6 +125,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         if let k = wingSpreadLossWeight, !(k >= 0) || !k.isFinite { return "wingSpreadLossWeight must be 0 or more" }
         if keypointPhaseShare < 0 || headPhaseShare < 0 || keypointPhaseShare + headPhaseShare > 1 { return "phase shares must add up to at most 1" }
         if let j = framingJitter, !(0...0.5).contains(j) { return "framingJitter must be 0…0.5" }
+        if let problem = lightingJitter?.problem { return problem }
         if let d = weightAverageDecay, !(d > 0 && d < 1) { return "weightAverageDecay must lie between 0 and 1 (e.g. 0.999)" }
         if let n = weightAverageLastEpochs {
             if weightAverageDecay == nil { return "weightAverageLastEpochs needs weightAverageDecay" }
@@ -167,6 +172,7 @@ public struct TrainingRecipe: Codable, Sendable, Equatable {
         try read(.keypointLoss, &keypointLoss); try read(.keypointSmoothL1Beta, &keypointSmoothL1Beta)
         try read(.finalPhaseLearningRateScale, &finalPhaseLearningRateScale)
         try read(.framingJitter, &framingJitter)
+        try read(.lightingJitter, &lightingJitter)
         try read(.weightAverageDecay, &weightAverageDecay)
         try read(.weightAverageLastEpochs, &weightAverageLastEpochs)
         try read(.keypointRegressionDropout, &keypointRegressionDropout)

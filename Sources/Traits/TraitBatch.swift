@@ -19,7 +19,7 @@ struct TraitBatch {
     /// each with its own generator split from `rng` in order, so the batch does not depend on
     /// the thread count.
     static func make(_ samples: [TraitSample], size: Int, augment: RandAugment?, framingJitter: Double? = nil,
-                     rng: inout RandomSource) -> TraitBatch {
+                     lightingJitter: LightingJitter? = nil, rng: inout RandomSource) -> TraitBatch {
         let n = samples.count, pixels = size * size * 3
         var input = Tensor.uninitialized([n, size, size, 3])
         var tt = Tensor(shape: [n, 3]), tw = Tensor(shape: [n, 3])
@@ -29,6 +29,7 @@ struct TraitBatch {
             var sampleRNG = generators[i]
             var (image, points) = CropFraming.reframe(samples[i], jitter: framingJitter ?? 0, rng: &sampleRNG)
             if let augment { (image, points) = augment.apply(to: image, keypoints: points, rng: &sampleRNG) }
+            lightingJitter?.apply(to: &image, rng: &sampleRNG)
             var code: [Float]? = nil
             if points.count == 4 {
                 let k = FlyKeypoints(head: points[0], tail: points[1], wing1: points[2], wing2: points[3])

@@ -126,7 +126,7 @@ public final class TraitTrainer {
         for (b, indices) in batches.enumerated() {
             var batchRNG = epochRNG.split()
             let batch = TraitBatch.make(indices.map { training[$0] }, size: size, augment: augment,
-                                        framingJitter: recipe.framingJitter, rng: &batchRNG)
+                                        framingJitter: recipe.framingJitter, lightingJitter: recipe.lightingJitter, rng: &batchRNG)
             optimizer.zeroGrad()
             let output = model(Variable(batch.input))
             let loss = traitLoss(output, batch, traitWeight: traitWeight, wingSpreadWeight: wingSpreadWeight)
