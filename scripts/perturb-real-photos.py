@@ -7,6 +7,7 @@ change to OUT/CHANGE/ (images and annotations, boxes moved where the change move
   rotated     turned 90 degrees clockwise (a portrait photo)
   dim, bright exposure x 0.55 and x 1.5
   warm, cool  white balance shifted (red up and blue down, and the reverse, by 25 %)
+  cool-mild   the cool shift by 12 %
   blurred     out of focus (Gaussian blur, radius 3 px)
   noisy       sensor noise (Gaussian, sigma 12 grey levels)
   jpeg-q15    saved as a JPEG of quality 15
@@ -61,6 +62,7 @@ CHANGES = {
     "bright": lambda im, a: (scaled_channels(im, (1.5, 1.5, 1.5)), a),
     "warm": lambda im, a: (scaled_channels(im, (1.25, 1.0, 0.75)), a),
     "cool": lambda im, a: (scaled_channels(im, (0.75, 1.0, 1.25)), a),
+    "cool-mild": lambda im, a: (scaled_channels(im, (0.88, 1.0, 1.12)), a),
     "blurred": lambda im, a: (im.filter(ImageFilter.GaussianBlur(3)), a),
     "noisy": lambda im, a: (noisy(im, 12, 1), a),
     "jpeg-q15": lambda im, a: (im, a),   # the change is in how it is saved (quality 15)
