@@ -119,7 +119,7 @@ public final class FlyCounter {
         timings.crop += Date().timeIntervalSince(t)
         let notes = ScaleCheck.notes(boxes: sizingBoxes(photo, detections: detections), photoWidth: photo.width,
                                      photoHeight: photo.height, detectorInput: detector.configuration.inputSize, tiles: tiles,
-                                     zoom: zoom)
+                                     zoom: zoom) + closeUpNote(photo, detections: detections)
         return Pending(photo: name, width: photo.width, height: photo.height, detections: detections, regions: regions,
                        crops: crops, notes: notes)
     }
@@ -135,6 +135,23 @@ public final class FlyCounter {
         let t = Date()
         defer { timings.detect += Date().timeIntervalSince(t) }
         return detector.detect(photo, threshold: threshold, tiling: .fixed(1)).detections.map(\.box)
+    }
+
+    /// On `--tiles 1` a close-up's flies can be too large for the detector without its boxes
+    /// showing it: they stop growing near 100 px at its input however large the flies are
+    /// (docs/RESULTS.md, "Close-up photos"), so `ScaleCheck` sees ordinary sizes. Where the
+    /// flies come out large, the automatic policy is asked whether it would shrink the photo
+    /// (its half-scale probe: one more pass, only on such photos), and the note names the fix.
+    private func closeUpNote(_ photo: RGBImage, detections: [Detection]) -> [String] {
+        guard case .fixed(1) = tiling,
+              let median = FlyDetector.medianFlySide(boxes: detections.map(\.box), photoWidth: photo.width, photoHeight: photo.height,
+                                                     inputSize: detector.configuration.inputSize),
+              median >= FlyDetector.automaticShrinkCheckSide else { return [] }
+        let t = Date()
+        defer { timings.detect += Date().timeIntervalSince(t) }
+        let zoom = detector.detect(photo, threshold: threshold, tiling: .automatic).zoom
+        guard zoom < 1 else { return [] }
+        return [String(format: "flies look too large for the detector here (--tiles auto would detect them on the photo shrunk to %.0f %%): use --tiles auto (the default), or photograph from further away", 100 * zoom)]
     }
 
     /// Classifies the crops of several photos in shared batches and builds the records.

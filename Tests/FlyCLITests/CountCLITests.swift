@@ -169,6 +169,27 @@ import Traits
         #expect(try notes("auto").isEmpty)
     }
 
+    /// A FlySim close-up (three females 600 px long in a 2-MP photo: flies ≈ 180 px at the
+    /// detector's input): `--tiles 1` boxes them in pieces (six boxes for this seed), and the
+    /// note names `--tiles auto`, which shrinks the photo and finds the three (bundled models).
+    @Test func oneTileOnACloseUpNamesTheFix() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("flytally-closeup-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let simulated = try FlyTallyBinary.run(["simulate", "--photos", "1", "--flies", "3", "--megapixels", "2", "--fly-length", "600",
+                                                "--touching", "0", "--seed", "32", "--out", dir + "/sim", "-q"], timeout: 120)
+        #expect(simulated.status == 0, "\(simulated.stderr)")
+        func count(_ tiles: String) throws -> (notes: [String], flies: Int) {
+            let result = try FlyTallyBinary.run(["count", dir + "/sim/images", "--tiles", tiles, "--out", dir + "/" + tiles, "-q"], timeout: 120)
+            #expect(result.status == 0, "\(result.stderr)")
+            let photos = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + tiles + "/photos.json"))) as! [[String: Any]]
+            return (photos.first?["notes"] as? [String] ?? [], photos.first?["flies"] as? Int ?? -1)
+        }
+        let one = try count("1"), auto = try count("auto")
+        #expect(one.notes.contains { $0.contains("use --tiles auto") }, "\(one.notes)")
+        #expect(!auto.notes.contains { $0.contains("too large") }, "\(auto.notes)")
+        #expect(auto.flies == 3, "--tiles auto finds the three flies (found \(auto.flies))")
+    }
+
     @Test func wrongModelsAndOptionsGiveOneLineMessages() throws {
         let dir = try Self.workspace()
         defer { try? FileManager.default.removeItem(atPath: dir) }
