@@ -139,18 +139,16 @@ public final class FlyCounter {
 
     /// On `--tiles 1` a close-up's flies can be too large for the detector without its boxes
     /// showing it: they stop growing near 100 px at its input however large the flies are
-    /// (docs/RESULTS.md, "Close-up photos"), so `ScaleCheck` sees ordinary sizes. Where the
-    /// flies come out large, the automatic policy is asked whether it would shrink the photo
-    /// (its half-scale probe: one more pass, only on such photos), and the note names the fix.
+    /// (docs/RESULTS.md, "Close-up photos"), so `ScaleCheck` sees ordinary sizes. The automatic
+    /// policy's probe judges the pass already made (its small passes run only where the flies
+    /// come out large), and the note names the fix when it would shrink the photo.
     private func closeUpNote(_ photo: RGBImage, detections: [Detection]) -> [String] {
-        guard case .fixed(1) = tiling,
-              let median = FlyDetector.medianFlySide(boxes: detections.map(\.box), photoWidth: photo.width, photoHeight: photo.height,
-                                                     inputSize: detector.configuration.inputSize),
-              median >= FlyDetector.automaticShrinkCheckSide else { return [] }
+        guard case .fixed(1) = tiling, !detections.isEmpty else { return [] }
         let t = Date()
         defer { timings.detect += Date().timeIntervalSince(t) }
-        let zoom = detector.detect(photo, threshold: threshold, tiling: .automatic).zoom
-        guard zoom < 1 else { return [] }
+        guard let zoom = detector.automaticShrinkZoom(photo, firstPass: detections.map(\.box), threshold: threshold, views: views) else {
+            return []
+        }
         return [String(format: "flies look too large for the detector here (--tiles auto would detect them on the photo shrunk to %.0f %%): use --tiles auto (the default), or photograph from further away", 100 * zoom)]
     }
 

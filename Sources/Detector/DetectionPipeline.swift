@@ -65,22 +65,29 @@ struct DetectionPipeline {
         }
     }
 
-    /// A close-up's flies detected on the photo shrunk (`FlyDetector.automaticShrinkZoom`), or
-    /// nil where the first pass's flies are not too large. The passes that measure the flies
-    /// are kept, and one is the answer when its zoom is within 10 % of the one chosen.
+    /// A close-up's flies detected on the photo shrunk (`shrinkProbe`), or nil where the first
+    /// pass's flies are not too large. A probe pass within 10 % of the chosen zoom is the answer.
     private func shrunk(_ photo: RGBImage, firstPass: [BoundingBox], threshold: Float, sizing: Float) -> (detections: [Detection], zoom: Double)? {
+        let probe = shrinkProbe(photo, firstPass: firstPass, threshold: threshold, sizing: sizing)
+        guard let zoom = probe.zoom else { return nil }
+        if let near = probe.passes.first(where: { abs($0.key / zoom - 1) <= 0.1 }) { return (near.value, near.key) }
+        return (detect(photo, threshold: threshold, zoom: zoom), zoom)
+    }
+
+    /// The zoom below 1 at which automatic tiling would detect a photo's flies
+    /// (`FlyDetector.automaticShrinkZoom`), judged from a first whole-photo pass's boxes (scores
+    /// ≥ `sizing`), with the passes at smaller scales it ran to measure them (by zoom).
+    func shrinkProbe(_ photo: RGBImage, firstPass: [BoundingBox], threshold: Float, sizing: Float) -> (zoom: Double?, passes: [Double: [Detection]]) {
         func median(_ boxes: [BoundingBox], zoom: Double) -> Double? {
             FlyDetector.medianFlySide(boxes: boxes, photoWidth: photo.width, photoHeight: photo.height, inputSize: inputSize, zoom: zoom)
         }
         var passes: [Double: [Detection]] = [:]
-        let chosen = FlyDetector.automaticShrinkZoom(firstPassMedian: median(firstPass, zoom: 1), inputSize: inputSize) { zoom in
+        let zoom = FlyDetector.automaticShrinkZoom(firstPassMedian: median(firstPass, zoom: 1), inputSize: inputSize) { zoom in
             let found = detect(photo, threshold: threshold, zoom: zoom)
             passes[zoom] = found
             return median(found.filter { $0.score >= sizing }.map(\.box), zoom: zoom)
         }
-        guard let zoom = chosen else { return nil }
-        if let near = passes.first(where: { abs($0.key / zoom - 1) <= 0.1 }) { return (near.value, near.key) }
-        return (detect(photo, threshold: threshold, zoom: zoom), zoom)
+        return (zoom, passes)
     }
 
     /// The n×n grid of tiles over a width×height photo, each 1 / `tileMagnification(n)` of the

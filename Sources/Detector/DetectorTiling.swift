@@ -86,6 +86,13 @@ extension FlyDetector {
         pipeline(views: views, merge: merge).detect(photo, threshold: threshold, tiling: tiling, sizingThreshold: sizingThreshold)
     }
 
+    /// The zoom below 1 at which `--tiles auto` would detect `photo`'s flies, given the boxes a
+    /// whole-photo pass found there (`firstPass`, photo pixels); nil where it would not shrink
+    /// it. Runs only the small probe passes (none when the first pass's flies are small).
+    public func automaticShrinkZoom(_ photo: RGBImage, firstPass: [BoundingBox], threshold: Float, views: Int = 1) -> Double? {
+        pipeline(views: views).shrinkProbe(photo, firstPass: firstPass, threshold: threshold, sizing: threshold).zoom
+    }
+
     /// The grid automatic tiling picks for flies found in one whole-photo pass: 1 when there
     /// are too few to judge or their median side is already `automaticTilingSide`, else the
     /// smallest n (2…4) whose tiles enlarge that median to it.
