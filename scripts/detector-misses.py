@@ -7,8 +7,8 @@ Usage: scripts/detector-misses.py ANNOTATIONS.json FLIES.json
 A fly counts as found when a detection overlaps it with IoU >= 0.1, each detection matching
 one fly at most, pairs taken best overlap first over the photo (until the twenty-third session
 the flies were taken in annotation order, each claiming its best unclaimed detection: a fly
-could then take its neighbour's box and leave the neighbour "missed") -- loose on purpose: this asks "was the fly found at
-all", not "was its box good" (a second column counts the found flies whose detection
+could then take its neighbour's box and leave the neighbour "missed") -- loose on purpose:
+this asks "was the fly found at all", not "was its box good" (a second column counts the found flies whose detection
 overlaps them with IoU < 0.5: at AP@0.5 and at the operating point's precision and recall those
 count as misses too). Each fly is also classed by its nearest neighbour: "in a pile"
 when another fly's box centre is closer than 0.6 x its own longer box side (the flies overlap),
@@ -31,17 +31,14 @@ read twice.
 import collections
 import json
 import math
+import os
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib"))
+from flysim_groups import iou  # noqa: E402
 
 WEAKER = 0.6  # the score ratio of the score rule
 SAME_FLY = 0.2  # the keypoint rule's distance, in body lengths of the higher-scoring detection's fly
-
-
-def iou(a, b):
-    x1, y1 = max(a[0], b[0]), max(a[1], b[1])
-    x2, y2 = min(a[0] + a[2], b[0] + b[2]), min(a[1] + a[3], b[1] + b[3])
-    inter = max(0, x2 - x1) * max(0, y2 - y1)
-    return inter / (a[2] * a[3] + b[2] * b[3] - inter)
 
 
 def inside(a, b):
